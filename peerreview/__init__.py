@@ -1,0 +1,125 @@
+"""peerreview: bench-learning and peer review between Public Employment Services."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import Config
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=True)
+    app.config.from_object(config_class)
+    register_extensions(app)
+    register_templates(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_unit_of_work(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from peerreview.auth.services import load_user
+    from peerreview.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "UTC")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # command line: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def register_templates(app: Flask) -> None:
+    from peerreview import template_helpers
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.template_folder and f"{app.root_path}/{app.template_folder}"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    template_helpers.register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from peerreview.audit.routes import bp as audit_bp
+    from peerreview.auth.routes import bp as auth_bp
+    from peerreview.cycles.routes import bp as cycles_bp
+    from peerreview.framework.routes import bp as framework_bp
+    from peerreview.mail.routes import bp as mail_bp
+    from peerreview.organisations.routes import bp as organisations_bp
+    from peerreview.public.routes import bp as public_bp
+    from peerreview.reports.routes import bp as reports_bp
+    from peerreview.reviews.routes import bp as reviews_bp
+    from peerreview.submissions.routes import bp as submissions_bp
+
+    for blueprint in (public_bp, auth_bp, organisations_bp, framework_bp, cycles_bp, submissions_bp,
+                      reviews_bp, reports_bp, audit_bp, mail_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from peerreview.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """One commit per request: services add and flush; the request commits once.
+
+    A response with an error status, or an exception, rolls everything back.
+    """
+    from peerreview.extensions import db
+
+    @app.after_request
+    def commit_or_rollback(response):
+        if response.status_code < 400 and not g.get("rollback"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from peerreview.commands import register
+
+    register(app)

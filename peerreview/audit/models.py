@@ -1,0 +1,30 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peerreview.auth.models import User
+from peerreview.db_types import UTCDateTime, utcnow
+from peerreview.extensions import db
+
+
+class AuditEvent(db.Model):
+    """Append-only record of every change: who, when, what, before and after.
+
+    The application offers no way to edit or delete these rows.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor: Mapped[User | None] = relationship()
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column()
+    # Scope for filtering and for "secretariat of this network only".
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,44 @@
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from peerreview.audit import services
+from peerreview.errors import PermissionDenied
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _filters() -> dict:
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    return {"action": request.args.get("action", "").strip(), "cycle_id": request.args.get("cycle", type=int),
+            "date_from": day("from"), "date_to": day("to")}
+
+
+def _network():
+    if current_user.network is None:
+        raise PermissionDenied("Only a network secretariat reads the audit log.")
+    return current_user.network
+
+
+@bp.route("/")
+@login_required
+def index():
+    network = _network()
+    filters = _filters()
+    return render_template("audit/index.html", events=services.list_events(current_user, network, **filters),
+                           filters=filters, args=request.args)
+
+
+@bp.route("/export.csv")
+@login_required
+def export():
+    network = _network()
+    data = services.export_csv(current_user, network, **_filters())
+    return Response(data, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

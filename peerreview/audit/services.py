@@ -1,0 +1,86 @@
+"""Recording and reading the audit trail."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from peerreview.audit.models import AuditEvent
+from peerreview.exports import spreadsheet_safe
+from peerreview.extensions import db
+from peerreview.permissions import Action, require
+
+
+def record(
+    actor,
+    action: str,
+    obj: Any,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    network_id: int | None = None,
+    cycle_id: int | None = None,
+) -> AuditEvent:
+    """Add one audit event to the current unit of work (committed with it)."""
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=getattr(obj, "__tablename__", type(obj).__name__.lower()),
+        object_id=getattr(obj, "id", None),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        network_id=network_id,
+        cycle_id=cycle_id,
+    )
+    db.session.add(event)
+    return event
+
+
+def _jsonable(data: dict | None) -> dict | None:
+    if data is None:
+        return None
+    return {key: (str(value) if value is not None and not isinstance(value, (int, bool, str)) else value)
+            for key, value in data.items()}
+
+
+def events_query(network, *, action: str = "", cycle_id: int | None = None,
+                 date_from: date | None = None, date_to: date | None = None):
+    query = select(AuditEvent).where(AuditEvent.network_id == network.id)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    if cycle_id:
+        query = query.where(AuditEvent.cycle_id == cycle_id)
+    if date_from:
+        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
+    if date_to:
+        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, timezone.utc))
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def list_events(actor, network, *, limit: int = 200, **filters) -> list[AuditEvent]:
+    require(actor, Action.VIEW_AUDIT, network)
+    query = events_query(network, **filters).limit(limit)
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(query.options(selectinload(AuditEvent.actor))))
+
+
+def export_csv(actor, network, **filters) -> str:
+    require(actor, Action.VIEW_AUDIT, network)
+    from sqlalchemy.orm import selectinload
+
+    events = db.session.scalars(events_query(network, **filters).options(selectinload(AuditEvent.actor)))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at_utc", "actor", "action", "object_type", "object_id", "cycle_id", "before", "after"])
+    for e in events:
+        writer.writerow([spreadsheet_safe(v) for v in (
+            e.at.isoformat(), e.actor.email if e.actor else "", e.action, e.object_type,
+            e.object_id, e.cycle_id, e.before or "", e.after or "",
+        )])
+    return out.getvalue()

@@ -1,0 +1,115 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from peerreview.audit.services import record
+from peerreview.auth import services
+from peerreview.auth.forms import ROLE_LABELS, ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
+from peerreview.errors import ValidationFailed
+from peerreview.extensions import limiter
+from peerreview.forms_support import ActionForm, apply_errors, safe_next
+from peerreview.organisations.services import list_networks, list_organisations
+from peerreview.permissions import Action, require
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            record(user, "user.login", user)
+            return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+        # Same message whether the address is unknown or the password wrong.
+        form.password.errors = [_("The e-mail address or the password is not correct.")]
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    ActionForm().validate_on_submit()  # CSRF is checked by CSRFProtect before this runs
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(_("If %(email)s belongs to an account, a link to reset the password is on its way. "
+                "It works once, for one hour.", email=form.email.data), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str):
+    try:
+        user = services.user_for_token(token)
+    except ValidationFailed as failed:
+        return render_template("auth/token_invalid.html", message=failed.message), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_with_token(token, form.password.data)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("Your password is saved. Sign in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/users")
+@login_required
+def users():
+    require(current_user, Action.MANAGE_USERS)
+    return render_template("auth/users.html", users=services.list_users(current_user),
+                           role_labels=ROLE_LABELS, action_form=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    require(current_user, Action.MANAGE_USERS)
+    form = UserForm()
+    form.organisation_id.choices = [(0, _("Choose an organisation"))] + [
+        (o.id, f"{o.name} ({o.country})") for o in list_organisations(current_user)]
+    form.network_id.choices = [(0, _("Not a secretariat user"))] + [(n.id, n.name) for n in list_networks()]
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user, email=form.email.data, name=form.name.data,
+                                        role=form.role.data, organisation_id=form.organisation_id.data,
+                                        network_id=form.network_id.data or None)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("%(name)s was created and invited by e-mail.", name=user.name), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@login_required
+def toggle_user(user_id: int):
+    require(current_user, Action.MANAGE_USERS)
+    activate = request.form.get("active") == "1"
+    user = services.set_user_active(current_user, user_id, activate)
+    flash(_("%(name)s can sign in again.", name=user.name) if activate
+          else _("%(name)s can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("auth.users"))

@@ -1,0 +1,49 @@
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peerreview.db_types import UTCDateTime, utcnow
+from peerreview.extensions import db
+from peerreview.framework.models import Framework
+from peerreview.organisations.models import Network, Organisation
+
+DRAFT = "draft"
+OPEN = "open"
+IN_REVIEW = "in_review"
+REPORTING = "reporting"
+CLOSED = "closed"
+PHASES = (DRAFT, OPEN, IN_REVIEW, REPORTING, CLOSED)
+
+
+class Cycle(db.Model):
+    """One round of bench-learning or peer review inside a network."""
+
+    __tablename__ = "cycle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
+    network: Mapped[Network] = relationship()
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    framework: Mapped[Framework] = relationship()
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    theme: Mapped[str] = mapped_column(Text, default="")
+    host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    host_organisation: Mapped[Organisation | None] = relationship()
+    kickoff_place: Mapped[str] = mapped_column(String(200), default="")
+    kickoff_start: Mapped[date | None] = mapped_column(Date)
+    kickoff_end: Mapped[date | None] = mapped_column(Date)
+    first_year: Mapped[int] = mapped_column()
+    last_year: Mapped[int] = mapped_column()
+    submission_deadline: Mapped[date | None] = mapped_column(Date)
+    review_deadline: Mapped[date | None] = mapped_column(Date)
+    reporting_deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))

@@ -1,0 +1,223 @@
+"""Cycles: creation, invitations and the phase workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from peerreview.audit.services import record
+from peerreview.cycles.models import CLOSED, DRAFT, IN_REVIEW, OPEN, PHASES, REPORTING, Cycle
+from peerreview.db_types import utcnow
+from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.framework.models import Framework, Indicator
+from peerreview.organisations.models import Network, Organisation
+from peerreview.permissions import Action, require
+
+PHASE_LABELS = {
+    DRAFT: _l("Draft"),
+    OPEN: _l("Open for submissions"),
+    IN_REVIEW: _l("In review"),
+    REPORTING: _l("Reporting"),
+    CLOSED: _l("Closed"),
+}
+
+CYCLE_FIELDS = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place",
+                "kickoff_start", "kickoff_end", "first_year", "last_year", "submission_deadline",
+                "review_deadline", "reporting_deadline")
+
+
+def get_cycle(actor, cycle_id: int, action: Action = Action.VIEW_CYCLE) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound(_("No such cycle."))
+    require(actor, action, cycle)
+    return cycle
+
+
+def visible_cycles(actor) -> list[Cycle]:
+    """The cycles a user takes part in, in one query."""
+    from peerreview.reviews.models import ReviewerAssignment
+    from peerreview.submissions.models import Submission
+
+    query = select(Cycle).options(selectinload(Cycle.network)).order_by(Cycle.first_year.desc(), Cycle.title)
+    if actor.is_secretariat:
+        query = query.where(Cycle.network_id == actor.network_id)
+    elif actor.is_delegate:
+        query = query.where(Cycle.id.in_(
+            select(Submission.cycle_id).where(Submission.organisation_id == actor.organisation_id)))
+    else:
+        query = query.where(Cycle.id.in_(
+            select(Submission.cycle_id).join(ReviewerAssignment,
+                                             ReviewerAssignment.submission_id == Submission.id)
+            .where(ReviewerAssignment.reviewer_id == actor.id)))
+    return list(db.session.scalars(query))
+
+
+def _validate(network: Network, data: dict, cycle_id: int | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = _("Enter a title.")
+    else:
+        clash = db.session.scalar(select(Cycle.id).where(func.lower(Cycle.title) == title.lower()))
+        if clash is not None and clash != cycle_id:
+            errors["title"] = _("Another cycle already has this title.")
+    framework = db.session.get(Framework, data.get("framework_id") or 0)
+    if framework is None or framework.network_id != network.id:
+        errors["framework_id"] = _("Choose an indicator framework of this network.")
+    host_id = data.get("host_organisation_id")
+    if host_id and db.session.get(Organisation, host_id) is None:
+        errors["host_organisation_id"] = _("Choose the host organisation.")
+    start, end = data.get("kickoff_start"), data.get("kickoff_end")
+    if start and end and end < start:
+        errors["kickoff_end"] = _("The kick-off cannot end before it starts.")
+    first, last = data.get("first_year"), data.get("last_year")
+    if not first or not last:
+        errors["first_year"] = _("Enter the first and last reference years.")
+    elif last < first:
+        errors["last_year"] = _("The last reference year cannot be before the first.")
+    elif last - first > 9:
+        errors["last_year"] = _("A cycle covers at most 10 reference years.")
+    deadlines = [("submission_deadline", data.get("submission_deadline")),
+                 ("review_deadline", data.get("review_deadline")),
+                 ("reporting_deadline", data.get("reporting_deadline"))]
+    previous: date | None = None
+    for key, value in deadlines:
+        if value and previous and value < previous:
+            errors[key] = _("Deadlines must follow each other: submission, review, reporting.")
+        previous = value or previous
+    return errors
+
+
+def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
+               expected_version: int | None = None) -> Cycle:
+    require(actor, Action.CREATE_CYCLE, network)
+    errors = _validate(network, data, cycle_id)
+    if errors:
+        raise ValidationFailed(_("The cycle could not be saved."), errors=errors)
+    values = {key: data.get(key) for key in CYCLE_FIELDS}
+    values["title"] = values["title"].strip()
+    values["host_organisation_id"] = values["host_organisation_id"] or None
+    if cycle_id is None:
+        cycle = Cycle(network_id=network.id, status=DRAFT, **values)
+        db.session.add(cycle)
+        db.session.flush()
+        record(actor, "cycle.create", cycle, after=values, network_id=network.id, cycle_id=cycle.id)
+        return cycle
+    cycle = get_cycle(actor, cycle_id, Action.MANAGE_CYCLE)
+    if expected_version is not None and cycle.version != expected_version:
+        raise Conflict(_("Someone else changed this cycle after you opened it. Reload the page to see "
+                         "their changes, then make yours again."))
+    if cycle.status != DRAFT and values["framework_id"] != cycle.framework_id:
+        raise ValidationFailed(_("The cycle could not be saved."), errors={
+            "framework_id": _("The framework can only be changed while the cycle is a draft.")})
+    before = {key: getattr(cycle, key) for key in values}
+    for key, value in values.items():
+        setattr(cycle, key, value)
+    record(actor, "cycle.update", cycle, before=before, after=values, network_id=network.id,
+           cycle_id=cycle.id)
+    db.session.flush()
+    return cycle
+
+
+def invite_organisation(actor, cycle: Cycle, organisation_id: int):
+    """Make an organisation a participant: it gets an empty draft submission."""
+    from peerreview.submissions.models import Submission
+
+    require(actor, Action.MANAGE_CYCLE, cycle)
+    if cycle.status not in (DRAFT, OPEN):
+        raise Conflict(_("Organisations can only be invited while the cycle is a draft or open for "
+                         "submissions; this cycle is %(phase)s.", phase=PHASE_LABELS[cycle.status]))
+    organisation = db.session.get(Organisation, organisation_id or 0)
+    if organisation is None or organisation.kind != "pes":
+        raise ValidationFailed(_("The organisation could not be invited."),
+                               errors={"organisation_id": _("Choose a public employment service.")})
+    existing = db.session.scalar(select(Submission).where(Submission.cycle_id == cycle.id,
+                                                          Submission.organisation_id == organisation.id))
+    if existing is not None:
+        raise ValidationFailed(_("The organisation could not be invited."), errors={
+            "organisation_id": _("%(org)s already takes part in this cycle.", org=organisation.name)})
+    submission = Submission(cycle_id=cycle.id, organisation_id=organisation.id)
+    db.session.add(submission)
+    db.session.flush()
+    record(actor, "cycle.invite", submission, after={"organisation": organisation.name},
+           network_id=cycle.network_id, cycle_id=cycle.id)
+    return submission
+
+
+@dataclass
+class CycleCounts:
+    participants: int
+    submitted: int
+    unassigned_submitted: int
+    published_reports: int
+    indicators: int
+
+
+def cycle_counts(cycle: Cycle) -> CycleCounts:
+    from peerreview.reports.models import PUBLISHED, Report
+    from peerreview.reviews.models import ReviewerAssignment
+    from peerreview.submissions.models import SUBMITTED, Submission
+
+    participants = db.session.scalar(select(func.count()).where(Submission.cycle_id == cycle.id))
+    submitted = db.session.scalar(select(func.count()).where(Submission.cycle_id == cycle.id,
+                                                             Submission.status == SUBMITTED))
+    assigned = select(ReviewerAssignment.submission_id)
+    unassigned = db.session.scalar(select(func.count()).where(
+        Submission.cycle_id == cycle.id, Submission.status == SUBMITTED, Submission.id.not_in(assigned)))
+    published = db.session.scalar(select(func.count()).where(Report.cycle_id == cycle.id,
+                                                             Report.status == PUBLISHED))
+    indicators = db.session.scalar(select(func.count()).where(Indicator.framework_id == cycle.framework_id))
+    return CycleCounts(participants, submitted, unassigned, published, indicators)
+
+
+def transition_problem(cycle: Cycle, target: str) -> str | None:
+    """Why the cycle cannot move to `target` now, or None if it can."""
+    if target not in PHASES:
+        return _("Unknown phase.")
+    if cycle.status == CLOSED:
+        return _("The cycle is closed; closed cycles do not change.")
+    current = PHASES.index(cycle.status)
+    if PHASES.index(target) != current + 1:
+        return _("A cycle moves one phase at a time: from %(from)s the next phase is %(next)s.",
+                 **{"from": PHASE_LABELS[cycle.status], "next": PHASE_LABELS[PHASES[current + 1]]})
+    counts = cycle_counts(cycle)
+    if target == OPEN:
+        if counts.indicators == 0:
+            return _("The cycle's framework has no indicators yet; add indicators before opening.")
+        if counts.participants == 0:
+            return _("Invite at least one organisation before opening the cycle for submissions.")
+        if not cycle.submission_deadline:
+            return _("Set a submission deadline before opening the cycle.")
+    if target == IN_REVIEW and counts.submitted == 0:
+        return _("No organisation has submitted yet; there is nothing to review.")
+    if target == REPORTING and counts.unassigned_submitted:
+        return _("%(n)d submitted submission(s) have no peer reviewer; assign reviewers first.",
+                 n=counts.unassigned_submitted)
+    if target == CLOSED and counts.published_reports == 0:
+        return _("Publish at least one report before closing the cycle.")
+    return None
+
+
+def next_phase(cycle: Cycle) -> str | None:
+    index = PHASES.index(cycle.status)
+    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+
+def move_cycle(actor, cycle: Cycle, target: str) -> Cycle:
+    require(actor, Action.MANAGE_CYCLE, cycle)
+    problem = transition_problem(cycle, target)
+    if problem:
+        raise Conflict(problem)
+    before = cycle.status
+    cycle.status = target
+    cycle.status_changed_at = utcnow()
+    record(actor, "cycle.transition", cycle, before={"status": before}, after={"status": target},
+           network_id=cycle.network_id, cycle_id=cycle.id)
+    db.session.flush()
+    return cycle

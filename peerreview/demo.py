@@ -1,0 +1,238 @@
+"""Demo data for trying peerreview. Every number here is ILLUSTRATIVE, not an
+official statistic; the reports and pages say so.
+
+Everything is created through the services, obeying the same rules as real data.
+Running it twice changes nothing: the whole seed is one transaction, and it
+stops early when the demo networks exist.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from peerreview.auth.models import User
+from peerreview.auth.services import create_user
+from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
+from peerreview.cycles.services import invite_organisation, move_cycle, save_cycle
+from peerreview.extensions import db
+from peerreview.framework.services import create_framework, save_area, save_indicator
+from peerreview.organisations.models import Organisation
+from peerreview.organisations.services import get_or_create_network, save_organisation
+from peerreview.reports.services import publish_report, render_report
+from peerreview.reviews.services import add_comment, assign_reviewer, reply
+from peerreview.submissions.services import cell_name, save_values, submit
+
+DEMO_PASSWORD = "demo-peer-review-2026"
+ILLUSTRATIVE = "Illustrative demo figures, not official statistics."
+
+AREAS = [
+    ("A", "Strategic performance management"),
+    ("B", "Design of operational processes"),
+    ("C", "Sustainable activation and management of transitions"),
+    ("D", "Relations with employers"),
+    ("E", "Evidence-based design and implementation of PES services"),
+    ("F", "Management of partnerships with stakeholders"),
+    ("G", "Allocation of PES resources"),
+]
+
+# code, name, definition, unit, direction, decimals, min, max, dimensions, area, typical value
+INDICATORS = [
+    ("1a", "Transitions from unemployment into employment",
+     "Outflows to employment x 100 / average registered unemployed stock (sum of month-end stocks / 12).",
+     "%", "higher", 1, 0, 100, "sex age", "C", 45),
+    ("1b", "Exits from the unemployment register",
+     "All exits from the register x 100 / average registered unemployed stock.",
+     "%", "higher", 1, 0, 100, "sex age", "C", 70),
+    ("2a-6", "Transitions into employment within 6 months of registration",
+     "Transitions within 6 months as a share of all transitions into employment.",
+     "%", "higher", 1, 0, 100, "sex age", "C", 60),
+    ("2a-12", "Transitions into employment within 12 months of registration",
+     "Transitions within 12 months as a share of all transitions into employment.",
+     "%", "higher", 1, 0, 100, "sex age", "C", 80),
+    ("2b", "Register entries of previously inactive people",
+     "Entries of people previously inactive as a share of all register entries.",
+     "%", "neutral", 1, 0, 100, "sex", "E", 20),
+    ("3a", "Job vacancies filled", "Vacancies notified to the PES and filled during the year.",
+     "vacancies", "higher", 0, 0, None, "", "D", 120000),
+    ("3b", "Employed people saying the PES helped them find their current job",
+     "Share of employed people (Labour Force Survey) who found their job through the PES.",
+     "%", "higher", 1, 0, 100, "sex age", "D", 10),
+    ("4a", "Jobseeker satisfaction", "Share of surveyed jobseekers satisfied or very satisfied.",
+     "%", "higher", 1, 0, 100, "", "B", 75),
+    ("4b", "Employer satisfaction", "Share of surveyed employers satisfied or very satisfied.",
+     "%", "higher", 1, 0, 100, "", "D", 72),
+    ("C1", "Registered unemployed (average stock)", "Sum of month-end stocks / 12. Context figure.",
+     "persons", "neutral", 0, 0, None, "sex age", "A", 250000),
+]
+
+PES = {
+    # key: (name, short name, country)
+    "CA": ("Employment and Social Development Canada", "ESDC", "CA"),
+    "KR": ("Korea Employment Information Service", "KEIS", "KR"),
+    "JP": ("Hello Work (Ministry of Health, Labour and Welfare)", "Hello Work", "JP"),
+    "DE": ("Bundesagentur für Arbeit", "BA", "DE"),
+    "AT": ("Arbeitsmarktservice Österreich", "AMS", "AT"),
+    "BE": ("VDAB Flemish Public Employment Service", "VDAB", "BE"),
+    "BA": ("Labour and Employment Agency of Bosnia and Herzegovina", "ARZ BiH", "BA"),
+    "HR": ("Croatian Employment Service", "HZZ", "HR"),
+    "CY": ("Public Employment Service of Cyprus", "PES CY", "CY"),
+    "UK-ENG": ("Department for Work and Pensions (Jobcentre Plus, England)", "DWP", "UK-ENG"),
+    "GR": ("Public Employment Service of Greece", "DYPA", "GR"),
+    "IE": ("Department of Social Protection (Intreo)", "Intreo", "IE"),
+    "PL": ("Public Employment Services of Poland", "PSZ", "PL"),
+    "SK": ("Central Office of Labour, Social Affairs and Family", "UPSVaR", "SK"),
+    "SI": ("Employment Service of Slovenia", "ESS", "SI"),
+    "ES": ("Public State Employment Service", "SEPE", "ES"),
+    "SE": ("Arbetsförmedlingen", "AF", "SE"),
+}
+WAPES_PARTICIPANTS = ["CA", "KR", "JP", "DE"]
+EU_PARTICIPANTS = ["AT", "BE", "BA", "HR", "CY", "UK-ENG", "DE", "GR", "IE", "PL", "SK", "SI", "ES", "SE"]
+REVIEWERS = [  # name, e-mail, organisation key
+    ("Anna Berger", "reviewer.at@demo.example", "AT"),
+    ("Björn Lindqvist", "reviewer.se@demo.example", "SE"),
+    ("Keiko Tanaka", "reviewer.jp@demo.example", "JP"),
+    ("Marie Tremblay", "reviewer.ca@demo.example", "CA"),
+    ("Seán Murphy", "reviewer.ie@demo.example", "IE"),
+]
+
+
+def _email(key: str) -> str:
+    return f"delegate.{key.lower()}@demo.example"
+
+
+def _illustrative(rng: random.Random, typical: float, decimals: int, low, high) -> Decimal:
+    value = typical * rng.uniform(0.7, 1.3)
+    if high is not None:
+        value = min(value, float(high))
+    value = max(value, float(low or 0))
+    return Decimal(f"{value:.{decimals}f}")
+
+
+def _fill(actor, submission, indicators, rng: random.Random, share: float = 1.0) -> None:
+    raw = {}
+    for ind, spec in indicators:
+        typical = spec[10]
+        for b in ind.breakdowns:
+            factor = 1.0 if b.code == "_T" else rng.uniform(0.8, 1.2)
+            for y in submission.cycle.years:
+                if rng.random() <= share:
+                    raw[cell_name(ind.id, b.code, y)] = str(_illustrative(
+                        rng, typical * factor, ind.decimals, ind.min_value, ind.max_value))
+    save_values(actor, submission, raw, expected_version=None, indicators=[i for i, _s in indicators])
+
+
+def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
+    """Returns (created, logins)."""
+    existing = db.session.scalar(select(User).where(User.email == "secretariat@wapes.demo.example"))
+    if existing is not None:
+        return False, demo_logins()
+
+    wapes = get_or_create_network("World Association of Public Employment Services", "WAPES")
+    eu = get_or_create_network("European Network of Public Employment Services", "EU PES Network")
+    orgs: dict[str, Organisation] = {}
+    for key, (name, short, country) in PES.items():
+        orgs[key] = save_organisation(None, name=name, short_name=short, country=country)
+    wapes_sec = save_organisation(None, name="WAPES Secretariat", short_name="WAPES", country="BE",
+                                  kind="secretariat", network_id=wapes.id)
+    eu_sec = save_organisation(None, name="European PES Network Secretariat", short_name="PES Network",
+                               country="BE", kind="secretariat", network_id=eu.id)
+
+    sec_wapes = create_user(None, email="secretariat@wapes.demo.example", name="Wanda Secretariat",
+                            role="secretariat", organisation_id=wapes_sec.id, network_id=wapes.id,
+                            password=DEMO_PASSWORD)
+    sec_eu = create_user(None, email="secretariat@pesnetwork.demo.example", name="Elena Secretariat",
+                         role="secretariat", organisation_id=eu_sec.id, network_id=eu.id, password=DEMO_PASSWORD)
+    delegates = {}
+    for key in dict.fromkeys(WAPES_PARTICIPANTS + EU_PARTICIPANTS):
+        delegates[key] = create_user(None, email=_email(key), name=f"Delegate of {PES[key][1]}", role="delegate",
+                                     organisation_id=orgs[key].id, password=DEMO_PASSWORD)
+    reviewers = {}
+    for name, email, key in REVIEWERS:
+        reviewers[key] = create_user(None, email=email, name=name, role="reviewer", organisation_id=orgs[key].id,
+                                     password=DEMO_PASSWORD)
+
+    def framework_for(actor, network, name):
+        framework = create_framework(actor, network, name=name, description=ILLUSTRATIVE)
+        db.session.flush()
+        areas = {code: save_area(actor, framework, code=code, name=label) for code, label in AREAS}
+        db.session.flush()
+        result = []
+        for spec in INDICATORS:
+            code, iname, definition, unit, direction, decimals, low, high, dims, area, _typ = spec
+            ind = save_indicator(actor, framework, {
+                "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
+                "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
+                "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
+                "area_id": areas[area].id})
+            result.append((ind, spec))
+        return framework, result
+
+    # --- WAPES global peer review: in reporting, all submitted, reviewed, one report published
+    wapes_fw, wapes_ind = framework_for(sec_wapes, wapes, "WAPES peer review indicators")
+    wapes_cycle = save_cycle(sec_wapes, wapes, {
+        "title": "WAPES Global Peer Review",
+        "theme": "Long-term employment of people aged over 50 and their transitions between jobs. " + ILLUSTRATIVE,
+        "framework_id": wapes_fw.id, "host_organisation_id": orgs["DE"].id, "kickoff_place": "Bonn",
+        "kickoff_start": date(2026, 10, 13), "kickoff_end": date(2026, 10, 14), "first_year": 2022,
+        "last_year": 2024, "submission_deadline": date(2026, 12, 15), "review_deadline": date(2027, 2, 15),
+        "reporting_deadline": date(2027, 4, 30)})
+    wapes_subs = {key: invite_organisation(sec_wapes, wapes_cycle, orgs[key].id) for key in WAPES_PARTICIPANTS}
+    move_cycle(sec_wapes, wapes_cycle, OPEN)
+    for key, submission in wapes_subs.items():
+        _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
+        submit(delegates[key], submission)
+    move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
+    pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
+    for key, reviewer_keys in pairs.items():
+        for rk in reviewer_keys:
+            assign_reviewer(sec_wapes, wapes_subs[key], reviewers[rk].id)
+    ind_1a = wapes_ind[0][0]
+    de = wapes_subs["DE"]
+    shared = add_comment(reviewers["JP"], de, visibility="shared", indicator_id=ind_1a.id, breakdown="Y_GE50",
+                         year=2024, body="The transition rate of people aged 50 and over rose markedly in 2024. "
+                         "Which measures explain it, and are they being scaled up?")
+    add_comment(reviewers["CA"], de, visibility="internal",
+                body="Internal note: compare with the 2023 study visit findings before we share conclusions.")
+    add_comment(reviewers["CA"], de, visibility="shared",
+                body="The regional work-coach teams for older jobseekers are a good practice worth presenting "
+                     "at the consultation conference.")
+    reply(delegates["DE"], shared.id, body="Thank you. The increase follows the 2023 extension of wage subsidies "
+          "for employers hiring jobseekers over 50; an evaluation is under way.")
+    add_comment(reviewers["AT"], wapes_subs["JP"], visibility="shared",
+                body="Employer satisfaction (4b) is high; please describe how employer feedback is collected.")
+    move_cycle(sec_wapes, wapes_cycle, REPORTING)
+    report = render_report(sec_wapes, wapes_cycle, kind="feedback", organisation_id=orgs["DE"].id)
+    publish_report(sec_wapes, report)
+
+    # --- European PES Network benchlearning: open for submissions, mixed states
+    eu_fw, eu_ind = framework_for(sec_eu, eu, "Benchlearning indicators (Decision 573/2014/EU)")
+    eu_cycle = save_cycle(sec_eu, eu, {
+        "title": "European PES Network Benchlearning 2026",
+        "theme": "Benchlearning cycle: performance indicators and self-assessment of the excellence areas A–G. "
+                 + ILLUSTRATIVE,
+        "framework_id": eu_fw.id, "host_organisation_id": None, "kickoff_place": "Brussels",
+        "kickoff_start": date(2026, 9, 22), "kickoff_end": date(2026, 9, 22), "first_year": 2022,
+        "last_year": 2024, "submission_deadline": date(2027, 1, 31), "review_deadline": date(2027, 3, 31),
+        "reporting_deadline": date(2027, 6, 30)})
+    eu_subs = {key: invite_organisation(sec_eu, eu_cycle, orgs[key].id) for key in EU_PARTICIPANTS}
+    move_cycle(sec_eu, eu_cycle, OPEN)
+    for i, key in enumerate(EU_PARTICIPANTS):
+        rng = random.Random(f"eu-{key}")
+        if i % 3 == 0:
+            _fill(delegates[key], eu_subs[key], eu_ind, rng)
+            submit(delegates[key], eu_subs[key])
+        elif i % 3 == 1:
+            _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
+        # else: not started
+    assign_reviewer(sec_eu, eu_subs["AT"], reviewers["SE"].id)
+    return True, demo_logins()
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    rows = db.session.execute(
+        select(User.role, User.email, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
+        .where(User.email.like("%demo.example")).order_by(User.role.desc(), User.email)).all()
+    return [tuple(r) for r in rows]

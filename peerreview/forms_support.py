@@ -1,0 +1,30 @@
+"""Small helpers shared by the feature forms."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+
+
+def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Show a service's ValidationFailed errors beside the matching fields."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths are followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+class ActionForm(FlaskForm):
+    """A form with no fields: buttons that change state still carry a CSRF token."""

@@ -1,0 +1,61 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput,
+                                                GovTextArea, GovTextInput)
+from wtforms import (IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField, ValidationError)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from peerreview.framework.breakdowns import dimension_choices
+from peerreview.submissions.values import ValueProblem, parse_decimal
+
+DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"),
+                    "neutral": _l("Neutral (context figure)")}
+
+
+class FrameworkForm(FlaskForm):
+    name = StringField(_l("Name"), widget=GovTextInput(),
+                       validators=[DataRequired(_l("Enter a name for the framework.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), widget=GovTextArea(), validators=[Length(max=5000)])
+    submit = SubmitField(_l("Create framework"), widget=GovSubmitInput())
+
+
+class DecimalTextField(StringField):
+    """A number typed in any common locale format; empty is allowed."""
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors:
+            return
+        try:
+            self.decimal = parse_decimal(self.data)
+        except ValueProblem as problem:
+            raise ValidationError(str(problem)) from None
+
+
+class IndicatorForm(FlaskForm):
+    code = StringField(_l("Code"), widget=GovTextInput(), description=_l("For example 1a"),
+                       validators=[DataRequired(_l("Enter a code.")), Length(max=20)])
+    name = StringField(_l("Name"), widget=GovTextInput(),
+                       validators=[DataRequired(_l("Enter the indicator's name.")), Length(max=300)])
+    definition = TextAreaField(_l("Definition"), widget=GovTextArea(), validators=[Length(max=5000)])
+    unit = StringField(_l("Unit"), widget=GovTextInput(), description=_l("For example %, persons or days"),
+                       validators=[DataRequired(_l("Enter the unit.")), Length(max=40)])
+    direction = RadioField(_l("Direction"), widget=GovRadioInput(), choices=list(DIRECTION_LABELS.items()),
+                           validators=[DataRequired(_l("Choose whether higher or lower values are better."))])
+    decimals = IntegerField(_l("Decimal places"), widget=GovTextInput(), default=1,
+                            validators=[NumberRange(0, 6, _l("Decimal places must be between 0 and 6."))])
+    min_value = DecimalTextField(_l("Smallest valid value (optional)"), widget=GovTextInput())
+    max_value = DecimalTextField(_l("Largest valid value (optional)"), widget=GovTextInput())
+    area_id = SelectField(_l("Excellence area"), coerce=int, widget=GovSelect(), validators=[Optional()])
+    dimensions = SelectMultipleField(_l("Breakdowns besides the total"), widget=GovCheckboxesInput(),
+                                     choices=dimension_choices(), validators=[Optional()])
+    submit = SubmitField(_l("Save indicator"), widget=GovSubmitInput())
+
+    def service_data(self) -> dict:
+        return {
+            "code": self.code.data, "name": self.name.data, "definition": self.definition.data,
+            "unit": self.unit.data, "direction": self.direction.data, "decimals": self.decimals.data,
+            "min_value": getattr(self.min_value, "decimal", None),
+            "max_value": getattr(self.max_value, "decimal", None),
+            "area_id": self.area_id.data or None, "dimensions": " ".join(self.dimensions.data or []),
+        }

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peerreview.extensions import db
+from peerreview.framework.breakdowns import Breakdown, breakdowns_for
+from peerreview.organisations.models import Network
+
+DIRECTIONS = ("higher", "lower", "neutral")
+
+
+class Framework(db.Model):
+    """The catalogue of indicators a cycle collects, grouped in excellence areas."""
+
+    __tablename__ = "framework"
+    __table_args__ = (UniqueConstraint("network_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
+    network: Mapped[Network] = relationship()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[list["ExcellenceArea"]] = relationship(
+        back_populates="framework", order_by="ExcellenceArea.code"
+    )
+    indicators: Mapped[list["Indicator"]] = relationship(
+        back_populates="framework", order_by="Indicator.position"
+    )
+
+
+class ExcellenceArea(db.Model):
+    __tablename__ = "excellence_area"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    framework: Mapped[Framework] = relationship(back_populates="areas")
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Indicator(db.Model):
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    framework: Mapped[Framework] = relationship(back_populates="indicators")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("excellence_area.id"), index=True)
+    area: Mapped[ExcellenceArea | None] = relationship()
+    position: Mapped[int] = mapped_column(default=0)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(10), default="higher")
+    decimals: Mapped[int] = mapped_column(default=1)
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    # Space-separated dimension names from framework.breakdowns.DIMENSIONS ("sex age").
+    dimensions: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def breakdowns(self) -> list[Breakdown]:
+        return breakdowns_for(self.dimensions)

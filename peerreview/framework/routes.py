@@ -1,0 +1,100 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import _
+from flask_login import current_user, login_required
+
+from peerreview.errors import PermissionDenied, ValidationFailed
+from peerreview.extensions import db
+from peerreview.forms_support import apply_errors
+from peerreview.framework import services
+from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
+from peerreview.framework.models import Indicator
+from peerreview.permissions import Action, require
+from peerreview.submissions.values import format_plain
+
+bp = Blueprint("framework", __name__, url_prefix="/frameworks")
+
+
+def _own_network():
+    """The network whose frameworks the signed-in secretariat user manages."""
+    network = current_user.network
+    if network is None:
+        raise PermissionDenied(_("Only a network secretariat manages indicator frameworks."))
+    require(current_user, Action.MANAGE_FRAMEWORK, network)
+    return network
+
+
+@bp.route("/")
+@login_required
+def index():
+    network = _own_network()
+    return render_template("framework/index.html", frameworks=services.list_frameworks(current_user, network),
+                           network=network)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    network = _own_network()
+    form = FrameworkForm()
+    if form.validate_on_submit():
+        try:
+            framework = services.create_framework(current_user, network, name=form.name.data,
+                                                  description=form.description.data)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            db.session.flush()
+            flash(_("The framework is created. Add its indicators now."), "success")
+            return redirect(url_for("framework.detail", framework_id=framework.id))
+    return render_template("framework/form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:framework_id>")
+@login_required
+def detail(framework_id: int):
+    framework = services.get_framework(current_user, framework_id)
+    return render_template("framework/detail.html", framework=framework,
+                           indicators=services.framework_indicators(framework.id),
+                           direction_labels=DIRECTION_LABELS, format_plain=format_plain)
+
+
+def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:
+    form = IndicatorForm(obj=indicator)
+    if indicator is not None and not form.is_submitted():
+        form.min_value.data = format_plain(indicator.min_value)
+        form.max_value.data = format_plain(indicator.max_value)
+        form.dimensions.data = indicator.dimensions.split()
+    form.area_id.choices = [(0, _("No excellence area"))] + [(a.id, f"{a.code} {a.name}") for a in framework.areas]
+    return form
+
+
+def _save_indicator(framework, indicator: Indicator | None):
+    form = _indicator_form(framework, indicator)
+    if form.validate_on_submit():
+        try:
+            services.save_indicator(current_user, framework, form.service_data(),
+                                    indicator.id if indicator else None)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("Indicator %(code)s is saved.", code=form.code.data), "success")
+            return redirect(url_for("framework.detail", framework_id=framework.id))
+    return render_template("framework/indicator_form.html", form=form, framework=framework,
+                           indicator=indicator), 422 if form.errors else 200
+
+
+@bp.route("/<int:framework_id>/indicators/new", methods=["GET", "POST"])
+@login_required
+def new_indicator(framework_id: int):
+    framework = services.get_framework(current_user, framework_id)
+    return _save_indicator(framework, None)
+
+
+@bp.route("/<int:framework_id>/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_indicator(framework_id: int, indicator_id: int):
+    framework = services.get_framework(current_user, framework_id)
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or indicator.framework_id != framework.id:
+        abort(404)
+    return _save_indicator(framework, indicator)

@@ -1,0 +1,134 @@
+"""Indicator frameworks: excellence areas and indicators."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from peerreview.audit.services import record
+from peerreview.errors import NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.framework.breakdowns import DIMENSIONS
+from peerreview.framework.models import DIRECTIONS, ExcellenceArea, Framework, Indicator
+from peerreview.organisations.models import Network
+from peerreview.permissions import Action, require
+
+
+def list_frameworks(actor, network: Network) -> list[Framework]:
+    require(actor, Action.MANAGE_FRAMEWORK, network)
+    return list(db.session.scalars(select(Framework).where(Framework.network_id == network.id)))
+
+
+def get_framework(actor, framework_id: int, *, check: bool = True) -> Framework:
+    framework = db.session.get(Framework, framework_id)
+    if framework is None:
+        raise NotFound(_("No such indicator framework."))
+    if check:
+        require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    return framework
+
+
+def framework_indicators(framework_id: int) -> list[Indicator]:
+    """All indicators of a framework with their areas, in two queries."""
+    query = (
+        select(Indicator)
+        .where(Indicator.framework_id == framework_id)
+        .options(selectinload(Indicator.area))
+        .order_by(Indicator.position, Indicator.code)
+    )
+    return list(db.session.scalars(query))
+
+
+def create_framework(actor, network: Network, *, name: str, description: str = "") -> Framework:
+    require(actor, Action.MANAGE_FRAMEWORK, network)
+    if not name.strip():
+        raise ValidationFailed(_("The framework could not be created."),
+                               errors={"name": _("Enter a name for the framework.")})
+    clash = db.session.scalar(select(Framework).where(Framework.network_id == network.id,
+                                                      Framework.name == name.strip()))
+    if clash:
+        raise ValidationFailed(_("The framework could not be created."),
+                               errors={"name": _("This network already has a framework with this name.")})
+    framework = Framework(network_id=network.id, name=name.strip(), description=description)
+    db.session.add(framework)
+    record(actor, "framework.create", framework, after={"name": name}, network_id=network.id)
+    return framework
+
+
+def save_area(actor, framework: Framework, *, code: str, name: str) -> ExcellenceArea:
+    require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    area = db.session.scalar(select(ExcellenceArea).where(ExcellenceArea.framework_id == framework.id,
+                                                         ExcellenceArea.code == code))
+    if area is None:
+        area = ExcellenceArea(framework_id=framework.id, code=code, name=name)
+        db.session.add(area)
+        record(actor, "area.create", area, after={"code": code, "name": name}, network_id=framework.network_id)
+    return area
+
+
+def _validate_indicator(framework: Framework, data: dict, indicator_id: int | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    code = (data.get("code") or "").strip()
+    if not code:
+        errors["code"] = _("Enter a code, for example 1a.")
+    else:
+        clash = db.session.scalar(select(Indicator.id).where(Indicator.framework_id == framework.id,
+                                                             func.lower(Indicator.code) == code.lower()))
+        if clash is not None and clash != indicator_id:
+            errors["code"] = _("Another indicator of this framework has the code %(code)s.", code=code)
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("Enter the indicator's name.")
+    if not (data.get("unit") or "").strip():
+        errors["unit"] = _("Enter the unit, for example % or persons.")
+    if data.get("direction") not in DIRECTIONS:
+        errors["direction"] = _("Choose whether higher or lower values are better.")
+    decimals = data.get("decimals")
+    if decimals is None or not 0 <= int(decimals) <= 6:
+        errors["decimals"] = _("Decimals must be between 0 and 6.")
+    low, high = data.get("min_value"), data.get("max_value")
+    if low is not None and high is not None and Decimal(low) > Decimal(high):
+        errors["max_value"] = _("The maximum must not be below the minimum.")
+    unknown = set((data.get("dimensions") or "").split()) - set(DIMENSIONS)
+    if unknown:
+        errors["dimensions"] = _("Unknown breakdown: %(names)s.", names=", ".join(sorted(unknown)))
+    area_id = data.get("area_id")
+    if area_id and db.session.scalar(select(ExcellenceArea.id).where(
+            ExcellenceArea.id == area_id, ExcellenceArea.framework_id == framework.id)) is None:
+        errors["area_id"] = _("Choose an excellence area of this framework.")
+    return errors
+
+
+INDICATOR_FIELDS = ("code", "name", "definition", "unit", "direction", "decimals", "min_value",
+                    "max_value", "dimensions", "area_id")
+
+
+def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | None = None) -> Indicator:
+    """Create or update an indicator from a dict with INDICATOR_FIELDS."""
+    require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    errors = _validate_indicator(framework, data, indicator_id)
+    if errors:
+        raise ValidationFailed(_("The indicator could not be saved."), errors=errors)
+    values = {key: data.get(key) for key in INDICATOR_FIELDS}
+    values["code"] = values["code"].strip()
+    values["area_id"] = values["area_id"] or None
+    values["definition"] = values["definition"] or ""
+    values["dimensions"] = " ".join(sorted(set((values["dimensions"] or "").split())))
+    if indicator_id is None:
+        position = db.session.scalar(select(func.coalesce(func.max(Indicator.position), 0))
+                                     .where(Indicator.framework_id == framework.id)) + 1
+        indicator = Indicator(framework_id=framework.id, position=position, **values)
+        db.session.add(indicator)
+        record(actor, "indicator.create", indicator, after=values, network_id=framework.network_id)
+    else:
+        indicator = db.session.get(Indicator, indicator_id)
+        if indicator is None or indicator.framework_id != framework.id:
+            raise NotFound(_("No such indicator."))
+        before = {key: getattr(indicator, key) for key in values}
+        for key, value in values.items():
+            setattr(indicator, key, value)
+        record(actor, "indicator.update", indicator, before=before, after=values,
+               network_id=framework.network_id)
+    db.session.flush()
+    return indicator

@@ -1,0 +1,23 @@
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerreview.db_types import UTCDateTime, utcnow
+from peerreview.extensions import db
+
+
+class OutboxMessage(db.Model):
+    """Every e-mail the application sends, kept where the secretariat can read it."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    # Set when sent over SMTP; empty when only stored (no MAIL_SERVER configured).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Password-reset and invitation mails hold tokens: shown only to the recipient.
+    sensitive: Mapped[bool] = mapped_column(default=False)

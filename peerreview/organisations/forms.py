@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+KIND_LABELS = {"pes": _l("Public employment service"), "secretariat": _l("Network secretariat"),
+               "expert": _l("Expert body")}
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), widget=GovTextInput(),
+                       validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
+    short_name = StringField(_l("Short name"), widget=GovTextInput(), description=_l("For example BA or ESDC"),
+                             validators=[DataRequired(_l("Enter a short name.")), Length(max=40)])
+    country = StringField(_l("Country code"), widget=GovTextInput(),
+                          description=_l("ISO 3166 code such as DE, CA or UK-ENG"),
+                          validators=[DataRequired(_l("Enter the country code.")), Length(max=8)])
+    kind = SelectField(_l("Kind"), widget=GovSelect(), choices=list(KIND_LABELS.items()))
+    submit = SubmitField(_l("Save organisation"), widget=GovSubmitInput())

@@ -1,0 +1,46 @@
+"""Rendering print templates to PDF with WeasyPrint.
+
+Templates get a plain dict (no ORM objects). The URL fetcher serves only the
+app's own static files under static/pdf/ and data: URIs; every other URL, file://
+and http(s):// included, is refused, so user content can never make the renderer
+read a local file or reach the network.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+BASE_URL = "https://peerreview.invalid/"
+PDF_STATIC = "static/pdf/"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    def __init__(self, static_root: Path):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=2)
+        self.static_root = static_root.resolve()
+
+    def fetch(self, url, headers=None):
+        if url.startswith(BASE_URL + PDF_STATIC):
+            relative = url[len(BASE_URL + PDF_STATIC):].split("?")[0].split("#")[0]
+            path = (self.static_root / relative).resolve()
+            if self.static_root in path.parents and path.is_file():
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+            raise ValueError(f"not a PDF asset: {url}")
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        raise ValueError(f"external resource refused: {url[:80]}")
+
+
+def _mime(path: Path) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
+            ".woff2": "font/woff2", ".ttf": "font/ttf"}.get(path.suffix, "application/octet-stream")
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    html = render_template(template, **context)
+    static_root = Path(current_app.static_folder) / "pdf"
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_root))
+    return document.write_pdf()

@@ -1,0 +1,238 @@
+"""Feedback and synthesis reports: build the print data, render, publish."""
+from __future__ import annotations
+
+import hashlib
+from flask_babel import _
+from flask_babel import format_date, format_datetime
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peerreview.audit.services import record
+from peerreview.auth.models import User
+from peerreview.cycles.models import IN_REVIEW, REPORTING, Cycle
+from peerreview.cycles.services import PHASE_LABELS
+from peerreview.db_types import utcnow
+from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.framework.services import framework_indicators
+from peerreview.organisations.models import Organisation
+from peerreview.permissions import Action, require
+from peerreview.reports.charts import bar_chart
+from peerreview.reports.models import DRAFT, FEEDBACK, PUBLISHED, SYNTHESIS, Report
+from peerreview.reports.pdf import render_pdf
+from peerreview.reviews.models import SHARED, Comment
+from peerreview.reviews.services import anchor_label
+from peerreview.submissions.benchmarking import spreads, total_values
+from peerreview.submissions.models import SUBMITTED, Submission
+from peerreview.submissions.values import format_plain
+
+
+def cycle_reports(cycle_id: int) -> list[Report]:
+    query = (select(Report).where(Report.cycle_id == cycle_id)
+             .options(selectinload(Report.organisation), selectinload(Report.rendered_by),
+                      selectinload(Report.published_by))
+             .order_by(Report.kind.desc(), Report.title))
+    return list(db.session.scalars(query))
+
+
+def published_reports() -> list[Report]:
+    query = (select(Report).where(Report.status == PUBLISHED)
+             .options(selectinload(Report.cycle).selectinload(Cycle.network), selectinload(Report.organisation))
+             .order_by(Report.published_at.desc()))
+    return list(db.session.scalars(query))
+
+
+def get_report(actor, report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise NotFound(_("No such report."))
+    require(actor, Action.DOWNLOAD_REPORT, report)
+    return report
+
+
+def _cover(cycle: Cycle, title: str, subtitle: str) -> dict:
+    kickoff = ""
+    if cycle.kickoff_start:
+        kickoff = format_date(cycle.kickoff_start, "d MMMM y")
+        if cycle.kickoff_end and cycle.kickoff_end != cycle.kickoff_start:
+            kickoff = f"{format_date(cycle.kickoff_start, 'd')}–{format_date(cycle.kickoff_end, 'd MMMM y')}"
+    return {
+        "title": title,
+        "subtitle": subtitle,
+        "network": cycle.network.name,
+        "cycle": cycle.title,
+        "theme": cycle.theme,
+        "host": cycle.host_organisation.name if cycle.host_organisation else "",
+        "kickoff": f"{cycle.kickoff_place}, {kickoff}" if cycle.kickoff_place else kickoff,
+        "years": f"{cycle.first_year}–{cycle.last_year}",
+        "generated": format_datetime(utcnow(), "d MMMM y, HH:mm zzz"),
+    }
+
+
+def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[dict]:
+    query = (select(Comment).join(Submission, Submission.id == Comment.submission_id)
+             .where(Submission.cycle_id == cycle_id, Comment.visibility == SHARED)
+             .options(selectinload(Comment.author).selectinload(User.organisation),
+                      selectinload(Comment.indicator),
+                      selectinload(Comment.submission).selectinload(Submission.organisation))
+             .order_by(Comment.created_at, Comment.id))
+    if organisation_id is not None:
+        query = query.where(Submission.organisation_id == organisation_id)
+    return [{
+        "organisation": c.submission.organisation.name,
+        "anchor": anchor_label(c),
+        "author": c.author.name,
+        "author_role": c.author.role,
+        "is_reply": c.parent_id is not None,
+        "body": c.body,
+        "date": format_datetime(c.created_at, "d MMM y"),
+    } for c in db.session.scalars(query)]
+
+
+def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
+    indicators = framework_indicators(cycle.framework_id)
+    values = total_values(cycle.id)
+    spread = spreads(values)
+    years = cycle.years
+    rows = []
+    for ind in indicators:
+        own = [values.get((organisation.id, ind.id, y)) for y in years]
+        medians = [spread[(ind.id, y)].median if (ind.id, y) in spread else None for y in years]
+        rows.append({
+            "area": f"{ind.area.code} {ind.area.name}" if ind.area else "",
+            "code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
+            "cells": [{"year": y, "own": format_plain(o, ind.decimals) if o is not None else "–",
+                       "median": format_plain(m, ind.decimals) if m is not None else "–",
+                       "n": spread[(ind.id, y)].n if (ind.id, y) in spread else 0}
+                      for y, o, m in zip(years, own, medians)],
+        })
+    charts = []
+    last = years[-1]
+    for ind in indicators[:12]:  # the headline indicators as pictures; all are in the table
+        items = [(o.short_name if o.id != organisation.id else f"▶ {organisation.short_name}",
+                  values.get((o_id, ind.id, last)), o_id == organisation.id)
+                 for o_id, o in _org_lookup(values).items()]
+        items.sort(key=lambda item: item[1] if item[1] is not None else 0, reverse=ind.direction != "lower")
+        m = spread.get((ind.id, last))
+        charts.append(bar_chart(items, title=f"{ind.code} {ind.name} ({last})",
+                                median=m.median if m else None, unit=ind.unit, decimals=ind.decimals))
+    return {
+        "cover": _cover(cycle, _("Feedback report"), organisation.name),
+        "organisation": organisation.name,
+        "years": years,
+        "rows": rows,
+        "charts": charts,
+        "comments": _shared_comments(cycle.id, organisation.id),
+        "illustrative": True,
+    }
+
+
+def _org_lookup(values: dict) -> dict[int, Organisation]:
+    ids = {org for org, _i, _y in values}
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+
+
+def synthesis_context(cycle: Cycle) -> dict:
+    indicators = framework_indicators(cycle.framework_id)
+    values = total_values(cycle.id)
+    spread = spreads(values)
+    participants = db.session.execute(
+        select(Organisation.name, Submission.status).join(Submission, Submission.organisation_id == Organisation.id)
+        .where(Submission.cycle_id == cycle.id).order_by(Organisation.name)).all()
+    rows = []
+    for ind in indicators:
+        cells = []
+        for y in cycle.years:
+            s = spread.get((ind.id, y))
+            cells.append({"year": y, "n": s.n if s else 0,
+                          "median": format_plain(s.median, ind.decimals) if s else "–",
+                          "low": format_plain(s.low, ind.decimals) if s else "–",
+                          "high": format_plain(s.high, ind.decimals) if s else "–"})
+        rows.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "cells": cells,
+                     "area": f"{ind.area.code} {ind.area.name}" if ind.area else ""})
+    return {
+        "cover": _cover(cycle, _("Synthesis report"), cycle.network.name),
+        "participants": [{"name": n, "submitted": s == SUBMITTED} for n, s in participants],
+        "years": cycle.years,
+        "rows": rows,
+        "comments": [c for c in _shared_comments(cycle.id) if not c["is_reply"]],
+        "illustrative": True,
+    }
+
+
+def _render_problem(cycle: Cycle) -> str | None:
+    if cycle.status not in (IN_REVIEW, REPORTING):
+        return _("Reports are rendered while the cycle is in review or reporting; it is %(phase)s.",
+                 phase=PHASE_LABELS[cycle.status])
+    return None
+
+
+def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None = None) -> Report:
+    """Render (or render again) the draft of a feedback or synthesis report."""
+    require(actor, Action.MANAGE_REPORTS, cycle)
+    problem = _render_problem(cycle)
+    if problem:
+        raise Conflict(problem)
+    if kind == FEEDBACK:
+        submission = db.session.scalar(select(Submission).where(
+            Submission.cycle_id == cycle.id, Submission.organisation_id == (organisation_id or 0)))
+        if submission is None:
+            raise ValidationFailed(_("The report was not rendered."), errors={
+                "organisation_id": _("Choose an organisation that takes part in this cycle.")})
+        organisation = submission.organisation
+        title = _("Feedback report: %(org)s – %(cycle)s", org=organisation.name, cycle=cycle.title)
+        pdf = render_pdf("reports/pdf/feedback.html", feedback_context(cycle, organisation))
+    elif kind == SYNTHESIS:
+        organisation = None
+        title = _("Synthesis report – %(cycle)s", cycle=cycle.title)
+        pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle))
+    else:
+        raise ValidationFailed(_("Unknown kind of report."))
+    same_subject = (Report.organisation_id == organisation.id) if organisation else Report.organisation_id.is_(None)
+    existing = db.session.scalar(select(Report).where(Report.cycle_id == cycle.id, Report.kind == kind,
+                                                      same_subject))
+    if existing is not None and existing.is_published:
+        raise Conflict(_("%(title)s was published on %(when)s UTC by %(who)s. A published report never "
+                         "changes, so it cannot be rendered again.", title=existing.title,
+                         when=existing.published_at.strftime("%d %b %Y %H:%M"), who=existing.published_by.name))
+    digest = hashlib.sha256(pdf).hexdigest()
+    if existing is None:
+        existing = Report(cycle_id=cycle.id, kind=kind, organisation_id=organisation.id if organisation else None,
+                          title=title, status=DRAFT, pdf=pdf, sha256=digest, size=len(pdf),
+                          rendered_by_id=actor.id, rendered_at=utcnow())
+        db.session.add(existing)
+    else:
+        existing.title, existing.pdf, existing.sha256, existing.size = title, pdf, digest, len(pdf)
+        existing.rendered_by_id, existing.rendered_at = actor.id, utcnow()
+    db.session.flush()
+    record(actor, "report.render", existing, after={"sha256": digest, "kind": kind},
+           network_id=cycle.network_id, cycle_id=cycle.id)
+    return existing
+
+
+def publish_report(actor, report: Report) -> Report:
+    require(actor, Action.MANAGE_REPORTS, report.cycle)
+    if report.is_published:
+        raise Conflict(_("This report was already published on %(when)s UTC.",
+                         when=report.published_at.strftime("%d %b %Y %H:%M")))
+    if report.cycle.status not in (IN_REVIEW, REPORTING):
+        raise Conflict(_("Reports are published while the cycle is in review or reporting."))
+    report.status = PUBLISHED
+    report.published_at = utcnow()
+    report.published_by_id = actor.id
+    record(actor, "report.publish", report, before={"status": DRAFT},
+           after={"status": PUBLISHED, "sha256": report.sha256},
+           network_id=report.cycle.network_id, cycle_id=report.cycle_id)
+    db.session.flush()
+    return report
+
+
+def report_filename(report: Report) -> str:
+    base = report.title.encode("ascii", "ignore").decode()
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in base).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return (safe[:100] or f"report-{report.id}") + ".pdf"
+

@@ -1,0 +1,86 @@
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import _
+from flask_login import current_user, login_required
+
+from peerreview.errors import NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.forms_support import ActionForm
+from peerreview.permissions import Action, require
+from peerreview.reviews import services
+from peerreview.reviews.forms import CommentForm, ReplyForm, parse_anchor
+from peerreview.reviews.models import Comment, ReviewerAssignment
+from peerreview.submissions.routes import render_submission_page
+from peerreview.submissions.services import get_submission
+
+bp = Blueprint("reviews", __name__)
+
+
+def _back(submission_id: int, anchor: str = "comments"):
+    return redirect(url_for("submissions.detail", submission_id=submission_id, _anchor=anchor))
+
+
+@bp.route("/submissions/<int:submission_id>/reviewers", methods=["POST"])
+@login_required
+def assign(submission_id: int):
+    submission = get_submission(current_user, submission_id)
+    require(current_user, Action.MANAGE_CYCLE, submission.cycle)
+    try:
+        assignment = services.assign_reviewer(current_user, submission, request.form.get("reviewer_id", 0, int))
+    except ValidationFailed as failed:
+        flash(" ".join(failed.errors.values()) or failed.message, "error")
+        return _back(submission.id, "reviewers")
+    flash(_("%(name)s is assigned to review %(org)s.", name=assignment.reviewer.name,
+            org=submission.organisation.name), "success")
+    return _back(submission.id, "reviewers")
+
+
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@login_required
+def unassign(assignment_id: int):
+    assignment = db.session.get(ReviewerAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound(_("No such assignment."))
+    require(current_user, Action.MANAGE_CYCLE, assignment.submission.cycle)
+    ActionForm()
+    submission_id = assignment.submission_id
+    services.unassign_reviewer(current_user, assignment_id)
+    flash(_("The reviewer is no longer assigned."), "success")
+    return _back(submission_id, "reviewers")
+
+
+@bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
+@login_required
+def comment(submission_id: int):
+    submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
+    form = CommentForm()
+    indicator_id, breakdown, year = parse_anchor(form.anchor.data)
+    try:
+        services.add_comment(current_user, submission, body=form.body.data or "",
+                             visibility=form.visibility.data or "", indicator_id=indicator_id,
+                             breakdown=breakdown, year=year)
+    except ValidationFailed as failed:
+        # Shown again with the text as typed, the errors beside the fields and in the summary.
+        form.anchor.errors = [failed.errors["anchor"]] if "anchor" in failed.errors else []
+        form.body.errors = [failed.errors["body"]] if "body" in failed.errors else []
+        form.visibility.errors = [failed.errors["visibility"]] if "visibility" in failed.errors else []
+        return render_submission_page(submission, form, 422)
+    flash(_("Your comment is saved."), "success")
+    return _back(submission.id)
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
+@login_required
+def reply(comment_id: int):
+    parent = db.session.get(Comment, comment_id)
+    if parent is None:
+        raise NotFound(_("No such comment."))
+    require(current_user, Action.REPLY_TO_COMMENT, parent)
+    form = ReplyForm()
+    try:
+        services.reply(current_user, comment_id, body=form.body.data or "")
+    except ValidationFailed as failed:
+        flash(_("The reply was not saved: %(why)s", why=" ".join(failed.errors.values()) or failed.message),
+              "error")
+        return _back(parent.submission_id, f"comment-{comment_id}")
+    flash(_("Your reply is saved."), "success")
+    return _back(parent.submission_id, f"comment-{comment_id}")

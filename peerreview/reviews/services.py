@@ -1,0 +1,215 @@
+"""Peer review: assignments with conflict-of-interest checks, comments and replies."""
+from __future__ import annotations
+
+from flask_babel import _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peerreview.audit.services import record
+from peerreview.auth.models import User
+from peerreview.cycles.models import CLOSED, IN_REVIEW, REPORTING
+from peerreview.cycles.services import PHASE_LABELS
+from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.framework.breakdowns import BY_CODE
+from peerreview.framework.models import Indicator
+from peerreview.permissions import Action, can, require
+from peerreview.reviews.models import INTERNAL, SHARED, VISIBILITIES, Comment, ReviewerAssignment
+from peerreview.submissions.models import SUBMITTED, Submission
+
+MAX_COMMENT_LENGTH = 10_000
+
+
+def conflict_of_interest(reviewer: User, submission: Submission) -> str | None:
+    """Why this person may not review this submission, or None."""
+    if not reviewer.is_reviewer:
+        return _("%(name)s is not a peer reviewer.", name=reviewer.name)
+    if not reviewer.active:
+        return _("%(name)s's account is deactivated.", name=reviewer.name)
+    if reviewer.organisation_id == submission.organisation_id:
+        return _("%(name)s works for %(org)s, the organisation under review.",
+                 name=reviewer.name, org=submission.organisation.name)
+    if reviewer.organisation.country == submission.organisation.country:
+        return _("%(name)s works for %(org)s in the same country (%(country)s) as the organisation "
+                 "under review.", name=reviewer.name, org=reviewer.organisation.name,
+                 country=reviewer.organisation.country)
+    return None
+
+
+def assignments_for(submission_id: int) -> list[ReviewerAssignment]:
+    query = (select(ReviewerAssignment).where(ReviewerAssignment.submission_id == submission_id)
+             .options(selectinload(ReviewerAssignment.reviewer).selectinload(User.organisation)))
+    return list(db.session.scalars(query))
+
+
+def eligible_reviewers(submission: Submission) -> list[tuple[User, str | None]]:
+    """Every reviewer with the reason they cannot be assigned (None if they can)."""
+    query = (select(User).where(User.role == "reviewer", User.active.is_(True))
+             .options(selectinload(User.organisation)).order_by(User.name))
+    assigned = {a.reviewer_id for a in assignments_for(submission.id)}
+    return [(u, conflict_of_interest(u, submission)) for u in db.session.scalars(query)
+            if u.id not in assigned]
+
+
+def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> ReviewerAssignment:
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.cycle.status == CLOSED:
+        raise Conflict(_("The cycle is closed; reviewers can no longer be assigned."))
+    reviewer = db.session.get(User, reviewer_id or 0)
+    if reviewer is None:
+        raise ValidationFailed(_("The reviewer was not assigned."),
+                               errors={"reviewer_id": _("Choose a peer reviewer.")})
+    problem = conflict_of_interest(reviewer, submission)
+    if problem:
+        raise ValidationFailed(_("The reviewer was not assigned."), errors={"reviewer_id": problem})
+    if db.session.scalar(select(ReviewerAssignment.id).where(
+            ReviewerAssignment.submission_id == submission.id,
+            ReviewerAssignment.reviewer_id == reviewer.id)):
+        raise ValidationFailed(_("The reviewer was not assigned."), errors={
+            "reviewer_id": _("%(name)s is already assigned.", name=reviewer.name)})
+    assignment = ReviewerAssignment(submission_id=submission.id, reviewer_id=reviewer.id,
+                                    assigned_by_id=actor.id)
+    db.session.add(assignment)
+    db.session.flush()
+    record(actor, "review.assign", assignment, after={"reviewer": reviewer.email,
+                                                      "submission_id": submission.id},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    return assignment
+
+
+def unassign_reviewer(actor, assignment_id: int) -> None:
+    assignment = db.session.get(ReviewerAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound(_("No such assignment."))
+    submission = assignment.submission
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    has_comments = db.session.scalar(select(Comment.id).where(
+        Comment.submission_id == submission.id, Comment.author_id == assignment.reviewer_id).limit(1))
+    if has_comments:
+        raise Conflict(_("%(name)s has already commented on this submission; the assignment stays so "
+                         "that their comments keep their context.", name=assignment.reviewer.name))
+    record(actor, "review.unassign", assignment, before={"reviewer": assignment.reviewer.email},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    db.session.delete(assignment)
+
+
+def assigned_submissions(actor) -> list[Submission]:
+    query = (select(Submission).join(ReviewerAssignment, ReviewerAssignment.submission_id == Submission.id)
+             .where(ReviewerAssignment.reviewer_id == actor.id)
+             .options(selectinload(Submission.cycle), selectinload(Submission.organisation)))
+    return list(db.session.scalars(query))
+
+
+def visible_comments(actor, submission: Submission) -> list[Comment]:
+    """Comments this user may read: delegates see only shared ones, in one query."""
+    query = (select(Comment).where(Comment.submission_id == submission.id)
+             .options(selectinload(Comment.author).selectinload(User.organisation),
+                      selectinload(Comment.indicator))
+             .order_by(Comment.created_at, Comment.id))
+    if not can(actor, Action.VIEW_INTERNAL_COMMENTS, submission):
+        query = query.where(Comment.visibility == SHARED)
+    return list(db.session.scalars(query))
+
+
+def comment_problem(submission: Submission) -> str | None:
+    if submission.status != SUBMITTED:
+        return _("Comments can be written once the delegation has submitted.")
+    if submission.cycle.status not in (IN_REVIEW, REPORTING):
+        return _("Comments can be written while the cycle is in review or reporting; it is %(phase)s.",
+                 phase=PHASE_LABELS[submission.cycle.status])
+    return None
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("The comment was not saved."), errors={"body": _("Write a comment.")})
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise ValidationFailed(_("The comment was not saved."), errors={
+            "body": _("A comment may have at most %(n)d characters.", n=MAX_COMMENT_LENGTH)})
+    return body
+
+
+def add_comment(actor, submission: Submission, *, body: str, visibility: str,
+                indicator_id: int | None = None, breakdown: str | None = None,
+                year: int | None = None) -> Comment:
+    require(actor, Action.REVIEW_SUBMISSION, submission)
+    problem = comment_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    errors = {}
+    if visibility not in VISIBILITIES:
+        errors["visibility"] = _("Choose who may read the comment.")
+    if indicator_id:
+        indicator = db.session.get(Indicator, indicator_id)
+        if indicator is None or indicator.framework_id != submission.cycle.framework_id:
+            errors["anchor"] = _("Choose a value of this submission.")
+        elif breakdown not in {b.code for b in indicator.breakdowns} or year not in submission.cycle.years:
+            errors["anchor"] = _("Choose a breakdown and year collected for this indicator.")
+    else:
+        breakdown = year = None
+    try:
+        body = _clean_body(body)
+    except ValidationFailed as failed:
+        errors.update(failed.errors)
+    if errors:
+        raise ValidationFailed(_("The comment was not saved."), errors=errors)
+    comment = Comment(submission_id=submission.id, author_id=actor.id, body=body, visibility=visibility,
+                      indicator_id=indicator_id or None, breakdown=breakdown, year=year)
+    db.session.add(comment)
+    db.session.flush()
+    record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment)},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    return comment
+
+
+def reply(actor, parent_id: int, *, body: str) -> Comment:
+    parent = db.session.get(Comment, parent_id)
+    if parent is None:
+        raise NotFound(_("No such comment."))
+    submission = parent.submission
+    # Someone who cannot even read the comment gets "not found", not a hint it exists.
+    if not can(actor, Action.VIEW_SUBMISSION, submission):
+        require(actor, Action.VIEW_SUBMISSION, submission)
+    require(actor, Action.REPLY_TO_COMMENT, parent)
+    problem = comment_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    body = _clean_body(body)
+    root = parent if parent.parent_id is None else db.session.get(Comment, parent.parent_id)
+    # A reply inherits the visibility of what it answers: a reply to an internal
+    # comment can never leak to the delegation.
+    comment = Comment(submission_id=submission.id, author_id=actor.id, parent_id=root.id, body=body,
+                      visibility=parent.visibility, indicator_id=parent.indicator_id,
+                      breakdown=parent.breakdown, year=parent.year)
+    db.session.add(comment)
+    db.session.flush()
+    record(actor, "comment.reply", comment, after={"parent_id": parent.id, "visibility": comment.visibility},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    return comment
+
+
+def anchor_key(comment: Comment) -> str:
+    if comment.indicator_id is None:
+        return "submission"
+    return f"{comment.indicator_id}/{comment.breakdown}/{comment.year}"
+
+
+def anchor_label(comment: Comment) -> str:
+    if comment.indicator is None:
+        return str(_("The submission as a whole"))
+    breakdown = BY_CODE.get(comment.breakdown)
+    return f"{comment.indicator.code} {comment.indicator.name} · {breakdown.label if breakdown else ''} · {comment.year}"
+
+
+def thread(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
+    """Top-level comments with their replies, in order."""
+    replies: dict[int, list[Comment]] = {}
+    roots = []
+    for c in comments:
+        if c.parent_id is None:
+            roots.append(c)
+        else:
+            replies.setdefault(c.parent_id, []).append(c)
+    return [(root, replies.get(root.id, [])) for root in roots]
+

@@ -1,0 +1,61 @@
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peerreview.auth.models import User
+from peerreview.cycles.models import Cycle
+from peerreview.db_types import UTCDateTime, utcnow
+from peerreview.extensions import db
+from peerreview.organisations.models import Organisation
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+STATUSES = (DRAFT, SUBMITTED)
+
+
+class Submission(db.Model):
+    """What one participating organisation sends in a cycle.
+
+    Created when the secretariat invites the organisation; one per cycle and
+    organisation.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("cycle_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    cycle: Mapped[Cycle] = relationship()
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation: Mapped[Organisation] = relationship()
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
+    # Optimistic lock: a save based on an older version is refused, not applied.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IndicatorValue(db.Model):
+    """One number: submission x indicator x breakdown x year."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", "breakdown", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
+    breakdown: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column()
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

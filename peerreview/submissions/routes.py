@@ -1,0 +1,127 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_login import current_user, login_required
+
+from peerreview.errors import Conflict, ValidationFailed
+from peerreview.forms_support import ActionForm
+from peerreview.framework.services import framework_indicators
+from peerreview.permissions import Action, can
+from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices
+from peerreview.reviews.services import (assignments_for, comment_problem, eligible_reviewers, thread,
+                                         visible_comments)
+from peerreview.submissions import services
+from peerreview.submissions.forms import ReturnForm, ValuesForm
+from peerreview.submissions.values import format_plain
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+
+
+@bp.route("/<int:submission_id>")
+@login_required
+def detail(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    return render_submission_page(submission)
+
+
+def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
+    """The submission with its values, comments and (for the secretariat) reviewers.
+
+    Also used by the comment action to show a rejected comment again, as typed.
+    """
+    indicators = framework_indicators(submission.cycle.framework_id)
+    values = services.value_map(submission.id)
+    comments = visible_comments(current_user, submission)
+    by_anchor: dict[tuple, int] = {}
+    for c in comments:
+        key = (c.indicator_id, c.breakdown, c.year)
+        by_anchor[key] = by_anchor.get(key, 0) + 1
+    reviewer = can(current_user, Action.REVIEW_SUBMISSION, submission)
+    if not reviewer:
+        comment_form = None
+    if reviewer and comment_form is None:
+        comment_form = CommentForm(formdata=None)
+        comment_form.anchor.data = request.args.get("anchor", "submission")
+    if comment_form is not None:
+        comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years)
+    manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
+    filled, expected = services.completeness(submission, indicators, values)
+    return render_template(
+        "submissions/detail.html", submission=submission, indicators=indicators, values=values,
+        threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
+        comment_problem=comment_problem(submission), edit_problem=services.edit_problem(submission),
+        assignments=assignments_for(submission.id) if manage else [],
+        candidates=eligible_reviewers(submission) if manage else [], manage=manage,
+        action_form=ActionForm(), return_form=ReturnForm(), format_plain=format_plain,
+        filled=filled, expected=expected), status
+
+
+@bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(submission_id: int):
+    submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
+    problem = services.edit_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    indicators = framework_indicators(submission.cycle.framework_id)
+    form = ValuesForm()
+    raw: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    status = 200
+    if form.validate_on_submit():
+        raw = {k: v for k, v in request.form.items() if k.startswith("v-")}
+        try:
+            result = services.save_values(current_user, submission, raw, indicators=indicators,
+                                          expected_version=int(form.version.data or 0) or None)
+        except Conflict as conflict:
+            # Nothing is saved, nothing the user typed is lost: the form comes back with their entries.
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            errors, labels = result.errors, result.error_labels
+            if not errors:
+                flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
+                if request.form.get("then") == "submit":
+                    return redirect(url_for("submissions.detail", submission_id=submission.id,
+                                            _anchor="submit"))
+                return redirect(url_for("submissions.edit", submission_id=submission.id))
+            # Valid values were saved; the invalid ones are shown as typed beside their cells.
+            flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
+                    saved=result.saved + result.cleared, bad=len(errors)), "warning")
+            raw = {k: v for k, v in raw.items() if k in errors}
+            form.version.data = submission.version
+    if not form.is_submitted() or status == 409:
+        form.version.data = form.version.data if status == 409 else submission.version
+    values = services.value_map(submission.id)
+    shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
+    shown.update(raw)
+    return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
+                           shown=shown, errors=errors, labels=labels, cell_name=services.cell_name), status
+
+
+@bp.route("/<int:submission_id>/submit", methods=["POST"])
+@login_required
+def submit(submission_id: int):
+    submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
+    ActionForm()
+    try:
+        services.submit(current_user, submission)
+    except ValidationFailed as failed:
+        flash(failed.message, "error")
+        return redirect(url_for("submissions.edit", submission_id=submission.id))
+    flash(_("Submitted. The values are now read-only; the network secretariat has been told."), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/return", methods=["POST"])
+@login_required
+def return_for_revision(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    form = ReturnForm()
+    try:
+        services.return_for_revision(current_user, submission, form.reason.data or "")
+    except ValidationFailed as failed:
+        flash(" ".join(failed.errors.values()) or failed.message, "error")
+        return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="return"))
+    flash(_("The submission is back with %(org)s as a draft.", org=submission.organisation.name), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))

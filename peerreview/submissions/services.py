@@ -1,0 +1,191 @@
+"""Submissions: the value grid, saving drafts, submitting and returning."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import _
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from peerreview.audit.services import record
+from peerreview.cycles.models import OPEN
+from peerreview.cycles.services import PHASE_LABELS
+from peerreview.db_types import utcnow
+from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.extensions import db
+from peerreview.framework.models import Indicator
+from peerreview.framework.services import framework_indicators
+from peerreview.organisations.models import Organisation
+from peerreview.permissions import Action, require
+from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
+from peerreview.submissions.values import ValueProblem, format_plain, parse_indicator_value
+
+
+
+def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
+    """The form field name of one value: v-<indicator>-<breakdown>-<year>."""
+    return f"v-{indicator_id}-{breakdown}-{year}"
+
+
+def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
+    submission = db.session.get(Submission, submission_id, options=[
+        selectinload(Submission.cycle), selectinload(Submission.organisation)])
+    if submission is None:
+        raise NotFound(_("No such submission."))
+    require(actor, action, submission)
+    return submission
+
+
+def cycle_submissions(cycle_id: int) -> list[Submission]:
+    query = (select(Submission).where(Submission.cycle_id == cycle_id)
+             .options(selectinload(Submission.organisation), selectinload(Submission.submitted_by))
+             .join(Submission.organisation).order_by(Organisation.name))
+    return list(db.session.scalars(query))
+
+
+def submissions_for_delegate(actor) -> list[Submission]:
+    query = (select(Submission).where(Submission.organisation_id == actor.organisation_id)
+             .options(selectinload(Submission.cycle), selectinload(Submission.organisation)))
+    return list(db.session.scalars(query))
+
+
+def value_map(submission_id: int) -> dict[tuple[int, str, int], IndicatorValue]:
+    rows = db.session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == submission_id))
+    return {(v.indicator_id, v.breakdown, v.year): v for v in rows}
+
+
+def edit_problem(submission: Submission) -> str | None:
+    """Why the delegation cannot change values now (who locked it, why, how to unlock)."""
+    cycle = submission.cycle
+    if submission.status == SUBMITTED:
+        who = submission.submitted_by.name if submission.submitted_by else _("your delegation")
+        return _("Submitted by %(who)s on %(when)s UTC, so the values are read-only. To change them, "
+                 "ask the network secretariat to return the submission to your delegation.",
+                 who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M"))
+    if cycle.status != OPEN:
+        return _("The cycle is %(phase)s; values can be changed only while it is open for submissions. "
+                 "The network secretariat decides when the cycle opens.", phase=PHASE_LABELS[cycle.status])
+    return None
+
+
+@dataclass
+class SaveResult:
+    saved: int = 0
+    cleared: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    error_labels: dict[str, str] = field(default_factory=dict)
+
+
+def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_version: int | None,
+                indicators: list[Indicator] | None = None) -> SaveResult:
+    """Save every valid value of the grid; report every invalid one with its cell.
+
+    Cells absent from `raw` are left alone; cells sent empty are cleared. A save
+    based on an older version of the submission is refused as a whole so that
+    two people never silently overwrite each other.
+    """
+    require(actor, Action.EDIT_SUBMISSION, submission)
+    problem = edit_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    if expected_version is not None and expected_version != submission.version:
+        who = submission.last_saved_by.name if submission.last_saved_by else _("someone")
+        raise Conflict(_("%(who)s saved this submission at %(when)s UTC, after you opened it. Your entries "
+                         "were not saved; they are still in the form. Check them against the current "
+                         "values and save again.", who=who,
+                         when=submission.last_saved_at.strftime("%d %b %Y %H:%M") if submission.last_saved_at else ""))
+    if indicators is None:
+        indicators = framework_indicators(submission.cycle.framework_id)
+    existing = value_map(submission.id)
+    result = SaveResult()
+    now = utcnow()
+    new_rows: list[dict] = []
+    to_clear: list[int] = []
+    changes: list[dict] = []
+    for indicator in indicators:
+        for breakdown in indicator.breakdowns:
+            for year in submission.cycle.years:
+                name = cell_name(indicator.id, breakdown.code, year)
+                if name not in raw:
+                    continue
+                try:
+                    value = parse_indicator_value(raw[name], indicator)
+                except ValueProblem as problem:
+                    result.errors[name] = str(problem)
+                    result.error_labels[name] = f"{indicator.code} {breakdown.label} {year}"
+                    continue
+                current = existing.get((indicator.id, breakdown.code, year))
+                if value is None:
+                    if current is not None:
+                        to_clear.append(current.id)
+                        changes.append({"cell": name, "before": format_plain(current.value), "after": None})
+                    continue
+                if current is None:
+                    new_rows.append({"submission_id": submission.id, "indicator_id": indicator.id,
+                                     "breakdown": breakdown.code, "year": year, "value": value,
+                                     "note": "", "updated_at": now, "updated_by_id": actor.id})
+                    changes.append({"cell": name, "before": None, "after": format_plain(value)})
+                elif Decimal(current.value) != value:
+                    changes.append({"cell": name, "before": format_plain(current.value),
+                                    "after": format_plain(value)})
+                    current.value = value
+                    current.updated_at = now
+                    current.updated_by_id = actor.id
+                    result.saved += 1
+    if new_rows:
+        db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
+        result.saved += len(new_rows)
+    if to_clear:
+        db.session.execute(delete(IndicatorValue).where(IndicatorValue.id.in_(to_clear)))
+        result.cleared = len(to_clear)
+    if changes:
+        submission.last_saved_at = now
+        submission.last_saved_by_id = actor.id
+        record(actor, "submission.values", submission,
+               before={c["cell"]: c["before"] for c in changes},
+               after={c["cell"]: c["after"] for c in changes},
+               network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    db.session.flush()
+    return result
+
+
+def completeness(submission: Submission, indicators: list[Indicator], values: dict) -> tuple[int, int]:
+    expected = sum(len(i.breakdowns) for i in indicators) * len(submission.cycle.years)
+    return len(values), expected
+
+
+def submit(actor, submission: Submission) -> Submission:
+    require(actor, Action.EDIT_SUBMISSION, submission)
+    problem = edit_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    has_value = db.session.scalar(select(IndicatorValue.id).where(
+        IndicatorValue.submission_id == submission.id).limit(1))
+    if has_value is None:
+        raise ValidationFailed(_("Enter at least one value before submitting."))
+    submission.status = SUBMITTED
+    submission.submitted_at = utcnow()
+    submission.submitted_by_id = actor.id
+    record(actor, "submission.transition", submission, before={"status": DRAFT},
+           after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    db.session.flush()
+    return submission
+
+
+def return_for_revision(actor, submission: Submission, reason: str) -> Submission:
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.status != SUBMITTED:
+        raise Conflict(_("Only a submitted submission can be returned; this one is still a draft."))
+    if submission.cycle.status != OPEN:
+        raise Conflict(_("Submissions can be returned only while the cycle is open for submissions."))
+    if not reason.strip():
+        raise ValidationFailed(_("The submission was not returned."),
+                               errors={"reason": _("Say why the submission is returned.")})
+    submission.status = DRAFT
+    submission.submitted_at = None
+    record(actor, "submission.transition", submission, before={"status": SUBMITTED},
+           after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
+           cycle_id=submission.cycle_id)
+    db.session.flush()
+    return submission

@@ -1,0 +1,97 @@
+"""Reading numbers that people typed: locale formats, ranges, decimals.
+
+Accepts "1234.5", "1 234,5", "1,234.5", "1.234,5", "12,5" and "-3"; refuses
+NaN, infinity, exponents, and anything that is not a plain number, each with a
+message that says what is wrong.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import _
+
+# Largest magnitude accepted: the column holds 14 integer digits.
+MAX_ABS = Decimal("99999999999999")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_PLAIN = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)$")
+
+
+class ValueProblem(ValueError):
+    """The text is not an acceptable value; str() is the user-facing message."""
+
+
+def _normalise_separators(text: str) -> str:
+    """Turn a locale-formatted number into one with a dot as decimal separator."""
+    has_dot, has_comma = "." in text, "," in text
+    if has_dot and has_comma:
+        # The separator that comes last is the decimal one: 1.234,5 or 1,234.5
+        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        text = text.replace(thousands, "")
+        return text.replace(",", ".")
+    if has_comma:
+        if text.count(",") > 1:  # 1,234,567: grouping only
+            return text.replace(",", "")
+        return text.replace(",", ".")  # 12,5: decimal comma
+    if text.count(".") > 1:  # 1.234.567: grouping only
+        return text.replace(".", "")
+    return text
+
+
+def parse_decimal(raw: str) -> Decimal | None:
+    """Parse text into a Decimal, or None when empty. Raises ValueProblem."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if text == "":
+        return None
+    if len(text) > 40:
+        raise ValueProblem(_("This is too long to be a number."))
+    text = _SPACES.sub("", text).replace("\u2212", "-")
+    normalised = _normalise_separators(text)
+    if not _PLAIN.match(normalised):
+        lowered = text.lower()
+        if lowered in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
+            raise ValueProblem(_("Enter a finite number."))
+        raise ValueProblem(_("Enter a number, like 12.5 or 12,5."))
+    try:
+        value = Decimal(normalised)
+    except InvalidOperation:
+        raise ValueProblem(_("Enter a number, like 12.5 or 12,5.")) from None
+    if abs(value) > MAX_ABS:
+        raise ValueProblem(_("This number is too large."))
+    return value
+
+
+def check_value(value: Decimal, *, decimals: int, min_value: Decimal | None,
+                max_value: Decimal | None) -> None:
+    """Raise ValueProblem if the value breaks the indicator's rules."""
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        if decimals == 0:
+            raise ValueProblem(_("Enter a whole number, without decimals."))
+        raise ValueProblem(_("Use at most %(n)d decimal places.", n=decimals))
+    if min_value is not None and value < min_value:
+        raise ValueProblem(_("Must be at least %(min)s.", min=format_plain(min_value)))
+    if max_value is not None and value > max_value:
+        raise ValueProblem(_("Must be at most %(max)s.", max=format_plain(max_value)))
+
+
+def parse_indicator_value(raw: str, indicator) -> Decimal | None:
+    value = parse_decimal(raw)
+    if value is not None:
+        check_value(value, decimals=indicator.decimals, min_value=indicator.min_value,
+                    max_value=indicator.max_value)
+    return value
+
+
+def format_plain(value: Decimal | None, decimals: int | None = None) -> str:
+    """A value as the form shows it: dot decimal separator, no grouping."""
+    if value is None:
+        return ""
+    if decimals is not None:
+        return f"{value:.{decimals}f}"
+    text = format(value.normalize(), "f")
+    return text

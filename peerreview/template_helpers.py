@@ -1,0 +1,48 @@
+"""Globals and filters the templates use."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+
+from peerreview.cycles.services import PHASE_LABELS
+from peerreview.framework.breakdowns import BY_CODE
+from peerreview.permissions import Action, can
+
+
+def _datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM y, HH:mm zzz")  # always with the time zone
+
+
+def _date(value: date | None) -> str:
+    return format_date(value, "d MMM y") if value else ""
+
+
+def _can(action: Action, obj=None) -> bool:
+    return can(current_user, action, obj)
+
+
+def error_list(errors: dict[str, str], labels: dict[str, str] | None = None) -> list[dict]:
+    """Error-summary items for errors keyed by field id: each links to its field."""
+    labels = labels or {}
+    items = []
+    for key, message in errors.items():
+        label = labels.get(key)
+        items.append({"text": f"{label}: {message}" if label else message, "href": f"#{key}"})
+    return items
+
+
+def register(app: Flask) -> None:
+    WTFormsHelpers(app)
+    app.add_template_global(_can, "can")
+    app.add_template_global(Action, "Action")
+    app.add_template_global(PHASE_LABELS, "PHASE_LABELS")
+    app.add_template_global(BY_CODE, "BREAKDOWNS")
+    app.add_template_global(error_list, "error_list")
+    app.add_template_filter(_datetime, "datetime")
+    app.add_template_filter(_date, "date")
