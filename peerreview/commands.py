@@ -23,7 +23,9 @@ def register(app: Flask) -> None:
         from peerreview.organisations.models import Network, Organisation
 
         organisation = db.session.scalar(select(Organisation).where(Organisation.short_name == organisation_short))
-        network = db.session.scalar(select(Network).where(Network.short_name == network_short)) if network_short else None
+        network = None
+        if network_short:
+            network = db.session.scalar(select(Network).where(Network.short_name == network_short))
         try:
             user = create_user(None, email=email, name=name, role=role,
                                organisation_id=organisation.id if organisation else 0,

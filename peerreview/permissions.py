@@ -10,8 +10,9 @@ tests/test_access_matrix.py, so a new route cannot ship without a decision.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from flask_login import AnonymousUserMixin
 from sqlalchemy import exists, select

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -56,9 +56,9 @@ def events_query(network, *, action: str = "", cycle_id: int | None = None,
     if cycle_id:
         query = query.where(AuditEvent.cycle_id == cycle_id)
     if date_from:
-        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
+        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, UTC))
     if date_to:
-        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, timezone.utc))
+        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, UTC))
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 

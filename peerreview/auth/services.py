@@ -36,7 +36,8 @@ def authenticate(email: str, password: str) -> User | None:
         from werkzeug.security import check_password_hash, generate_password_hash
 
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = generate_password_hash("not-a-real-password")
+            _DUMMY_HASH = generate_password_hash("not-a-real-password",
+                                                 method=current_app.config["PASSWORD_HASH_METHOD"])
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not user.active or not user.check_password(password or ""):

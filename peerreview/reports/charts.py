@@ -47,8 +47,10 @@ def bar_chart(items: list[tuple[str, Decimal | None, bool]], *, title: str, medi
         fill = "#1d70b8" if highlighted else "#9aa5b1"
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end" font-size="12">{escape(label)}</text>'
-            f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{BAR_HEIGHT}" fill="{fill}"/>'
-            f'<text x="{WIDTH - VALUE_WIDTH + 6}" y="{y + 13}" font-size="12">{value:.{decimals}f} {escape(unit)}</text>'
+            f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{BAR_HEIGHT}" '
+            f'fill="{fill}"/>'
+            f'<text x="{WIDTH - VALUE_WIDTH + 6}" y="{y + 13}" font-size="12">'
+            f'{value:.{decimals}f} {escape(unit)}</text>'
         )
     if median is not None:
         mx = x(float(median))
@@ -59,4 +61,5 @@ def bar_chart(items: list[tuple[str, Decimal | None, bool]], *, title: str, medi
             f'median {median:.{decimals}f}</text>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # Every interpolated text went through escape() above; the numbers are ours.
+    return Markup("".join(parts))  # noqa: S704

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-from flask_babel import _
-from flask_babel import format_date, format_datetime
+
+from flask_babel import _, format_date, format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -104,7 +104,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
             "cells": [{"year": y, "own": format_plain(o, ind.decimals) if o is not None else "–",
                        "median": format_plain(m, ind.decimals) if m is not None else "–",
                        "n": spread[(ind.id, y)].n if (ind.id, y) in spread else 0}
-                      for y, o, m in zip(years, own, medians)],
+                      for y, o, m in zip(years, own, medians, strict=True)],
         })
     charts = []
     last = years[-1]

@@ -14,7 +14,7 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.permissions import Action, can, require
-from peerreview.reviews.models import INTERNAL, SHARED, VISIBILITIES, Comment, ReviewerAssignment
+from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
 MAX_COMMENT_LENGTH = 10_000
@@ -199,7 +199,8 @@ def anchor_label(comment: Comment) -> str:
     if comment.indicator is None:
         return str(_("The submission as a whole"))
     breakdown = BY_CODE.get(comment.breakdown)
-    return f"{comment.indicator.code} {comment.indicator.name} · {breakdown.label if breakdown else ''} · {comment.year}"
+    label = breakdown.label if breakdown else ""
+    return f"{comment.indicator.code} {comment.indicator.name} · {label} · {comment.year}"
 
 
 def thread(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:

@@ -7,8 +7,7 @@ from peerreview.forms_support import ActionForm
 from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices
-from peerreview.reviews.services import (assignments_for, comment_problem, eligible_reviewers, thread,
-                                         visible_comments)
+from peerreview.reviews.services import assignments_for, comment_problem, eligible_reviewers, thread, visible_comments
 from peerreview.submissions import services
 from peerreview.submissions.forms import ReturnForm, ValuesForm
 from peerreview.submissions.values import format_plain

@@ -22,7 +22,6 @@ from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Subm
 from peerreview.submissions.values import ValueProblem, format_plain, parse_indicator_value
 
 
-
 def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
     """The form field name of one value: v-<indicator>-<breakdown>-<year>."""
     return f"v-{indicator_id}-{breakdown}-{year}"

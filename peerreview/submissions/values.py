@@ -22,22 +22,29 @@ class ValueProblem(ValueError):
     """The text is not an acceptable value; str() is the user-facing message."""
 
 
-def _normalise_separators(text: str) -> str:
-    """Turn a locale-formatted number into one with a dot as decimal separator."""
+def _grouped(integer_part: str, separator: str) -> bool:
+    """True if digits are grouped by threes with this separator: 1.234.567"""
+    return re.fullmatch(r"[+-]?\d{1,3}(" + re.escape(separator) + r"\d{3})+", integer_part) is not None
+
+
+def _normalise_separators(text: str) -> str | None:
+    """Turn a locale-formatted number into one with a dot as decimal separator.
+
+    Returns None when the separators make no sense (12..5, 1.23.4).
+    """
     has_dot, has_comma = "." in text, "," in text
     if has_dot and has_comma:
         # The separator that comes last is the decimal one: 1.234,5 or 1,234.5
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
         thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "")
-        return text.replace(",", ".")
-    if has_comma:
-        if text.count(",") > 1:  # 1,234,567: grouping only
-            return text.replace(",", "")
-        return text.replace(",", ".")  # 12,5: decimal comma
-    if text.count(".") > 1:  # 1.234.567: grouping only
-        return text.replace(".", "")
-    return text
+        integer_part, _sep, fraction = text.rpartition(decimal_sep)
+        if not _grouped(integer_part, thousands) or not fraction.isdigit():
+            return None
+        return integer_part.replace(thousands, "") + "." + fraction
+    for separator in (",", "."):
+        if text.count(separator) > 1:  # 1,234,567 or 1.234.567: grouping only
+            return text.replace(separator, "") if _grouped(text, separator) else None
+    return text.replace(",", ".")  # 12,5: decimal comma; 12.5 as it is
 
 
 def parse_decimal(raw: str) -> Decimal | None:
@@ -51,7 +58,7 @@ def parse_decimal(raw: str) -> Decimal | None:
         raise ValueProblem(_("This is too long to be a number."))
     text = _SPACES.sub("", text).replace("\u2212", "-")
     normalised = _normalise_separators(text)
-    if not _PLAIN.match(normalised):
+    if normalised is None or not _PLAIN.match(normalised):
         lowered = text.lower()
         if lowered in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
             raise ValueProblem(_("Enter a finite number."))

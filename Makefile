@@ -1,0 +1,65 @@
+# peerreview: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: run test test-only lint bench load assets clean serve-prod
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+## make run: install, upgrade the database, seed the demo data, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed instance/secret_key
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "\nServing on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: install the test extras (and Chromium for the browser tests) and run the whole suite
+test: $(VENV)/.installed-test
+	bash scripts/ensure-chromium.sh
+	$(MAKE) test-only
+
+test-only:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check peerreview tests benchmarks config.py wsgi.py
+
+## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.large_cycle
+
+## make load: Locust against gunicorn + PostgreSQL on loopback, bounded in users and seconds
+load: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	bash benchmarks/load_test.sh
+
+## make assets: rebuild static/css/app.css and the vendored GOV.UK Frontend from npm
+assets:
+	npm ci --no-audit --no-fund
+	npx sass --no-source-map --style=compressed --load-path=node_modules static/src/app.scss static/css/app.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
+	cp node_modules/axe-core/axe.min.js tests/vendor/axe.min.js
+
+serve-prod: $(VENV)/.installed
+	PEERREVIEW_CONFIG=production $(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) wsgi:app
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite .pytest_cache

@@ -1,0 +1,100 @@
+"""PDF reports: content, visibility, immutability, and a renderer that fetches nothing."""
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from peerreview.errors import Conflict
+from peerreview.reports import services
+from peerreview.reports.pdf import render_pdf
+from tests.factories import CommentFactory
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _without_published_report(world):
+    from peerreview.extensions import db
+
+    db.session.delete(world.published_report)
+    db.session.flush()
+
+
+def test_feedback_report_has_name_median_and_only_shared_comments(app, world):
+    _without_published_report(world)
+    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
+                                    organisation_id=world.own_org.id)
+    assert report.pdf.startswith(b"%PDF")
+    text = pdf_text(report.pdf)
+    assert "Bundesagentur für Arbeit" in text
+    assert "SHARED-COMMENT" in text
+    assert "INTERNAL-COMMENT" not in text
+    assert "OTHER-ORG-COMMENT" not in text
+    assert "45.3 (2)" in text  # median of 40.5 and 50.1 over two organisations
+
+
+def test_synthesis_report_lists_participants(world):
+    report = services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    text = pdf_text(report.pdf)
+    assert "Synthesis report" in text and "Hello Work" in text and "INTERNAL-COMMENT" not in text
+
+
+def test_published_report_never_changes(world):
+    report = services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    services.publish_report(world.secretariat, report)
+    digest = report.sha256
+    with pytest.raises(Conflict, match="never changes"):
+        services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    with pytest.raises(Conflict, match="already published"):
+        services.publish_report(world.secretariat, report)
+    assert report.sha256 == digest
+
+
+def test_hostile_comment_is_printed_as_text_and_fetches_nothing(app, world, tmp_path, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-FILE-CONTENT")
+    CommentFactory(submission=world.own_submission, author=world.reviewer, visibility="shared",
+                   body=f'<img src="file://{secret}"><script>alert(1)</script>'
+                        f'<link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+                        f'<iframe src="file:///etc/passwd"></iframe>')
+    _without_published_report(world)
+    fetched = []
+    from peerreview.reports import pdf
+
+    original = pdf.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", spy)
+    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
+                                    organisation_id=world.own_org.id)
+    text = pdf_text(report.pdf)
+    assert "<script>alert(1)</script>" in text  # shown as text
+    assert "TOP-SECRET-FILE-CONTENT" not in text
+    assert all(url.startswith("https://peerreview.invalid/static/pdf/") for url in fetched), fetched
+
+
+def test_fetcher_refuses_files_and_network(app):
+    from pathlib import Path
+
+    from peerreview.reports.pdf import BASE_URL, StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher(Path(app.static_folder) / "pdf")
+    for url in ("file:///etc/passwd", "http://127.0.0.1/", "https://example.org/a.css",
+                BASE_URL + "static/pdf/../../config.py", BASE_URL + "static/css/app.css"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(BASE_URL + "static/pdf/report.css").read().startswith(b"/*")
+
+
+def test_template_html_is_escaped(app):
+    with app.test_request_context():
+        data = render_pdf("reports/pdf/synthesis.html", {
+            "cover": {"title": "<b>T</b>", "subtitle": "S", "network": "N", "cycle": "C", "theme": "", "host": "",
+                      "kickoff": "", "years": "2024", "generated": "now"},
+            "participants": [{"name": "<i>Evil</i>", "submitted": True}], "years": [2024], "rows": [],
+            "comments": [], "illustrative": False})
+    assert "<i>Evil</i>" in pdf_text(data)
