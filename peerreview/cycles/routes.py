@@ -17,7 +17,7 @@ from peerreview.reports.charts import bar_chart
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.models import ReviewerAssignment
 from peerreview.submissions.benchmarking import compare_indicator
-from peerreview.submissions.services import cycle_submissions
+from peerreview.submissions.services import visible_submissions
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -76,10 +76,8 @@ def edit(cycle_id: int):
 def detail(cycle_id: int):
     cycle = services.get_cycle(current_user, cycle_id)
     manage = can(current_user, Action.MANAGE_CYCLE, cycle)
-    submissions = cycle_submissions(cycle.id)
-    if not manage:
-        # Delegates see their own submission; reviewers those assigned to them.
-        submissions = [s for s in submissions if can(current_user, Action.VIEW_SUBMISSION, s)]
+    # Delegates see their own submission; reviewers those assigned to them.
+    submissions = visible_submissions(current_user, cycle.id)
     reviewer_counts = dict(db.session.execute(
         select(ReviewerAssignment.submission_id, func.count()).where(
             ReviewerAssignment.submission_id.in_([s.id for s in submissions]))

@@ -1,0 +1,221 @@
+"""Benchmark: a large synthetic cycle, timed page by page, with SQL query counts.
+
+    make bench                       # SQLite scratch file
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench
+
+Builds, in a scratch database (its own schema on PostgreSQL, dropped afterwards),
+a small cycle and a large one (150 organisations x 100 indicators x 6 breakdowns
+x 3 years = 270,000 values) and prints, for each: the submission form (GET and a
+full save), the comparison of one indicator across organisations, and the
+synthesis PDF: wall time and number of SQL queries. The query counts must be the
+same for both sizes: no page may issue a query per row.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from decimal import Decimal
+
+from sqlalchemy import event, text
+
+from config import TestingConfig
+from peerreview import create_app
+from peerreview.extensions import db
+
+SIZES = [("small", 15, 10), ("large", 150, 100)]  # name, organisations, indicators
+YEARS = (2022, 2023, 2024)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+@contextmanager
+def measure(counter: QueryCounter, label: str, results: list):
+    counter.count = 0
+    start = time.perf_counter()
+    yield
+    elapsed = time.perf_counter() - start
+    results.append((label, elapsed, counter.count))
+
+
+def build(size_name: str, n_orgs: int, n_ind: int):
+    from peerreview.auth.models import User
+    from peerreview.cycles.models import Cycle
+    from peerreview.framework.breakdowns import breakdowns_for
+    from peerreview.framework.models import Framework, Indicator
+    from peerreview.organisations.models import Network, Organisation
+    from peerreview.submissions.models import IndicatorValue, Submission
+
+    network = Network(name=f"Bench network {size_name}", short_name=f"B-{size_name}")
+    db.session.add(network)
+    db.session.flush()
+    sec_org = Organisation(name=f"Secretariat {size_name}", short_name=f"SEC-{size_name}", country="BE",
+                           kind="secretariat", network_id=network.id)
+    db.session.add(sec_org)
+    framework = Framework(network_id=network.id, name="Bench framework", description="")
+    db.session.add(framework)
+    db.session.flush()
+    db.session.execute(Indicator.__table__.insert(), [
+        {"framework_id": framework.id, "position": i, "code": f"I{i:03d}", "name": f"Indicator {i}",
+         "definition": "", "unit": "%", "direction": "higher", "decimals": 1, "min_value": Decimal(0),
+         "max_value": Decimal(100), "dimensions": "sex age"} for i in range(n_ind)])
+    db.session.execute(Organisation.__table__.insert(), [
+        {"name": f"PES {size_name} {i}", "short_name": f"P{i}", "country": f"{size_name[0]}{i}", "kind": "pes"}
+        for i in range(n_orgs)])
+    orgs = db.session.execute(text("SELECT id FROM organisation WHERE name LIKE :p"),
+                              {"p": f"PES {size_name} %"}).scalars().all()
+    indicators = db.session.execute(text("SELECT id FROM indicator WHERE framework_id = :f"),
+                                    {"f": framework.id}).scalars().all()
+    cycle = Cycle(network_id=network.id, framework_id=framework.id, title=f"Bench cycle {size_name}", theme="",
+                  first_year=YEARS[0], last_year=YEARS[-1], status="open")
+    db.session.add(cycle)
+    db.session.flush()
+    db.session.execute(Submission.__table__.insert(), [
+        {"cycle_id": cycle.id, "organisation_id": o, "status": "submitted", "version": 1,
+         "invited_at": cycle.status_changed_at} for o in orgs])
+    subs = db.session.execute(text("SELECT id, organisation_id FROM submission WHERE cycle_id = :c"),
+                              {"c": cycle.id}).all()
+    rng = random.Random(42)
+    codes = [b.code for b in breakdowns_for("sex age")]
+    batch = []
+    for sub_id, _org in subs:
+        for ind in indicators:
+            for code in codes:
+                for year in YEARS:
+                    batch.append({"submission_id": sub_id, "indicator_id": ind, "breakdown": code, "year": year,
+                                  "value": Decimal(f"{rng.uniform(10, 90):.1f}"), "note": "",
+                                  "updated_at": cycle.status_changed_at})
+                    if len(batch) >= 20000:
+                        db.session.execute(IndicatorValue.__table__.insert(), batch)
+                        batch = []
+    if batch:
+        db.session.execute(IndicatorValue.__table__.insert(), batch)
+    # The measured delegate's own submission is a draft.
+    first_sub, first_org = subs[0]
+    db.session.execute(text("UPDATE submission SET status='draft' WHERE id=:s"), {"s": first_sub})
+    sec = User(email=f"sec-{size_name}@bench.example", name="Bench Sec", role="secretariat",
+               organisation_id=sec_org.id, network_id=network.id)
+    delegate = User(email=f"del-{size_name}@bench.example", name="Bench Delegate", role="delegate",
+                    organisation_id=first_org)
+    for user in (sec, delegate):
+        user.set_password("bench-password-123")
+        db.session.add(user)
+    db.session.commit()
+    n_values = len(subs) * len(indicators) * len(codes) * len(YEARS)
+    return cycle.id, first_sub, indicators[0], sec.email, delegate.email, n_values
+
+
+def run() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    schema = None
+    scratch = None
+    options: dict = {}
+    if url and url.startswith("postgresql"):
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    else:
+        scratch = tempfile.NamedTemporaryFile(suffix=".sqlite", delete=False)
+        url = f"sqlite:///{scratch.name}"
+
+    class BenchConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = options
+        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (scratch users only)
+
+    app = create_app(BenchConfig)
+    counter = QueryCounter()
+    rows = []
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        if schema:
+            with db.engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                conn.commit()
+        try:
+            db.create_all()
+            event.listen(db.engine, "before_cursor_execute", counter)
+            for size_name, n_orgs, n_ind in SIZES:
+                start = time.perf_counter()
+                cycle_id, sub_id, ind_id, sec_email, del_email, n_values = build(size_name, n_orgs, n_ind)
+                db.session.remove()
+                ctx.pop()  # requests below run in their own contexts, as in production
+                print(f"built {size_name}: {n_orgs} organisations x {n_ind} indicators x 6 breakdowns x 3 years "
+                      f"= {n_values:,} values in {time.perf_counter() - start:.1f} s", flush=True)
+                client = app.test_client()
+                results: list = []
+                client.post("/login", data={"email": del_email, "password": "bench-password-123"})
+                with measure(counter, "submission form (GET)", results):
+                    page = client.get(f"/submissions/{sub_id}/edit")
+                assert page.status_code == 200, page.status_code
+                with measure(counter, "cycle page as delegate (GET)", results):
+                    assert client.get(f"/cycles/{cycle_id}").status_code == 200
+                grid = dict.fromkeys(_cells(page.get_data(as_text=True)), "55.5")
+                version = _version(page.get_data(as_text=True))
+                with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
+                    saved = client.post(f"/submissions/{sub_id}/edit", data={"version": version, **grid})
+                assert saved.status_code == 302, saved.status_code
+                client.post("/logout")
+                client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
+                with measure(counter, "compare one indicator (GET)", results):
+                    page = client.get(f"/cycles/{cycle_id}/compare?indicator={ind_id}")
+                assert page.status_code == 200
+                with app.app_context():
+                    db.session.execute(text("UPDATE cycle SET status='reporting' WHERE id=:c"), {"c": cycle_id})
+                    db.session.commit()
+                with measure(counter, "synthesis PDF (render)", results):
+                    rendered = client.post(f"/cycles/{cycle_id}/reports", data={"kind": "synthesis"})
+                assert rendered.status_code == 302
+                with measure(counter, "cycle page as secretariat (GET)", results):
+                    page = client.get(f"/cycles/{cycle_id}")
+                assert page.status_code == 200
+                for label, seconds, queries in results:
+                    rows.append((size_name, label, seconds, queries))
+                ctx = app.app_context()
+                ctx.push()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+            db.session.remove()
+            if schema:
+                with db.engine.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                    conn.commit()
+            db.engine.dispose()
+            if scratch:
+                os.unlink(scratch.name)
+    finally:
+        ctx.pop()
+    print(f"\n{'size':<6} {'page':<40} {'seconds':>8} {'queries':>8}")
+    for size_name, label, seconds, queries in rows:
+        print(f"{size_name:<6} {label:<40} {seconds:>8.3f} {queries:>8}")
+    small = {label.split(" (")[0]: q for s, label, _t, q in rows if s == "small"}
+    large = {label.split(" (")[0]: q for s, label, _t, q in rows if s == "large"}
+    grew = {k: (small[k], large[k]) for k in small if k in large and large[k] != small[k]}
+    print("\nquery counts independent of size:", "yes" if not grew else f"NO {grew}")
+    return 0 if not grew else 1
+
+
+def _cells(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'name="(v-\d+-[^"]+-\d{4})"', html)
+
+
+def _version(html: str) -> str:
+    import re
+
+    return re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+
+
+if __name__ == "__main__":
+    sys.exit(run())
