@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 
 def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
@@ -28,3 +29,8 @@ def safe_next(target: str | None) -> str | None:
 
 class ActionForm(FlaskForm):
     """A form with no fields: buttons that change state still carry a CSRF token."""
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -5,6 +5,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from peerreview.auth.models import ROLES
+from peerreview.forms_support import choices
 
 
 class LoginForm(FlaskForm):
@@ -44,7 +45,7 @@ class UserForm(FlaskForm):
                        validators=[DataRequired(_l("Enter an e-mail address.")),
                                    Email(_l("Enter an e-mail address like name@example.org."),
                                          check_deliverability=False)])
-    role = SelectField(_l("Role"), widget=GovSelect(), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Role"), widget=GovSelect(), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     organisation_id = SelectField(_l("Organisation"), coerce=int, widget=GovSelect())
     network_id = SelectField(_l("Network (secretariat only)"), coerce=int, widget=GovSelect(),
                              validators=[Optional()])

@@ -7,7 +7,7 @@ from peerreview.auth import services
 from peerreview.auth.forms import ROLE_LABELS, ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
 from peerreview.errors import ValidationFailed
 from peerreview.extensions import limiter
-from peerreview.forms_support import ActionForm, apply_errors, safe_next
+from peerreview.forms_support import ActionForm, apply_errors, choices, safe_next
 from peerreview.organisations.services import list_networks, list_organisations
 from peerreview.permissions import Action, require
 
@@ -88,9 +88,9 @@ def users():
 def new_user():
     require(current_user, Action.MANAGE_USERS)
     form = UserForm()
-    form.organisation_id.choices = [(0, _("Choose an organisation"))] + [
-        (o.id, f"{o.name} ({o.country})") for o in list_organisations(current_user)]
-    form.network_id.choices = [(0, _("Not a secretariat user"))] + [(n.id, n.name) for n in list_networks()]
+    form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
+        (o.id, f"{o.name} ({o.country})") for o in list_organisations(current_user)])
+    form.network_id.choices = choices([(0, _("Not a secretariat user"))] + [(n.id, n.name) for n in list_networks()])
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user, email=form.email.data, name=form.name.data,

@@ -7,7 +7,7 @@ from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm, InviteForm, TransitionForm
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import ActionForm, apply_errors
+from peerreview.forms_support import ActionForm, apply_errors, choices
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.models import Framework
 from peerreview.framework.services import framework_indicators
@@ -33,10 +33,10 @@ def _cycle_form(cycle=None) -> CycleForm:
     form = CycleForm(obj=cycle)
     if cycle is not None and not form.is_submitted():
         form.version.data = cycle.version
-    form.framework_id.choices = [(0, _("Choose a framework"))] + [
-        (f.id, f.name) for f in db.session.scalars(select(Framework).where(Framework.network_id == network.id))]
-    form.host_organisation_id.choices = [(0, _("No host organisation"))] + [
-        (o.id, o.name) for o in list_organisations(check=False)]
+    form.framework_id.choices = choices([(0, _("Choose a framework"))] + [
+        (f.id, f.name) for f in db.session.scalars(select(Framework).where(Framework.network_id == network.id))])
+    form.host_organisation_id.choices = choices([(0, _("No host organisation"))] + [
+        (o.id, o.name) for o in list_organisations(check=False)])
     return form
 
 
@@ -86,9 +86,9 @@ def detail(cycle_id: int):
     if manage:
         taking_part = {s.organisation_id for s in submissions}
         invite_form = InviteForm()
-        invite_form.organisation_id.choices = [(0, _("Choose an organisation"))] + [
+        invite_form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
             (o.id, f"{o.name} ({o.country})") for o in list_organisations(check=False)
-            if o.kind == "pes" and o.id not in taking_part]
+            if o.kind == "pes" and o.id not in taking_part])
     target = services.next_phase(cycle)
     return render_template(
         "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage,

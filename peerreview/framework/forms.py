@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from peerreview.forms_support import choices
 from peerreview.framework.breakdowns import dimension_choices
 from peerreview.submissions.values import ValueProblem, parse_decimal
 
@@ -54,7 +55,7 @@ class IndicatorForm(FlaskForm):
     definition = TextAreaField(_l("Definition"), widget=GovTextArea(), validators=[Length(max=5000)])
     unit = StringField(_l("Unit"), widget=GovTextInput(), description=_l("For example %, persons or days"),
                        validators=[DataRequired(_l("Enter the unit.")), Length(max=40)])
-    direction = RadioField(_l("Direction"), widget=GovRadioInput(), choices=list(DIRECTION_LABELS.items()),
+    direction = RadioField(_l("Direction"), widget=GovRadioInput(), choices=choices(DIRECTION_LABELS.items()),
                            validators=[DataRequired(_l("Choose whether higher or lower values are better."))])
     decimals = IntegerField(_l("Decimal places"), widget=GovTextInput(), default=1,
                             validators=[NumberRange(0, 6, _l("Decimal places must be between 0 and 6."))])
@@ -62,7 +63,7 @@ class IndicatorForm(FlaskForm):
     max_value = DecimalTextField(_l("Largest valid value (optional)"), widget=GovTextInput())
     area_id = SelectField(_l("Excellence area"), coerce=int, widget=GovSelect(), validators=[Optional()])
     dimensions = SelectMultipleField(_l("Breakdowns besides the total"), widget=GovCheckboxesInput(),
-                                     choices=dimension_choices(), validators=[Optional()])
+                                     choices=choices(dimension_choices()), validators=[Optional()])
     submit = SubmitField(_l("Save indicator"), widget=GovSubmitInput())
 
     def service_data(self) -> dict:

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.errors import PermissionDenied, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import apply_errors
+from peerreview.forms_support import apply_errors, choices
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
@@ -64,7 +64,8 @@ def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:
         form.min_value.data = format_plain(indicator.min_value)
         form.max_value.data = format_plain(indicator.max_value)
         form.dimensions.data = indicator.dimensions.split()
-    form.area_id.choices = [(0, _("No excellence area"))] + [(a.id, f"{a.code} {a.name}") for a in framework.areas]
+    form.area_id.choices = choices([(0, _("No excellence area"))]
+                                   + [(a.id, f"{a.code} {a.name}") for a in framework.areas])
     return form
 
 

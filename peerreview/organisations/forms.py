@@ -4,6 +4,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from peerreview.forms_support import choices
+
 KIND_LABELS = {"pes": _l("Public employment service"), "secretariat": _l("Network secretariat"),
                "expert": _l("Expert body")}
 
@@ -16,5 +18,5 @@ class OrganisationForm(FlaskForm):
     country = StringField(_l("Country code"), widget=GovTextInput(),
                           description=_l("ISO 3166 code such as DE, CA or UK-ENG"),
                           validators=[DataRequired(_l("Enter the country code.")), Length(max=8)])
-    kind = SelectField(_l("Kind"), widget=GovSelect(), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), widget=GovSelect(), choices=choices(KIND_LABELS.items()))
     submit = SubmitField(_l("Save organisation"), widget=GovSubmitInput())

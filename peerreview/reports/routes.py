@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import ActionForm
+from peerreview.forms_support import ActionForm, choices
 from peerreview.permissions import Action
 from peerreview.reports import services
 from peerreview.reports.forms import RenderFeedbackForm
@@ -35,7 +35,8 @@ def download(report_id: int):
 def manage(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_REPORTS)
     form = RenderFeedbackForm()
-    form.organisation_id.choices = [(s.organisation_id, s.organisation.name) for s in cycle_submissions(cycle.id)]
+    participants = cycle_submissions(cycle.id)
+    form.organisation_id.choices = choices((s.organisation_id, s.organisation.name) for s in participants)
     return render_template("reports/manage.html", cycle=cycle, reports=services.cycle_reports(cycle.id),
                            feedback_form=form, action_form=ActionForm())
 

@@ -4,6 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from peerreview.forms_support import choices
 from peerreview.reviews.models import INTERNAL, SHARED
 from peerreview.reviews.services import MAX_COMMENT_LENGTH
 
@@ -13,13 +14,13 @@ VISIBILITY_LABELS = {
 }
 
 
-def anchor_choices(indicators, years) -> list[tuple[str, str]]:
-    choices = [("submission", str(_l("The submission as a whole")))]
+def anchor_choices(indicators, years) -> list:
+    pairs = [("submission", str(_l("The submission as a whole")))]
     for ind in indicators:
         for b in ind.breakdowns:
             for y in years:
-                choices.append((f"{ind.id}/{b.code}/{y}", f"{ind.code} · {b.label} · {y}"))
-    return choices
+                pairs.append((f"{ind.id}/{b.code}/{y}", f"{ind.code} · {b.label} · {y}"))
+    return choices(pairs)
 
 
 def parse_anchor(value: str) -> tuple[int | None, str | None, int | None]:
@@ -38,7 +39,7 @@ class CommentForm(FlaskForm):
                          validators=[DataRequired(_l("Write a comment.")), Length(max=MAX_COMMENT_LENGTH)])
     # No default on purpose: the reviewer decides every time who will read it.
     visibility = RadioField(_l("Who may read this comment?"), widget=GovRadioInput(),
-                            choices=list(VISIBILITY_LABELS.items()),
+                            choices=choices(VISIBILITY_LABELS.items()),
                             validators=[DataRequired(_l("Choose who may read the comment."))])
     submit = SubmitField(_l("Add comment"), widget=GovSubmitInput())
 
