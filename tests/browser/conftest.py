@@ -1,0 +1,130 @@
+"""A live server with the demo data, and headless Debian Chromium driven by Playwright.
+
+The server runs the real app (CSRF on) in a thread, on a database of its own: a
+scratch SQLite file, or a schema of its own on PostgreSQL when TEST_DATABASE_URL
+points there, dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from config import TestingConfig
+from peerreview import create_app
+from peerreview.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = (Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    schema = None
+    options: dict = {}
+    if url.startswith("postgresql"):
+        schema = f"browser_{uuid.uuid4().hex[:8]}"
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite'}"
+
+    class BrowserConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = options
+        WTF_CSRF_ENABLED = True
+
+    app = create_app(BrowserConfig)
+    with app.app_context():
+        if schema:
+            with db.engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                conn.commit()
+        db.create_all()
+        from peerreview.demo import seed_demo
+
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.session.remove()
+        if schema:
+            with db.engine.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                conn.commit()
+        else:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Person:
+    """One user in one browser context, checking every page for accessibility."""
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context(base_url=base_url)
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        # CSP violations and script errors show up on the console. A form answered
+        # with 422 logs "Failed to load resource" for the page itself, which is
+        # expected; failed sub-resources (a missing stylesheet) are caught below.
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.console_errors.append(m.text))
+        self.page.on("response", lambda r: r.request.resource_type != "document" and r.status >= 400
+                     and self.console_errors.append(f"{r.status} {r.url}"))
+        self.checked: list[str] = []
+
+    def sign_in(self, email: str, password: str = "demo-peer-review-2026"):
+        self.page.goto("/login")
+        self.page.get_by_role("textbox", name="E-mail address").fill(email)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        assert "/login" not in self.page.url, "sign-in failed"
+        self.check()
+
+    def check(self):
+        """axe-core on the current page: no serious or critical violation; no console error (CSP)."""
+        self.page.evaluate(AXE)  # evaluated over DevTools, so the page's CSP stays strict
+        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{self.page.url}: " + "; ".join(bad)
+        assert not self.console_errors, f"{self.page.url}: {self.console_errors}"
+        self.checked.append(self.page.url)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture()
+def person(browser, live_server):
+    people = []
+
+    def make() -> Person:
+        p = Person(browser, live_server)
+        people.append(p)
+        return p
+
+    yield make
+    for p in people:
+        p.close()

@@ -1,0 +1,136 @@
+"""The cycle in a real browser: clicking and typing as people do, axe-core on every page."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+BE = "VDAB Flemish Public Employment Service"
+
+
+def open_submission(page, cycle_title: str, organisation: str):
+    page.get_by_role("link", name="Cycles").click()
+    page.get_by_role("link", name=cycle_title).click()
+    page.get_by_role("link", name=organisation).click()
+
+
+def test_delegate_reviewer_secretariat_and_public(person):
+    # Delegate of Belgium: a half-filled draft; one bad value, errors beside the cell and in a summary.
+    delegate = person()
+    delegate.sign_in("delegate.be@demo.example")
+    page = delegate.page
+    page.get_by_role("link", name=re.compile("European PES Network Benchlearning 2026 – VDAB")).click()
+    delegate.check()
+    page.get_by_role("link", name="Enter or change values").click()
+    delegate.check()
+    first_total = page.locator("input[id$='-_T-2024']").first
+    first_total.fill("12,5")
+    bad_cell = page.locator("input[id$='-Y_GE50-2024']").first
+    bad_cell.fill("about forty")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("need correcting")
+    expect(page.locator(".govuk-error-message").first).to_contain_text("Enter a number")
+    expect(page.locator("input[id$='-Y_GE50-2024']").first).to_have_value("about forty")  # nothing lost
+    delegate.check()
+    page.locator(".govuk-error-summary a").first.click()  # the summary link moves to the cell
+    expect(page.locator("input[id$='-Y_GE50-2024']").first).to_be_focused()
+    page.locator("input[id$='-Y_GE50-2024']").first.fill("38.4")
+    page.get_by_role("button", name="Save and review before submitting").click()
+    delegate.check()
+    page.get_by_role("button", name="Submit to the network").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Submitted")
+    expect(page.get_by_text("so the values are read-only")).to_be_visible()
+    delegate.check()
+
+    # Secretariat: a reviewer from another country; a compatriot is not offered; into review.
+    sec = person()
+    sec.sign_in("secretariat@pesnetwork.demo.example")
+    open_submission(sec.page, "European PES Network Benchlearning 2026", BE)
+    sec.check()
+    sec.page.get_by_label("Assign a peer reviewer").select_option(label="Björn Lindqvist – AF (SE)")
+    sec.page.get_by_role("button", name="Assign").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("Björn Lindqvist is assigned")
+    sec.page.goto("/cycles/")
+    sec.page.get_by_role("link", name="European PES Network Benchlearning 2026").click()
+    sec.check()
+    sec.page.get_by_role("button", name="Move to: In review").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("In review")
+    sec.check()
+
+    # Reviewer from Sweden: comments on one value, shared with the delegation.
+    reviewer = person()
+    reviewer.sign_in("reviewer.se@demo.example")
+    reviewer.page.get_by_role("link", name=re.compile("VDAB")).first.click()
+    reviewer.check()
+    reviewer.page.locator("a:has-text('Comment')").first.click()
+    reviewer.page.get_by_label("Comment", exact=True).fill("How do you reach jobseekers over 50 <b>early</b>?")
+    reviewer.page.get_by_label("Shared with the delegation").check()
+    reviewer.page.get_by_role("button", name="Add comment").click()
+    expect(reviewer.page.locator(".govuk-notification-banner")).to_contain_text("Your comment is saved")
+    expect(reviewer.page.get_by_text("How do you reach jobseekers over 50 <b>early</b>?")).to_be_visible()
+    reviewer.check()
+
+    # The delegate reads it (as text) and replies.
+    page.reload()
+    expect(page.get_by_text("How do you reach jobseekers over 50 <b>early</b>?")).to_be_visible()
+    page.locator("summary").filter(has_text="Reply").first.click()
+    page.get_by_label("Your reply").first.fill("Through the employer service and the 50+ team.")
+    page.get_by_role("button", name="Reply").first.click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your reply is saved")
+    delegate.check()
+
+    # Secretariat: render the feedback report, publish it.
+    sec.page.get_by_role("link", name="Reports", exact=True).click()
+    sec.check()
+    sec.page.get_by_label("Organisation").select_option(label=BE)
+    sec.page.get_by_role("button", name="Render feedback report").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("rendered as a draft")
+    sec.page.get_by_role("button", name="Publish").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is published")
+    sec.check()
+
+    # Anyone: the published report is listed and downloads as a PDF.
+    visitor = person()
+    visitor.page.goto("/reports")
+    visitor.check()
+    link = visitor.page.get_by_role("link", name=re.compile("Feedback report: VDAB"))
+    with visitor.page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert open(download.value.path(), "rb").read(4) == b"%PDF"
+
+
+def test_keyboard_skip_link_and_comparison_chart(person):
+    visitor = person()
+    visitor.sign_in("delegate.de@demo.example")
+    page = visitor.page
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")
+    page.get_by_role("link", name="WAPES Global Peer Review", exact=True).first.click()
+    page.get_by_role("link", name="Compare indicators").click()
+    expect(page.locator("svg.pr-chart")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("1a Transitions"))).to_be_visible()
+    visitor.check()
+    for path in ("/cycles/", "/reports", "/password/forgot"):
+        page.goto(path)
+        visitor.check()
+
+
+def test_secretariat_pages_are_accessible(person):
+    sec = person()
+    sec.sign_in("secretariat@wapes.demo.example")
+    for path in ("/cycles/", "/frameworks/", "/organisations/", "/organisations/new", "/users", "/users/new",
+                 "/cycles/new", "/audit/", "/outbox/"):
+        sec.page.goto(path)
+        sec.check()
+    sec.page.goto("/frameworks/")
+    sec.page.get_by_role("link", name="WAPES peer review indicators").click()
+    sec.check()
+    sec.page.get_by_role("link", name="Add an indicator").click()
+    sec.page.get_by_role("button", name="Save indicator").click()  # empty: errors beside fields and on top
+    expect(sec.page.locator(".govuk-error-summary")).to_be_visible()
+    expect(sec.page.locator("#code-error")).to_contain_text("Enter a code")
+    sec.check()
