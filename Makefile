@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint bench load assets clean serve-prod
+.PHONY: run test test-only lint bench load assets messages clean serve-prod
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ assets:
 	npx sass --no-source-map --style=compressed --load-path=node_modules static/src/app.scss static/css/app.css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
 	cp node_modules/axe-core/axe.min.js tests/vendor/axe.min.js
+
+## make messages: extract every user-facing text into translations/messages.pot (then pybabel init/update)
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".venv node_modules .git" -o translations/messages.pot .
 
 serve-prod: $(VENV)/.installed
 	PEERREVIEW_CONFIG=production $(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) wsgi:app

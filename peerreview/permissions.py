@@ -14,6 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy import exists, select
 
@@ -178,4 +179,4 @@ def can(user, action: Action, obj: Any = None) -> bool:
 
 def require(user, action: Action, obj: Any = None) -> None:
     if not can(user, action, obj):
-        raise PermissionDenied("You do not have permission to do this.")
+        raise PermissionDenied(_("You do not have permission to do this."))

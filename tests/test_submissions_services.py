@@ -73,6 +73,14 @@ def test_secretariat_returns_with_a_reason(draft):
         services.return_for_revision(sec, submission, "  ")
     services.return_for_revision(sec, submission, "Please add the breakdown by sex.")
     assert submission.status == "draft"
+    from sqlalchemy import select
+
+    from peerreview.extensions import db
+    from peerreview.mail.models import OutboxMessage
+
+    mails = {m.recipient: m for m in db.session.scalars(select(OutboxMessage))}
+    assert "submitted to" in mails[sec.email].subject  # the secretariat heard of the submission
+    assert "Please add the breakdown by sex." in mails[delegate.email].body  # the delegation of the return
 
 
 def test_delegate_of_another_organisation_cannot_save(draft):

@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.audit import services
@@ -22,7 +23,7 @@ def _filters() -> dict:
 
 def _network():
     if current_user.network is None:
-        raise PermissionDenied("Only a network secretariat reads the audit log.")
+        raise PermissionDenied(_("Only a network secretariat reads the audit log."))
     return current_user.network
 
 

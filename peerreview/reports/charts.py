@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 BAR_HEIGHT = 18
@@ -58,7 +59,7 @@ def bar_chart(items: list[tuple[str, Decimal | None, bool]], *, title: str, medi
             f'<line x1="{mx:.1f}" y1="4" x2="{mx:.1f}" y2="{height - 18}" stroke="#d4351c" stroke-width="2" '
             f'stroke-dasharray="4 3"/>'
             f'<text x="{mx:.1f}" y="{height - 4}" text-anchor="middle" font-size="11" fill="#d4351c">'
-            f'median {median:.{decimals}f}</text>'
+            f'{escape(_("median"))} {median:.{decimals}f}</text>'
         )
     parts.append("</svg>")
     # Every interpolated text went through escape() above; the numbers are ours.

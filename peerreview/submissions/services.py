@@ -190,7 +190,23 @@ def submit(actor, submission: Submission) -> Submission:
     record(actor, "submission.transition", submission, before={"status": DRAFT},
            after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     db.session.flush()
+    _tell_secretariat(submission, actor)
     return submission
+
+
+def _tell_secretariat(submission: Submission, actor) -> None:
+    """One e-mail to each secretariat member of the network when a delegation submits."""
+    from peerreview.auth.models import ROLE_SECRETARIAT, User
+    from peerreview.mail.services import external_url, send_mail
+
+    recipients = db.session.scalars(select(User.email).where(
+        User.role == ROLE_SECRETARIAT, User.network_id == submission.cycle.network_id, User.active.is_(True)))
+    link = external_url("submissions.detail", submission_id=submission.id)
+    for email in recipients:
+        send_mail(email, _("%(org)s submitted to %(cycle)s", org=submission.organisation.name,
+                           cycle=submission.cycle.title),
+                  _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
+                    org=submission.organisation.name, cycle=submission.cycle.title, link=link))
 
 
 def return_for_revision(actor, submission: Submission, reason: str) -> Submission:
@@ -208,4 +224,19 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
            after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
            cycle_id=submission.cycle_id)
     db.session.flush()
+    _tell_delegation(submission, reason.strip())
     return submission
+
+
+def _tell_delegation(submission: Submission, reason: str) -> None:
+    from peerreview.auth.models import ROLE_DELEGATE, User
+    from peerreview.mail.services import external_url, send_mail
+
+    recipients = db.session.scalars(select(User.email).where(
+        User.role == ROLE_DELEGATE, User.organisation_id == submission.organisation_id, User.active.is_(True)))
+    link = external_url("submissions.edit", submission_id=submission.id)
+    for email in recipients:
+        send_mail(email, _("Your submission to %(cycle)s was returned", cycle=submission.cycle.title),
+                  _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
+                    "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
+                    link=link))

@@ -1,0 +1,51 @@
+"""flask create-user and flask seed-demo."""
+from sqlalchemy import func, select
+
+from peerreview.audit.models import AuditEvent
+from peerreview.auth.models import User
+from peerreview.cycles.models import Cycle
+from peerreview.reports.models import Report
+from peerreview.submissions.models import IndicatorValue, Submission
+from tests.factories import OrganisationFactory
+
+
+def _counts(db):
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, Cycle, Submission, IndicatorValue, Report, AuditEvent)}
+
+
+def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data created." in first.output
+    assert "secretariat@wapes.demo.example" in first.output and "demo-peer-review-2026" in first.output
+    counts = _counts(db)
+    wapes = db.session.scalar(select(Cycle).where(Cycle.title == "WAPES Global Peer Review"))
+    assert wapes.kickoff_place == "Bonn" and (wapes.kickoff_start.day, wapes.kickoff_end.day) == (13, 14)
+    assert "aged over 50" in wapes.theme and "not official statistics" in wapes.theme
+    orgs = {s.organisation.country for s in db.session.scalars(select(Submission).where(
+        Submission.cycle_id == wapes.id))}
+    assert orgs == {"CA", "KR", "JP", "DE"}
+    eu = db.session.scalar(select(Cycle).where(Cycle.title.like("European PES Network%")))
+    eu_states = {s.status for s in db.session.scalars(select(Submission).where(Submission.cycle_id == eu.id))}
+    assert eu_states == {"draft", "submitted"}
+    assert db.session.scalar(select(func.count()).where(Submission.cycle_id == eu.id)) == 14
+    assert db.session.scalar(select(func.count()).where(Report.status == "published")) == 1
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    assert _counts(db) == counts
+
+
+def test_create_user_on_the_command_line(runner, db):
+    OrganisationFactory(short_name="BA", name="Bundesagentur für Arbeit")
+    db.session.commit()
+    result = runner.invoke(args=["create-user", "--email", "New@Example.org", "--name", "Nora",
+                                 "--role", "delegate", "--organisation", "BA", "--password", "a long passphrase ok"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "new@example.org"))
+    assert user.check_password("a long passphrase ok")
+    again = runner.invoke(args=["create-user", "--email", "new@example.org", "--name", "Nora",
+                                "--role", "delegate", "--organisation", "NOPE"])
+    assert again.exit_code == 1
+    assert "email: A user with this e-mail address already exists." in again.output
+    assert "organisation_id:" in again.output  # every problem at once
