@@ -15,9 +15,7 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -26,6 +24,7 @@ from sqlalchemy import event, text
 from config import TestingConfig
 from peerreview import create_app
 from peerreview.extensions import db
+from tests.scratch_db import scratch_database
 
 SIZES = [("small", 15, 10), ("large", 150, 100)]  # name, organisations, indicators
 YEARS = (2022, 2023, 2024)
@@ -115,86 +114,58 @@ def build(size_name: str, n_orgs: int, n_ind: int):
     return cycle.id, first_sub, indicators[0], sec.email, delegate.email, n_values
 
 
+def measure_size(app, counter: QueryCounter, size_name: str, n_orgs: int, n_ind: int) -> list:
+    with app.app_context():
+        start = time.perf_counter()
+        cycle_id, sub_id, ind_id, sec_email, del_email, n_values = build(size_name, n_orgs, n_ind)
+        print(f"built {size_name}: {n_orgs} organisations x {n_ind} indicators x 6 breakdowns x 3 years "
+              f"= {n_values:,} values in {time.perf_counter() - start:.1f} s", flush=True)
+    # The requests below run in their own app contexts, as in production.
+    client = app.test_client()
+    results: list = []
+    client.post("/login", data={"email": del_email, "password": "bench-password-123"})
+    with measure(counter, "submission form (GET)", results):
+        page = client.get(f"/submissions/{sub_id}/edit")
+    assert page.status_code == 200, page.status_code
+    with measure(counter, "cycle page as delegate (GET)", results):
+        assert client.get(f"/cycles/{cycle_id}").status_code == 200
+    grid = dict.fromkeys(_cells(page.get_data(as_text=True)), "55.5")
+    version = _version(page.get_data(as_text=True))
+    with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
+        saved = client.post(f"/submissions/{sub_id}/edit", data={"version": version, **grid})
+    assert saved.status_code == 302, saved.status_code
+    client.post("/logout")
+    client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
+    with measure(counter, "compare one indicator (GET)", results):
+        assert client.get(f"/cycles/{cycle_id}/compare?indicator={ind_id}").status_code == 200
+    with app.app_context():
+        db.session.execute(text("UPDATE cycle SET status='reporting' WHERE id=:c"), {"c": cycle_id})
+        db.session.commit()
+    with measure(counter, "synthesis PDF (render)", results):
+        assert client.post(f"/cycles/{cycle_id}/reports", data={"kind": "synthesis"}).status_code == 302
+    with measure(counter, "cycle page as secretariat (GET)", results):
+        assert client.get(f"/cycles/{cycle_id}").status_code == 200
+    return [(size_name, label, seconds, queries) for label, seconds, queries in results]
+
+
 def run() -> int:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    schema = None
-    scratch = None
-    options: dict = {}
-    if url and url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    else:
-        scratch = tempfile.NamedTemporaryFile(suffix=".sqlite", delete=False)
-        url = f"sqlite:///{scratch.name}"
-
-    class BenchConfig(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = options
-        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (scratch users only)
-
-    app = create_app(BenchConfig)
     counter = QueryCounter()
     rows = []
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        if schema:
-            with db.engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                conn.commit()
-        try:
+    with scratch_database("bench", os.environ.get("BENCH_DATABASE_URL", "")) as (url, options):
+        config = type("BenchConfig", (TestingConfig,), {
+            "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})  # scratch users only
+        app = create_app(config)
+        with app.app_context():
             db.create_all()
-            event.listen(db.engine, "before_cursor_execute", counter)
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
             for size_name, n_orgs, n_ind in SIZES:
-                start = time.perf_counter()
-                cycle_id, sub_id, ind_id, sec_email, del_email, n_values = build(size_name, n_orgs, n_ind)
-                db.session.remove()
-                ctx.pop()  # requests below run in their own contexts, as in production
-                print(f"built {size_name}: {n_orgs} organisations x {n_ind} indicators x 6 breakdowns x 3 years "
-                      f"= {n_values:,} values in {time.perf_counter() - start:.1f} s", flush=True)
-                client = app.test_client()
-                results: list = []
-                client.post("/login", data={"email": del_email, "password": "bench-password-123"})
-                with measure(counter, "submission form (GET)", results):
-                    page = client.get(f"/submissions/{sub_id}/edit")
-                assert page.status_code == 200, page.status_code
-                with measure(counter, "cycle page as delegate (GET)", results):
-                    assert client.get(f"/cycles/{cycle_id}").status_code == 200
-                grid = dict.fromkeys(_cells(page.get_data(as_text=True)), "55.5")
-                version = _version(page.get_data(as_text=True))
-                with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
-                    saved = client.post(f"/submissions/{sub_id}/edit", data={"version": version, **grid})
-                assert saved.status_code == 302, saved.status_code
-                client.post("/logout")
-                client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
-                with measure(counter, "compare one indicator (GET)", results):
-                    page = client.get(f"/cycles/{cycle_id}/compare?indicator={ind_id}")
-                assert page.status_code == 200
-                with app.app_context():
-                    db.session.execute(text("UPDATE cycle SET status='reporting' WHERE id=:c"), {"c": cycle_id})
-                    db.session.commit()
-                with measure(counter, "synthesis PDF (render)", results):
-                    rendered = client.post(f"/cycles/{cycle_id}/reports", data={"kind": "synthesis"})
-                assert rendered.status_code == 302
-                with measure(counter, "cycle page as secretariat (GET)", results):
-                    page = client.get(f"/cycles/{cycle_id}")
-                assert page.status_code == 200
-                for label, seconds, queries in results:
-                    rows.append((size_name, label, seconds, queries))
-                ctx = app.app_context()
-                ctx.push()
+                rows += measure_size(app, counter, size_name, n_orgs, n_ind)
         finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-            db.session.remove()
-            if schema:
-                with db.engine.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    conn.commit()
-            db.engine.dispose()
-            if scratch:
-                os.unlink(scratch.name)
-    finally:
-        ctx.pop()
+            event.remove(engine, "before_cursor_execute", counter)
+            engine.dispose()
     print(f"\n{'size':<6} {'page':<40} {'seconds':>8} {'queries':>8}")
     for size_name, label, seconds, queries in rows:
         print(f"{size_name:<6} {label:<40} {seconds:>8.3f} {queries:>8}")

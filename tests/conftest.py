@@ -1,76 +1,49 @@
 """Fixtures: app, db, client, runner, a login helper and a small world of objects.
 
 The database comes from TEST_DATABASE_URL (default: in-memory SQLite). On
-PostgreSQL the suite works in a schema of its own, named after the process,
-and drops it at the end, so a shared server is left as it was found.
+PostgreSQL the suite works in a schema of its own (tests/scratch_db.py) and
+drops it at the end, so a shared server is left as it was found.
 """
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
 
 from config import TestingConfig
 from peerreview import create_app
 from peerreview.extensions import db as _db
+from tests.scratch_db import scratch_database
 
 DEMO_PASSWORD = "correct horse battery"
 
 
-def _database_settings():
-    url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    schema = None
-    options: dict = {}
-    if url.startswith("sqlite"):
-        # One shared in-memory database for every connection of the test run.
-        options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-    elif url.startswith("postgresql"):
-        schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    return url, schema, options
-
-
-URL, SCHEMA, ENGINE_OPTIONS = _database_settings()
-
-
 class Config(TestingConfig):
-    SQLALCHEMY_DATABASE_URI = URL
-    SQLALCHEMY_ENGINE_OPTIONS = ENGINE_OPTIONS
     SERVER_NAME = "localhost"
 
 
-def _use_schema(engine, schema: str) -> None:
-    @event.listens_for(engine, "connect")
-    def set_search_path(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f'SET search_path TO "{schema}"')
-        cursor.close()
-        dbapi_connection.commit()
-
-
-@pytest.fixture(scope="session")
-def app():
-    application = create_app(Config)
+def _serve(url: str, options: dict):
+    config = type("Config", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    application = create_app(config)
     with application.app_context():
-        if SCHEMA:
-            with _db.engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-                conn.commit()
-            _db.engine.dispose()
-            _use_schema(_db.engine, SCHEMA)
         _db.create_all()
     yield application
     with application.app_context():
         _db.session.remove()
-        if SCHEMA:
-            with _db.engine.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{SCHEMA}" CASCADE'))
-                conn.commit()
-        else:
-            _db.drop_all()
+        _db.drop_all()
         _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    if url.startswith("postgresql"):
+        with scratch_database("test", url) as (db_url, options):
+            yield from _serve(db_url, options)
+    else:
+        # One shared in-memory database for every connection of the test run.
+        yield from _serve("sqlite://", {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}})
 
 
 @pytest.fixture()

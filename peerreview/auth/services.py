@@ -127,17 +127,16 @@ def _token_for(user: User, salt: str) -> str:
     return _serializer(salt).dumps({"u": user.id, "t": user.session_token})
 
 
+def _set_password_link(user: User, salt: str) -> str:
+    return external_url("auth.set_password", token=_token_for(user, salt))
+
+
 def send_invitation(user: User) -> None:
-    token = _token_for(user, "invite")
-    link = external_url("auth.set_password", token=token)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
-    send_mail(
-        user.email,
-        _("You are invited to peerreview"),
-        _("Hello %(name)s,\n\nan account was created for you on peerreview. Choose your password "
-          "with this link within %(days)d days:\n\n%(link)s\n", name=user.name, days=days, link=link),
-        sensitive=True,
-    )
+    body = _("Hello %(name)s,\n\nan account was created for you on peerreview. Choose your password "
+             "with this link within %(days)d days:\n\n%(link)s\n", name=user.name, days=days,
+             link=_set_password_link(user, "invite"))
+    send_mail(user.email, _("You are invited to peerreview"), body, sensitive=True)
 
 
 def request_password_reset(email: str) -> None:
@@ -145,17 +144,12 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = _token_for(user, "reset")
-    link = external_url("auth.set_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_mail(
-        user.email,
-        _("Reset your peerreview password"),
-        _("Hello %(name)s,\n\nsomeone asked to reset your password. If it was you, choose a new one "
-          "within %(minutes)d minutes with this link; it works once:\n\n%(link)s\n\n"
-          "If it was not you, ignore this message.", name=user.name, minutes=minutes, link=link),
-        sensitive=True,
-    )
+    body = _("Hello %(name)s,\n\nsomeone asked to reset your password. If it was you, choose a new one "
+             "within %(minutes)d minutes with this link; it works once:\n\n%(link)s\n\n"
+             "If it was not you, ignore this message.", name=user.name, minutes=minutes,
+             link=_set_password_link(user, "reset"))
+    send_mail(user.email, _("Reset your peerreview password"), body, sensitive=True)
     record(None, "user.password_reset_requested", user)
 
 

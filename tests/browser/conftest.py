@@ -6,19 +6,18 @@ points there, dropped afterwards.
 """
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from config import TestingConfig
 from peerreview import create_app
+from peerreview.demo import seed_demo
 from peerreview.extensions import db
+from tests.scratch_db import scratch_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,47 +26,24 @@ AXE = (Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js").read_te
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    schema = None
-    options: dict = {}
-    if url.startswith("postgresql"):
-        schema = f"browser_{uuid.uuid4().hex[:8]}"
-        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite'}"
-
-    class BrowserConfig(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = options
-        WTF_CSRF_ENABLED = True
-
-    app = create_app(BrowserConfig)
-    with app.app_context():
-        if schema:
-            with db.engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                conn.commit()
-        db.create_all()
-        from peerreview.demo import seed_demo
-
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.session.remove()
-        if schema:
-            with db.engine.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                conn.commit()
-        else:
-            db.drop_all()
-        db.engine.dispose()
+def live_server():
+    with scratch_database("browser") as (url, options):
+        config = type("BrowserConfig", (TestingConfig,), {
+            "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options, "WTF_CSRF_ENABLED": True})
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+            seed_demo()
+            db.session.commit()
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
