@@ -11,6 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from peerreview.cycles.services import PHASE_LABELS
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.permissions import Action, can
+from peerreview.submissions.values import format_plain
 
 
 def _datetime(value: datetime | None) -> str:
@@ -46,3 +47,4 @@ def register(app: Flask) -> None:
     app.add_template_global(error_list, "error_list")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
+    app.add_template_filter(format_plain, "plain")
