@@ -26,14 +26,15 @@ instance/secret_key:
 
 ## make run: install, upgrade the database, seed the demo data, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed instance/secret_key
+	bash scripts/ensure-system-packages.sh
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "\nServing on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: install the test extras (and Chromium for the browser tests) and run the whole suite
+## make test: install the test extras (and Debian's chromium for the browser tests) and run the whole suite
 test: $(VENV)/.installed-test
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-system-packages.sh --browser
 	$(MAKE) test-only
 
 test-only:
