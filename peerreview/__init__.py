@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config import Config
@@ -112,7 +112,7 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response):
-        if response.status_code < 400 and not g.get("rollback"):
+        if response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()

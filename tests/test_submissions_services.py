@@ -2,6 +2,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.submissions import services
@@ -95,3 +97,19 @@ def test_values_cannot_change_outside_the_open_phase(draft):
     submission.cycle.status = "in_review"
     with pytest.raises(Conflict, match="open for submissions"):
         services.save_values(delegate, submission, {}, expected_version=None)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.dictionaries(
+    keys=st.tuples(st.sampled_from(["_T", "SEX_F", "SEX_M", "Y_GE50", "BOGUS"]), st.sampled_from([2021, 2022, 2024])),
+    values=st.one_of(st.text(max_size=30), st.decimals(allow_nan=True).map(str), st.floats().map(str)),
+    max_size=12))
+def test_random_grid_input_never_crashes_and_only_valid_values_are_stored(draft, entries):
+    """Whatever a browser sends, the save reports problems per cell and stores only valid numbers."""
+    submission, ind, delegate = draft
+    raw = {cell_name(ind.id, breakdown, year): text for (breakdown, year), text in entries.items()}
+    result = services.save_values(delegate, submission, raw, expected_version=None)
+    for value in services.value_map(submission.id).values():
+        assert value.value.is_finite() and Decimal(0) <= value.value <= Decimal(100)
+        assert value.breakdown in {"_T", "SEX_F", "SEX_M"} and value.year in (2022, 2023, 2024)
+    assert set(result.errors) <= set(raw)

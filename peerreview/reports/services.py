@@ -114,8 +114,9 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
                  for o_id, o in _org_lookup(values).items()]
         items.sort(key=lambda item: item[1] if item[1] is not None else 0, reverse=ind.direction != "lower")
         m = spread.get((ind.id, last))
-        charts.append(bar_chart(items, title=f"{ind.code} {ind.name} ({last})",
-                                median=m.median if m else None, unit=ind.unit, decimals=ind.decimals))
+        title = f"{ind.code} {ind.name} ({last})"
+        charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
+                                                         unit=ind.unit, decimals=ind.decimals)})
     return {
         "cover": _cover(cycle, _("Feedback report"), organisation.name),
         "organisation": organisation.name,
