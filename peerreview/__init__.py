@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from config import Config
 
@@ -15,6 +16,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     app.config.from_object(config_class)
+    app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -22,6 +24,14 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_unit_of_work(app)
     register_commands(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> in URLs accepts only ids the databases can hold: a guessed huge id is a 404, not a 500."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:

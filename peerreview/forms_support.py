@@ -17,6 +17,18 @@ def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
             form.form_errors.append(message)
 
 
+MAX_ID = 2**31 - 1  # the largest primary key both databases store in an INTEGER
+
+
+def to_id(value) -> int:
+    """A database id from request text; 0 for anything that cannot be one."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number <= MAX_ID else 0
+
+
 def safe_next(target: str | None) -> str | None:
     """Only local paths are followed after login (no open redirect)."""
     if not target:

@@ -87,7 +87,8 @@ def test_access(app, client, login, world, row, role):
 
 def test_guessed_ids_of_missing_objects_answer_404(client, login, world):
     login(world.secretariat)
-    for url in ("/submissions/999999", "/cycles/999999", "/reports/999999/download", "/frameworks/999999"):
+    for url in ("/submissions/999999", "/cycles/999999", "/reports/999999/download", "/frameworks/999999",
+                "/submissions/99999999999999999999999", "/cycles/2147483648"):
         assert client.get(url).status_code == 404, url
     assert client.post("/comments/999999/reply", data={"body": "x"}).status_code == 404
 

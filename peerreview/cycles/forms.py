@@ -5,6 +5,29 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year, with a message that says what is expected."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, widget=GovDateInput(), validators=[Optional()], format=["%d %m %Y", "%Y-%m-%d"],
+                         **kwargs)
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) != 3:
+            # Not the three inputs of the form (a hand-made request): the widget
+            # needs raw_data to be all three or nothing.
+            self.raw_data = None
+            self.data = None
+            if any(value.strip() for value in valuelist):
+                raise ValueError(_l("Enter a real date as day, month and year, for example 13 10 2026."))
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a real date as day, month and year, for example 13 10 2026.")) from None
+
+
 class CycleForm(FlaskForm):
     version = HiddenField()
     title = StringField(_l("Title"), widget=GovTextInput(),
@@ -15,22 +38,17 @@ class CycleForm(FlaskForm):
                                        validators=[Optional()])
     kickoff_place = StringField(_l("Kick-off meeting: place"), widget=GovTextInput(),
                                 validators=[Length(max=200)])
-    kickoff_start = DateField(_l("Kick-off meeting: first day"), widget=GovDateInput(),
-                              validators=[Optional()], format=["%d %m %Y", "%Y-%m-%d"])
-    kickoff_end = DateField(_l("Kick-off meeting: last day"), widget=GovDateInput(),
-                            validators=[Optional()], format=["%d %m %Y", "%Y-%m-%d"])
+    kickoff_start = DayMonthYearField(_l("Kick-off meeting: first day"))
+    kickoff_end = DayMonthYearField(_l("Kick-off meeting: last day"))
     first_year = IntegerField(_l("First reference year"), widget=GovTextInput(),
                               validators=[DataRequired(_l("Enter the first reference year.")),
                                           NumberRange(1990, 2100, _l("Enter a year between 1990 and 2100."))])
     last_year = IntegerField(_l("Last reference year"), widget=GovTextInput(),
                              validators=[DataRequired(_l("Enter the last reference year.")),
                                          NumberRange(1990, 2100, _l("Enter a year between 1990 and 2100."))])
-    submission_deadline = DateField(_l("Submission deadline"), widget=GovDateInput(), validators=[Optional()],
-                                    format=["%d %m %Y", "%Y-%m-%d"])
-    review_deadline = DateField(_l("Review deadline"), widget=GovDateInput(), validators=[Optional()],
-                                format=["%d %m %Y", "%Y-%m-%d"])
-    reporting_deadline = DateField(_l("Reporting deadline"), widget=GovDateInput(), validators=[Optional()],
-                                   format=["%d %m %Y", "%Y-%m-%d"])
+    submission_deadline = DayMonthYearField(_l("Submission deadline"))
+    review_deadline = DayMonthYearField(_l("Review deadline"))
+    reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> dict:

@@ -7,7 +7,7 @@ from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm, InviteForm, TransitionForm
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import ActionForm, apply_errors, choices
+from peerreview.forms_support import ActionForm, apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.models import Framework
 from peerreview.framework.services import framework_indicators
@@ -52,6 +52,12 @@ def _save(form: CycleForm, network, cycle_id: int | None):
         else:
             flash(_("The cycle %(title)s is saved.", title=cycle.title), "success")
             return redirect(url_for("cycles.detail", cycle_id=cycle.id))
+    elif form.is_submitted():
+        # The form refused some fields; report the rules across fields too, so
+        # that every problem is listed at once.
+        data = {name: (None if getattr(form, name).errors else value) for name, value in form.service_data().items()}
+        apply_errors(form, {name: message for name, message in services.cycle_problems(network, data, cycle_id).items()
+                            if not getattr(form, name).errors and data.get(name) is not None})
     return render_template("cycles/form.html", form=form, cycle_id=cycle_id), 422 if form.errors else 200
 
 
@@ -104,7 +110,7 @@ def detail(cycle_id: int):
 def invite(cycle_id: int):
     cycle = services.get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
     try:
-        submission = services.invite_organisation(current_user, cycle, request.form.get("organisation_id", 0, int))
+        submission = services.invite_organisation(current_user, cycle, to_id(request.form.get("organisation_id")))
     except ValidationFailed as failed:
         flash(" ".join(failed.errors.values()) or failed.message, "error")
         return redirect(url_for("cycles.detail", cycle_id=cycle.id, _anchor="participants"))
@@ -129,7 +135,7 @@ def transition(cycle_id: int):
 def compare(cycle_id: int):
     cycle = services.get_cycle(current_user, cycle_id, Action.COMPARE_INDICATORS)
     indicators = framework_indicators(cycle.framework_id)
-    indicator = next((i for i in indicators if i.id == request.args.get("indicator", type=int)),
+    indicator = next((i for i in indicators if i.id == to_id(request.args.get("indicator"))),
                      indicators[0] if indicators else None)
     if indicator is None:
         return render_template("cycles/compare.html", cycle=cycle, indicator=None, indicators=[])

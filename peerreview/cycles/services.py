@@ -58,7 +58,8 @@ def visible_cycles(actor) -> list[Cycle]:
     return list(db.session.scalars(query))
 
 
-def _validate(network: Network, data: dict, cycle_id: int | None) -> dict[str, str]:
+def cycle_problems(network: Network, data: dict, cycle_id: int | None = None) -> dict[str, str]:
+    """Every problem of the cycle data at once, keyed by field."""
     errors: dict[str, str] = {}
     title = (data.get("title") or "").strip()
     if not title:
@@ -97,7 +98,7 @@ def _validate(network: Network, data: dict, cycle_id: int | None) -> dict[str, s
 def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
                expected_version: int | None = None) -> Cycle:
     require(actor, Action.CREATE_CYCLE, network)
-    errors = _validate(network, data, cycle_id)
+    errors = cycle_problems(network, data, cycle_id)
     if errors:
         raise ValidationFailed(_("The cycle could not be saved."), errors=errors)
     values = {key: data.get(key) for key in CYCLE_FIELDS}

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import ActionForm, choices
+from peerreview.forms_support import ActionForm, choices, to_id
 from peerreview.permissions import Action
 from peerreview.reports import services
 from peerreview.reports.forms import RenderFeedbackForm
@@ -48,7 +48,7 @@ def render(cycle_id: int):
     ActionForm()
     try:
         report = services.render_report(current_user, cycle, kind=request.form.get("kind", ""),
-                                        organisation_id=request.form.get("organisation_id", type=int))
+                                        organisation_id=to_id(request.form.get("organisation_id")))
     except ValidationFailed as failed:
         flash(" ".join(failed.errors.values()) or failed.message, "error")
         return redirect(url_for("reports.manage", cycle_id=cycle.id))

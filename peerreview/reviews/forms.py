@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from peerreview.forms_support import choices
+from peerreview.forms_support import choices, to_id
 from peerreview.reviews.models import INTERNAL, SHARED
 from peerreview.reviews.services import MAX_COMMENT_LENGTH
 
@@ -28,7 +28,7 @@ def parse_anchor(value: str) -> tuple[int | None, str | None, int | None]:
         return None, None, None
     try:
         indicator, breakdown, year = value.split("/")
-        return int(indicator), breakdown, int(year)
+        return to_id(indicator) or -1, breakdown, int(year)
     except ValueError:
         return -1, None, None
 

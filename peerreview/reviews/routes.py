@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import ActionForm
+from peerreview.forms_support import ActionForm, to_id
 from peerreview.permissions import Action, require
 from peerreview.reviews import services
 from peerreview.reviews.forms import CommentForm, ReplyForm, parse_anchor
@@ -25,7 +25,7 @@ def assign(submission_id: int):
     submission = get_submission(current_user, submission_id)
     require(current_user, Action.MANAGE_CYCLE, submission.cycle)
     try:
-        assignment = services.assign_reviewer(current_user, submission, request.form.get("reviewer_id", 0, int))
+        assignment = services.assign_reviewer(current_user, submission, to_id(request.form.get("reviewer_id")))
     except ValidationFailed as failed:
         flash(" ".join(failed.errors.values()) or failed.message, "error")
         return _back(submission.id, "reviewers")
