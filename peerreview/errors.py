@@ -33,6 +33,13 @@ class Conflict(DomainError):
     status_code = 409
 
 
+def refuse_stale_edit(obj, expected_version: int | None) -> None:
+    """Refuse an edit that started from an older version of `obj` (optimistic locking)."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(_("Someone else changed this after you opened it. Your changes were not saved; they are "
+                         "still in the form. Reload the page to see the current version, then make them again."))
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),

@@ -21,4 +21,25 @@ def test_cycle_edit_refuses_a_stale_version(client, login, world):
             "title": world.cycle.title, "framework_id": world.framework.id, "first_year": "2022",
             "last_year": "2024"}
     r = client.post(f"/cycles/{world.cycle.id}/edit", data=data)
-    assert r.status_code == 422 and "Someone else changed this cycle" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "Someone else changed this" in r.get_data(as_text=True)
+
+
+def test_stale_edits_of_organisations_and_indicators_are_refused_and_kept(client, login, world, db):
+    login(world.secretariat)
+    org_url = f"/organisations/{world.own_org.id}/edit"
+    opened = world.own_org.version
+    assert client.post(org_url, data={"version": opened, "name": "Bundesagentur für Arbeit (BA)",
+                                      "short_name": "BA", "country": "DE", "kind": "pes"}).status_code == 302
+    r = client.post(org_url, data={"version": opened, "name": "Federal Employment Agency", "short_name": "BA",
+                                   "country": "DE", "kind": "pes"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Someone else changed this" in html and 'value="Federal Employment Agency"' in html
+    db.session.refresh(world.own_org)
+    assert world.own_org.name == "Bundesagentur für Arbeit (BA)"
+
+    ind_url = f"/frameworks/{world.framework.id}/indicators/{world.indicator.id}/edit"
+    data = {"code": "1a", "name": "Renamed", "unit": "%", "direction": "higher", "decimals": "1",
+            "version": world.indicator.version}
+    assert client.post(ind_url, data=data).status_code == 302
+    r = client.post(ind_url, data={**data, "name": "Renamed again"})
+    assert r.status_code == 422 and "Someone else changed this" in r.get_data(as_text=True)

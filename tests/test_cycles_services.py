@@ -88,5 +88,5 @@ def test_concurrent_edit_of_a_cycle_is_refused(setup):
     data = {key: getattr(cycle, key) for key in services.CYCLE_FIELDS}
     services.save_cycle(sec, cycle.network, data, cycle.id, expected_version=cycle.version)
     db.session.flush()
-    with pytest.raises(Conflict, match="Someone else changed this cycle"):
+    with pytest.raises(Conflict, match="Someone else changed this"):
         services.save_cycle(sec, cycle.network, data, cycle.id, expected_version=cycle.version - 1)

@@ -43,8 +43,8 @@ def _cycle_form(cycle=None) -> CycleForm:
 def _save(form: CycleForm, network, cycle_id: int | None):
     if form.validate_on_submit():
         try:
-            version = int(form.version.data) if form.version.data else None
-            cycle = services.save_cycle(current_user, network, form.service_data(), cycle_id, version)
+            cycle = services.save_cycle(current_user, network, form.service_data(), cycle_id,
+                                        to_id(form.version.data) or None)
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         except Conflict as conflict:

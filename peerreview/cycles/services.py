@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.services import record
 from peerreview.cycles.models import CLOSED, DRAFT, IN_REVIEW, OPEN, PHASES, REPORTING, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_stale_edit
 from peerreview.extensions import db
 from peerreview.framework.models import Framework, Indicator
 from peerreview.organisations.models import Network, Organisation
@@ -111,9 +111,7 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
         record(actor, "cycle.create", cycle, after=values, network_id=network.id, cycle_id=cycle.id)
         return cycle
     cycle = get_cycle(actor, cycle_id, Action.MANAGE_CYCLE)
-    if expected_version is not None and cycle.version != expected_version:
-        raise Conflict(_("Someone else changed this cycle after you opened it. Reload the page to see "
-                         "their changes, then make yours again."))
+    refuse_stale_edit(cycle, expected_version)
     if cycle.status != DRAFT and values["framework_id"] != cycle.framework_id:
         raise ValidationFailed(_("The cycle could not be saved."), errors={
             "framework_id": _("The framework can only be changed while the cycle is a draft.")})

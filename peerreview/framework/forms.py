@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -48,6 +49,7 @@ class DecimalTextField(StringField):
 
 
 class IndicatorForm(FlaskForm):
+    version = HiddenField()
     code = StringField(_l("Code"), widget=GovTextInput(), description=_l("For example 1a"),
                        validators=[DataRequired(_l("Enter a code.")), Length(max=20)])
     name = StringField(_l("Name"), widget=GovTextInput(),

@@ -60,6 +60,10 @@ class Indicator(db.Model):
     max_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     # Space-separated dimension names from framework.breakdowns.DIMENSIONS ("sex age").
     dimensions: Mapped[str] = mapped_column(String(100), default="")
+    # Optimistic lock: an edit based on an older version is refused, not applied.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def breakdowns(self) -> list[Breakdown]:

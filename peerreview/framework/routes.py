@@ -2,9 +2,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import PermissionDenied, ValidationFailed
+from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import apply_errors, choices
+from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
@@ -74,9 +74,11 @@ def _save_indicator(framework, indicator: Indicator | None):
     if form.validate_on_submit():
         try:
             services.save_indicator(current_user, framework, form.service_data(),
-                                    indicator.id if indicator else None)
+                                    indicator.id if indicator else None, to_id(form.version.data) or None)
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
         else:
             flash(_("Indicator %(code)s is saved.", code=form.code.data), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
-from peerreview.errors import NotFound, ValidationFailed
+from peerreview.errors import NotFound, ValidationFailed, refuse_stale_edit
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import DIMENSIONS
 from peerreview.framework.models import DIRECTIONS, ExcellenceArea, Framework, Indicator
@@ -104,7 +104,8 @@ INDICATOR_FIELDS = ("code", "name", "definition", "unit", "direction", "decimals
                     "max_value", "dimensions", "area_id")
 
 
-def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | None = None) -> Indicator:
+def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | None = None,
+                   expected_version: int | None = None) -> Indicator:
     """Create or update an indicator from a dict with INDICATOR_FIELDS."""
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)
     errors = _validate_indicator(framework, data, indicator_id)
@@ -125,6 +126,7 @@ def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | 
         indicator = db.session.get(Indicator, indicator_id)
         if indicator is None or indicator.framework_id != framework.id:
             raise NotFound(_("No such indicator."))
+        refuse_stale_edit(indicator, expected_version)
         before = {key: getattr(indicator, key) for key in values}
         for key, value in values.items():
             setattr(indicator, key, value)

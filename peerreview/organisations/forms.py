@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from peerreview.forms_support import choices
@@ -11,6 +11,7 @@ KIND_LABELS = {"pes": _l("Public employment service"), "secretariat": _l("Networ
 
 
 class OrganisationForm(FlaskForm):
+    version = HiddenField()
     name = StringField(_l("Name"), widget=GovTextInput(),
                        validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
     short_name = StringField(_l("Short name"), widget=GovTextInput(), description=_l("For example BA or ESDC"),

@@ -31,6 +31,10 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="pes")
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
     network: Mapped[Network | None] = relationship()
+    # Optimistic lock: an edit based on an older version is refused, not applied.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Organisation {self.short_name}>"

@@ -2,8 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import ValidationFailed
-from peerreview.forms_support import apply_errors
+from peerreview.errors import Conflict, ValidationFailed
+from peerreview.forms_support import apply_errors, to_id
 from peerreview.organisations import services
 from peerreview.organisations.forms import KIND_LABELS, OrganisationForm
 from peerreview.permissions import Action, require
@@ -24,9 +24,12 @@ def _save(form: OrganisationForm, organisation_id: int | None):
         try:
             organisation = services.save_organisation(
                 current_user, name=form.name.data, short_name=form.short_name.data, country=form.country.data,
-                kind=form.kind.data, organisation_id=organisation_id)
+                kind=form.kind.data, organisation_id=organisation_id,
+                expected_version=to_id(form.version.data) or None)
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
         else:
             flash(_("%(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("organisations.index"))

@@ -5,7 +5,7 @@ from flask_babel import _
 from sqlalchemy import func, select
 
 from peerreview.audit.services import record
-from peerreview.errors import NotFound, ValidationFailed
+from peerreview.errors import NotFound, ValidationFailed, refuse_stale_edit
 from peerreview.extensions import db
 from peerreview.organisations.models import Network, Organisation
 from peerreview.permissions import Action, require
@@ -49,7 +49,8 @@ def _validate(name: str, short_name: str, country: str, kind: str, exclude_id: i
 
 
 def save_organisation(actor, *, name: str, short_name: str, country: str, kind: str = "pes",
-                      network_id: int | None = None, organisation_id: int | None = None) -> Organisation:
+                      network_id: int | None = None, organisation_id: int | None = None,
+                      expected_version: int | None = None) -> Organisation:
     if actor is not None:
         require(actor, Action.MANAGE_ORGANISATIONS)
     errors = _validate(name, short_name, country, kind, organisation_id)
@@ -63,6 +64,7 @@ def save_organisation(actor, *, name: str, short_name: str, country: str, kind: 
         record(actor, "organisation.create", organisation, after=values)
     else:
         organisation = get_organisation(actor, organisation_id)
+        refuse_stale_edit(organisation, expected_version)
         before = {key: getattr(organisation, key) for key in values}
         for key, value in values.items():
             setattr(organisation, key, value)
