@@ -98,3 +98,17 @@ def test_template_html_is_escaped(app):
             "participants": [{"name": "<i>Evil</i>", "submitted": True}], "years": [2024], "rows": [],
             "comments": [], "illustrative": False})
     assert "<i>Evil</i>" in pdf_text(data)
+
+
+def test_download_file_name_is_safe_whatever_the_organisation_is_called(client, login, world, db):
+    _without_published_report(world)
+    world.own_org.name = 'Evil"; filename=../../etc/passwd <script>\r\nX-Injected: 1'
+    db.session.commit()
+    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
+                                    organisation_id=world.own_org.id)
+    db.session.commit()
+    login(world.secretariat)
+    disposition = client.get(f"/reports/{report.id}/download").headers["Content-Disposition"]
+    name = disposition.split('filename="', 1)[1].rstrip('"')
+    assert all(ch.isalnum() or ch in "-_." for ch in name), name
+    assert name.endswith(".pdf") and ".." not in name.removesuffix(".pdf")
