@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 
@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     app.add_template_global(PHASE_LABELS, "PHASE_LABELS")
     app.add_template_global(BY_CODE, "BREAKDOWNS")
     app.add_template_global(error_list, "error_list")
+    app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
     app.add_template_filter(format_plain, "plain")
