@@ -49,3 +49,15 @@ def test_create_user_on_the_command_line(runner, db):
     assert again.exit_code == 1
     assert "email: A user with this e-mail address already exists." in again.output
     assert "organisation_id:" in again.output  # every problem at once
+
+
+def test_create_user_without_password_sends_an_invitation(runner, db):
+    from peerreview.mail.models import OutboxMessage
+
+    OrganisationFactory(short_name="AF", name="Arbetsförmedlingen")
+    db.session.commit()
+    result = runner.invoke(args=["create-user", "--email", "ana@example.org", "--name", "Ana",
+                                 "--role", "reviewer", "--organisation", "AF"])
+    assert result.exit_code == 0 and "invitation in the outbox" in result.output
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org"))
+    assert "/password/set/" in mail.body and mail.sensitive
