@@ -138,3 +138,23 @@ def test_whole_cycle(client, login, db):
     client.post("/logout")
     assert report.title in client.get("/reports").get_data(as_text=True)
     assert client.get(f"/reports/{report.id}/download").data == pdf
+
+
+def test_values_can_be_entered_one_excellence_area_at_a_time(client, login, db):
+    from tests.factories import AreaFactory, CycleFactory, IndicatorFactory, SubmissionFactory
+
+    cycle = CycleFactory(status="open")
+    area_c = AreaFactory(framework=cycle.framework, code="C", name="Transitions")
+    area_d = AreaFactory(framework=cycle.framework, code="D", name="Employers")
+    in_c = IndicatorFactory(framework=cycle.framework, area=area_c, code="1a", dimensions="")
+    in_d = IndicatorFactory(framework=cycle.framework, area=area_d, code="3a", dimensions="")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(organisation=submission.organisation)
+    db.session.commit()
+    login(delegate)
+    html = client.get(f"/submissions/{submission.id}/edit?area=D").get_data(as_text=True)
+    assert f'name="v-{in_d.id}-_T-2024"' in html and f'name="v-{in_c.id}-_T-2024"' not in html
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    r = client.post(f"/submissions/{submission.id}/edit?area=D", data={"version": version,
+                                                                       f"v-{in_d.id}-_T-2024": "12"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("area=D")

@@ -1,23 +1,20 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm, InviteForm, TransitionForm
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
-from peerreview.extensions import db
 from peerreview.forms_support import ActionForm, apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
-from peerreview.framework.models import Framework
-from peerreview.framework.services import framework_indicators
+from peerreview.framework.services import framework_indicators, frameworks_of
 from peerreview.organisations.services import list_organisations
 from peerreview.permissions import Action, can, require
 from peerreview.reports.charts import bar_chart
 from peerreview.reports.services import cycle_reports
-from peerreview.reviews.models import ReviewerAssignment
+from peerreview.reviews.services import reviewer_counts
 from peerreview.submissions.benchmarking import compare_indicator
-from peerreview.submissions.services import visible_submissions
+from peerreview.submissions.services import expected_value_count, value_counts, visible_submissions
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -34,7 +31,7 @@ def _cycle_form(cycle=None) -> CycleForm:
     if cycle is not None and not form.is_submitted():
         form.version.data = cycle.version
     form.framework_id.choices = choices([(0, _("Choose a framework"))] + [
-        (f.id, f.name) for f in db.session.scalars(select(Framework).where(Framework.network_id == network.id))])
+        (f.id, f.name) for f in frameworks_of(network.id)])
     form.host_organisation_id.choices = choices([(0, _("No host organisation"))] + [
         (o.id, o.name) for o in list_organisations(check=False)])
     return form
@@ -84,10 +81,8 @@ def detail(cycle_id: int):
     manage = can(current_user, Action.MANAGE_CYCLE, cycle)
     # Delegates see their own submission; reviewers those assigned to them.
     submissions = visible_submissions(current_user, cycle.id)
-    reviewer_counts = dict(db.session.execute(
-        select(ReviewerAssignment.submission_id, func.count()).where(
-            ReviewerAssignment.submission_id.in_([s.id for s in submissions]))
-        .group_by(ReviewerAssignment.submission_id)).all()) if submissions else {}
+    indicators = framework_indicators(cycle.framework_id)
+    submission_ids = [s.id for s in submissions]
     invite_form = None
     if manage:
         taking_part = {s.organisation_id for s in submissions}
@@ -98,11 +93,12 @@ def detail(cycle_id: int):
     target = services.next_phase(cycle)
     return render_template(
         "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage,
-        reviewer_counts=reviewer_counts, invite_form=invite_form, next_phase=target,
+        reviewer_counts=reviewer_counts(submission_ids), value_counts=value_counts(submission_ids),
+        expected_values=expected_value_count(indicators, cycle.years), invite_form=invite_form, next_phase=target,
         next_problem=services.transition_problem(cycle, target) if (manage and target) else None,
         transition_form=TransitionForm(), action_form=ActionForm(),
         reports=cycle_reports(cycle.id) if manage else [],
-        indicators=framework_indicators(cycle.framework_id))
+        indicators=indicators)
 
 
 @bp.route("/<int:cycle_id>/invite", methods=["POST"])

@@ -43,7 +43,6 @@ def new():
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         else:
-            db.session.flush()
             flash(_("The framework is created. Add its indicators now."), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
     return render_template("framework/form.html", form=form), 422 if form.errors else 200

@@ -16,9 +16,14 @@ from peerreview.organisations.models import Network
 from peerreview.permissions import Action, require
 
 
+def frameworks_of(network_id: int) -> list[Framework]:
+    return list(db.session.scalars(select(Framework).where(Framework.network_id == network_id)
+                                   .order_by(Framework.name)))
+
+
 def list_frameworks(actor, network: Network) -> list[Framework]:
     require(actor, Action.MANAGE_FRAMEWORK, network)
-    return list(db.session.scalars(select(Framework).where(Framework.network_id == network.id)))
+    return frameworks_of(network.id)
 
 
 def get_framework(actor, framework_id: int, *, check: bool = True) -> Framework:
@@ -53,6 +58,7 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
                                errors={"name": _("This network already has a framework with this name.")})
     framework = Framework(network_id=network.id, name=name.strip(), description=description)
     db.session.add(framework)
+    db.session.flush()
     record(actor, "framework.create", framework, after={"name": name}, network_id=network.id)
     return framework
 

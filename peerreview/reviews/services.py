@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
@@ -40,6 +40,16 @@ def assignments_for(submission_id: int) -> list[ReviewerAssignment]:
     query = (select(ReviewerAssignment).where(ReviewerAssignment.submission_id == submission_id)
              .options(selectinload(ReviewerAssignment.reviewer).selectinload(User.organisation)))
     return list(db.session.scalars(query))
+
+
+def reviewer_counts(submission_ids: list[int]) -> dict[int, int]:
+    """{submission id: number of assigned reviewers}, in one query."""
+    if not submission_ids:
+        return {}
+    query = (select(ReviewerAssignment.submission_id, func.count())
+             .where(ReviewerAssignment.submission_id.in_(submission_ids))
+             .group_by(ReviewerAssignment.submission_id))
+    return dict(db.session.execute(query).all())
 
 
 def eligible_reviewers(submission: Submission) -> list[tuple[User, str | None]]:

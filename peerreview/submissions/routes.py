@@ -61,7 +61,11 @@ def edit(submission_id: int):
     problem = services.edit_problem(submission)
     if problem:
         raise Conflict(problem)
-    indicators = framework_indicators(submission.cycle.framework_id)
+    all_indicators = framework_indicators(submission.cycle.framework_id)
+    # Large frameworks can be filled one excellence area at a time (?area=C).
+    areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
+    area = request.args.get("area", "")
+    indicators = [i for i in all_indicators if i.area and i.area.code == area] if area else all_indicators
     form = ValuesForm()
     raw: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -83,7 +87,7 @@ def edit(submission_id: int):
                 if request.form.get("then") == "submit":
                     return redirect(url_for("submissions.detail", submission_id=submission.id,
                                             _anchor="submit"))
-                return redirect(url_for("submissions.edit", submission_id=submission.id))
+                return redirect(url_for("submissions.edit", submission_id=submission.id, area=area or None))
             # Valid values were saved; the invalid ones are shown as typed beside their cells.
             flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
                     saved=result.saved + result.cleared, bad=len(errors)), "warning")
@@ -95,6 +99,7 @@ def edit(submission_id: int):
     shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
     shown.update(raw)
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
+                           areas=areas, area=area,
                            shown=shown, errors=errors, labels=labels, cell_name=services.cell_name), status
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
@@ -170,9 +170,23 @@ def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_
     return result
 
 
+def expected_value_count(indicators: list[Indicator], years: list[int]) -> int:
+    """How many cells a complete submission fills."""
+    return sum(len(i.breakdowns) for i in indicators) * len(years)
+
+
 def completeness(submission: Submission, indicators: list[Indicator], values: dict) -> tuple[int, int]:
-    expected = sum(len(i.breakdowns) for i in indicators) * len(submission.cycle.years)
-    return len(values), expected
+    return len(values), expected_value_count(indicators, submission.cycle.years)
+
+
+def value_counts(submission_ids: list[int]) -> dict[int, int]:
+    """{submission id: number of values entered}, in one query."""
+    if not submission_ids:
+        return {}
+    query = (select(IndicatorValue.submission_id, func.count())
+             .where(IndicatorValue.submission_id.in_(submission_ids))
+             .group_by(IndicatorValue.submission_id))
+    return dict(db.session.execute(query).all())
 
 
 def submit(actor, submission: Submission) -> Submission:
