@@ -214,3 +214,16 @@ def test_audit_log_filters_and_is_scoped_to_the_network(client, login, world, db
     assert html.count("cycle.transition (cycle") == 1
     login(world.other_secretariat)
     assert client.get("/audit/?action=cycle.transition").get_data(as_text=True).count("cycle.transition (cycle") == 1
+
+
+def test_audit_log_pages_through_all_events(client, login, world, db):
+    from peerreview.audit.services import PAGE_SIZE, record
+
+    for i in range(PAGE_SIZE + 5):
+        record(world.secretariat, "organisation.update", world.own_org, after={"n": i}, network_id=world.network.id)
+    db.session.commit()
+    login(world.secretariat)
+    first = client.get("/audit/?action=organisation").get_data(as_text=True)
+    assert "Older events" in first and "Newer events" not in first
+    second = client.get("/audit/?action=organisation&page=2").get_data(as_text=True)
+    assert second.count("organisation.update (organisation") == 5 and "Newer events" in second

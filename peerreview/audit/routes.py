@@ -32,8 +32,10 @@ def _network():
 def index():
     network = _network()
     filters = _filters()
-    return render_template("audit/index.html", events=services.list_events(current_user, network, **filters),
-                           filters=filters, args=request.args)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    events, more = services.list_events(current_user, network, page=page, **filters)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/index.html", events=events, more=more, page=page, filters=filters, args=args)
 
 
 @bp.route("/export.csv")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from peerreview.audit.models import AuditEvent
 from peerreview.exports import spreadsheet_safe
@@ -62,18 +63,21 @@ def events_query(network, *, action: str = "", cycle_id: int | None = None,
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def list_events(actor, network, *, limit: int = 200, **filters) -> list[AuditEvent]:
-    require(actor, Action.VIEW_AUDIT, network)
-    query = events_query(network, **filters).limit(limit)
-    from sqlalchemy.orm import selectinload
+PAGE_SIZE = 100
 
-    return list(db.session.scalars(query.options(selectinload(AuditEvent.actor))))
+
+def list_events(actor, network, *, page: int = 1, **filters) -> tuple[list[AuditEvent], bool]:
+    """One page of events, newest first, and whether older ones follow."""
+    require(actor, Action.VIEW_AUDIT, network)
+    page = max(page, 1)
+    query = (events_query(network, **filters).options(selectinload(AuditEvent.actor))
+             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    events = list(db.session.scalars(query))
+    return events[:PAGE_SIZE], len(events) > PAGE_SIZE
 
 
 def export_csv(actor, network, **filters) -> str:
     require(actor, Action.VIEW_AUDIT, network)
-    from sqlalchemy.orm import selectinload
-
     events = db.session.scalars(events_query(network, **filters).options(selectinload(AuditEvent.actor)))
     out = io.StringIO()
     writer = csv.writer(out)
