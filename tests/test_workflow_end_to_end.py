@@ -158,3 +158,19 @@ def test_values_can_be_entered_one_excellence_area_at_a_time(client, login, db):
     r = client.post(f"/submissions/{submission.id}/edit?area=D", data={"version": version,
                                                                        f"v-{in_d.id}-_T-2024": "12"})
     assert r.status_code == 302 and r.headers["Location"].endswith("area=D")
+
+
+def test_submission_history_shows_who_changed_which_value(client, login, db):
+    from tests.factories import CycleFactory, IndicatorFactory, SubmissionFactory
+
+    cycle = CycleFactory(status="open")
+    ind = IndicatorFactory(framework=cycle.framework, dimensions="")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(organisation=submission.organisation, name="Dana Delegate")
+    db.session.commit()
+    login(delegate)
+    client.post(f"/submissions/{submission.id}/edit", data={"version": "1", f"v-{ind.id}-_T-2024": "12,5"})
+    client.post(f"/submissions/{submission.id}/edit", data={"version": "2", f"v-{ind.id}-_T-2024": "13"})
+    html = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Change history" in html and "Dana Delegate" in html
+    assert f"{ind.code} Total 2024: 12.5 → 13" in html

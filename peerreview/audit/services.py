@@ -66,6 +66,19 @@ def events_query(network, *, action: str = "", cycle_id: int | None = None,
 PAGE_SIZE = 100
 
 
+def submission_history(actor, submission, limit: int = 50) -> list[AuditEvent]:
+    """Who changed which values of a submission, and its status changes; newest first.
+
+    Only events about the submission itself: comments (and their visibility) are not part
+    of it, so nothing internal can reach the delegation through the history.
+    """
+    require(actor, Action.VIEW_SUBMISSION, submission)
+    query = (select(AuditEvent).where(AuditEvent.object_type == "submission", AuditEvent.object_id == submission.id)
+             .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+             .limit(limit))
+    return list(db.session.scalars(query))
+
+
 def list_events(actor, network, *, page: int = 1, **filters) -> tuple[list[AuditEvent], bool]:
     """One page of events, newest first, and whether older ones follow."""
     require(actor, Action.VIEW_AUDIT, network)

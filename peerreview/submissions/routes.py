@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
+from peerreview.audit.services import submission_history
 from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import ActionForm
 from peerreview.framework.services import framework_indicators
@@ -51,7 +52,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         action_form=ActionForm(), return_form=ReturnForm(), format_plain=format_plain,
-        filled=filled, expected=expected), status
+        filled=filled, expected=expected, history=submission_history(current_user, submission),
+        cell_labels=services.cell_labels(indicators, submission.cycle.years)), status
 
 
 @bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])

@@ -27,6 +27,12 @@ def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
     return f"v-{indicator_id}-{breakdown}-{year}"
 
 
+def cell_labels(indicators: list[Indicator], years: list[int]) -> dict[str, str]:
+    """Readable names of the grid's cells: "1a Women 2024"."""
+    return {cell_name(i.id, b.code, y): f"{i.code} {b.label} {y}" for i in indicators for b in i.breakdowns
+            for y in years}
+
+
 def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
     submission = db.session.get(Submission, submission_id, options=[
         selectinload(Submission.cycle), selectinload(Submission.organisation)])
