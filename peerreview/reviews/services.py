@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
@@ -14,6 +14,7 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.permissions import Action, can, require
+from peerreview.queries import count_per
 from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
@@ -44,12 +45,7 @@ def assignments_for(submission_id: int) -> list[ReviewerAssignment]:
 
 def reviewer_counts(submission_ids: list[int]) -> dict[int, int]:
     """{submission id: number of assigned reviewers}, in one query."""
-    if not submission_ids:
-        return {}
-    query = (select(ReviewerAssignment.submission_id, func.count())
-             .where(ReviewerAssignment.submission_id.in_(submission_ids))
-             .group_by(ReviewerAssignment.submission_id))
-    return dict(db.session.execute(query).all())
+    return count_per(ReviewerAssignment.submission_id, submission_ids)
 
 
 def eligible_reviewers(submission: Submission) -> list[tuple[User, str | None]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
@@ -18,6 +18,7 @@ from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, require
+from peerreview.queries import count_per
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
 from peerreview.submissions.values import ValueProblem, format_plain, parse_indicator_value
 
@@ -187,12 +188,7 @@ def completeness(submission: Submission, indicators: list[Indicator], values: di
 
 def value_counts(submission_ids: list[int]) -> dict[int, int]:
     """{submission id: number of values entered}, in one query."""
-    if not submission_ids:
-        return {}
-    query = (select(IndicatorValue.submission_id, func.count())
-             .where(IndicatorValue.submission_id.in_(submission_ids))
-             .group_by(IndicatorValue.submission_id))
-    return dict(db.session.execute(query).all())
+    return count_per(IndicatorValue.submission_id, submission_ids)
 
 
 def submit(actor, submission: Submission) -> Submission:
