@@ -18,11 +18,12 @@ from peerreview.auth.services import create_user
 from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
 from peerreview.cycles.services import invite_organisation, move_cycle, save_cycle
 from peerreview.extensions import db
-from peerreview.framework.services import create_framework, save_area, save_indicator
+from peerreview.framework.services import create_framework, framework_areas, save_area, save_indicator
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import get_or_create_network, save_organisation
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
+from peerreview.submissions.narratives import save_narratives
 from peerreview.submissions.services import cell_name, save_values, submit
 
 DEMO_PASSWORD = "demo-peer-review-2026"
@@ -124,6 +125,19 @@ def _fill(actor, submission, indicators, rng: random.Random, share: float = 1.0)
     save_values(actor, submission, raw, expected_version=None, indicators=[i for i, _s in indicators])
 
 
+def _self_assess(actor, submission, short_name: str) -> None:
+    areas = {a.code: a.id for a in framework_areas(submission.cycle.framework_id)}
+    save_narratives(actor, submission, {
+        areas["C"]: f"*Illustrative demo text.* {short_name} offers jobseekers aged 50 and over:\n\n"
+                    "- an early profiling interview within two weeks of registration;\n"
+                    "- a dedicated work-coach team for long-term unemployed people over 50;\n"
+                    "- wage subsidies for employers who hire them.\n\n"
+                    "**What we want to improve:** job-to-job transitions before unemployment starts.",
+        areas["D"]: f"*Illustrative demo text.* {short_name} runs employer services in every region and "
+                    "measures employer satisfaction yearly (indicator 4b).",
+    }, expected_version=None)
+
+
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     """Returns (created, logins)."""
     existing = db.session.scalar(select(User).where(User.email == "secretariat@wapes.demo.example"))
@@ -183,6 +197,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     move_cycle(sec_wapes, wapes_cycle, OPEN)
     for key, submission in wapes_subs.items():
         _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
+        _self_assess(delegates[key], submission, PES[key][1])
         submit(delegates[key], submission)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
     pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
@@ -191,6 +206,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             assign_reviewer(sec_wapes, wapes_subs[key], reviewers[rk].id)
     ind_1a = wapes_ind[0][0]
     de = wapes_subs["DE"]
+    de_area_c = next(a.id for a in framework_areas(wapes_fw.id) if a.code == "C")
     shared = add_comment(reviewers["JP"], de, visibility="shared", indicator_id=ind_1a.id, breakdown="Y_GE50",
                          year=2024, body="The transition rate of people aged 50 and over rose markedly in 2024. "
                          "Which measures explain it, and are they being scaled up?")
@@ -201,6 +217,9 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                      "at the consultation conference.")
     reply(delegates["DE"], shared.id, body="Thank you. The increase follows the 2023 extension of wage subsidies "
           "for employers hiring jobseekers over 50; an evaluation is under way.")
+    add_comment(reviewers["CA"], de, visibility="shared", area_id=de_area_c,
+                body="The dedicated 50+ work-coach team is a practice other members could learn from; how is its "
+                     "caseload set?")
     add_comment(reviewers["AT"], wapes_subs["JP"], visibility="shared",
                 body="Employer satisfaction (4b) is high; please describe how employer feedback is collected.")
     move_cycle(sec_wapes, wapes_cycle, REPORTING)

@@ -10,6 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 
 from peerreview.cycles.services import PHASE_LABELS
 from peerreview.framework.breakdowns import BY_CODE
+from peerreview.markdown import render_markdown
 from peerreview.permissions import Action, can
 from peerreview.submissions.values import format_plain
 
@@ -49,3 +50,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
     app.add_template_filter(format_plain, "plain")
+    app.add_template_filter(render_markdown, "markdown")

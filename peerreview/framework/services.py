@@ -46,6 +46,11 @@ def framework_indicators(framework_id: int) -> list[Indicator]:
     return list(db.session.scalars(query))
 
 
+def framework_areas(framework_id: int) -> list[ExcellenceArea]:
+    query = select(ExcellenceArea).where(ExcellenceArea.framework_id == framework_id).order_by(ExcellenceArea.code)
+    return list(db.session.scalars(query))
+
+
 def create_framework(actor, network: Network, *, name: str, description: str = "") -> Framework:
     require(actor, Action.MANAGE_FRAMEWORK, network)
     if not name.strip():

@@ -14,7 +14,8 @@ from peerreview.cycles.services import PHASE_LABELS
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
-from peerreview.framework.services import framework_indicators
+from peerreview.framework.services import framework_areas, framework_indicators
+from peerreview.markdown import render_markdown
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, require
 from peerreview.reports.charts import bar_chart
@@ -24,6 +25,7 @@ from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
 from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
+from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.values import format_plain
 
 
@@ -73,7 +75,7 @@ def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[
     query = (select(Comment).join(Submission, Submission.id == Comment.submission_id)
              .where(Submission.cycle_id == cycle_id, Comment.visibility == SHARED)
              .options(selectinload(Comment.author).selectinload(User.organisation),
-                      selectinload(Comment.indicator),
+                      selectinload(Comment.indicator), selectinload(Comment.area),
                       selectinload(Comment.submission).selectinload(Submission.organisation))
              .order_by(Comment.created_at, Comment.id))
     if organisation_id is not None:
@@ -117,9 +119,15 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         title = f"{ind.code} {ind.name} ({last})"
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
                                                          unit=ind.unit, decimals=ind.decimals)})
+    submission_id = db.session.scalar(select(Submission.id).where(
+        Submission.cycle_id == cycle.id, Submission.organisation_id == organisation.id))
+    texts = narratives_for(submission_id) if submission_id else {}
+    narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
+                  for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
     return {
         "cover": _cover(cycle, _("Feedback report"), organisation.name),
         "organisation": organisation.name,
+        "narratives": narratives,
         "years": years,
         "rows": rows,
         "charts": charts,

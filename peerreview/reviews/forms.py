@@ -14,8 +14,10 @@ VISIBILITY_LABELS = {
 }
 
 
-def anchor_choices(indicators, years) -> list:
+def anchor_choices(indicators, years, areas=()) -> list:
     pairs = [("submission", str(_l("The submission as a whole")))]
+    for area in areas:
+        pairs.append((f"area/{area.id}", f"{_l('Self-assessment')} · {area.code} {area.name}"))
     for ind in indicators:
         for b in ind.breakdowns:
             for y in years:
@@ -23,14 +25,18 @@ def anchor_choices(indicators, years) -> list:
     return choices(pairs)
 
 
-def parse_anchor(value: str) -> tuple[int | None, str | None, int | None]:
+def parse_anchor(value: str) -> dict:
+    """The anchor field ("submission", "area/<id>" or "<indicator>/<breakdown>/<year>") as add_comment's keywords."""
     if not value or value == "submission":
-        return None, None, None
+        return {}
+    parts = value.split("/")
+    if len(parts) == 2 and parts[0] == "area":
+        return {"area_id": to_id(parts[1]) or -1}
     try:
-        indicator, breakdown, year = value.split("/")
-        return to_id(indicator) or -1, breakdown, int(year)
+        indicator, breakdown, year = parts
+        return {"indicator_id": to_id(indicator) or -1, "breakdown": breakdown, "year": int(year)}
     except ValueError:
-        return -1, None, None
+        return {"indicator_id": -1}
 
 
 class CommentForm(FlaskForm):

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from peerreview.auth.models import User
 from peerreview.db_types import UTCDateTime, utcnow
 from peerreview.extensions import db
-from peerreview.framework.models import Indicator
+from peerreview.framework.models import ExcellenceArea, Indicator
 from peerreview.submissions.models import Submission
 
 INTERNAL = "internal"  # reviewers and secretariat only
@@ -39,7 +39,10 @@ class Comment(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     author: Mapped[User] = relationship()
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("review_comment.id"), index=True)
-    # Anchor: all three set for a value, all empty for the submission as a whole.
+    # Anchor: indicator, breakdown and year for a value; area for a narrative;
+    # all empty for the submission as a whole.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("excellence_area.id"))
+    area: Mapped[ExcellenceArea | None] = relationship()
     indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicator.id"))
     indicator: Mapped[Indicator | None] = relationship()
     breakdown: Mapped[str | None] = mapped_column(String(16))

@@ -53,11 +53,9 @@ def unassign(assignment_id: int):
 def comment(submission_id: int):
     submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
     form = CommentForm()
-    indicator_id, breakdown, year = parse_anchor(form.anchor.data)
     try:
         services.add_comment(current_user, submission, body=form.body.data or "",
-                             visibility=form.visibility.data or "", indicator_id=indicator_id,
-                             breakdown=breakdown, year=year)
+                             visibility=form.visibility.data or "", **parse_anchor(form.anchor.data))
     except ValidationFailed as failed:
         # Shown again with the text as typed, the errors beside the fields and in the summary.
         form.anchor.errors = [failed.errors["anchor"]] if "anchor" in failed.errors else []

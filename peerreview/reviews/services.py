@@ -12,7 +12,7 @@ from peerreview.cycles.services import PHASE_LABELS
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
-from peerreview.framework.models import Indicator
+from peerreview.framework.models import ExcellenceArea, Indicator
 from peerreview.permissions import Action, can, require
 from peerreview.queries import count_per
 from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, ReviewerAssignment
@@ -110,7 +110,7 @@ def visible_comments(actor, submission: Submission) -> list[Comment]:
     """Comments this user may read: delegates see only shared ones, in one query."""
     query = (select(Comment).where(Comment.submission_id == submission.id)
              .options(selectinload(Comment.author).selectinload(User.organisation),
-                      selectinload(Comment.indicator))
+                      selectinload(Comment.indicator), selectinload(Comment.area))
              .order_by(Comment.created_at, Comment.id))
     if not can(actor, Action.VIEW_INTERNAL_COMMENTS, submission):
         query = query.where(Comment.visibility == SHARED)
@@ -138,7 +138,7 @@ def _clean_body(body: str) -> str:
 
 def add_comment(actor, submission: Submission, *, body: str, visibility: str,
                 indicator_id: int | None = None, breakdown: str | None = None,
-                year: int | None = None) -> Comment:
+                year: int | None = None, area_id: int | None = None) -> Comment:
     require(actor, Action.REVIEW_SUBMISSION, submission)
     problem = comment_problem(submission)
     if problem:
@@ -146,8 +146,13 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     errors = {}
     if visibility not in VISIBILITIES:
         errors["visibility"] = _("Choose who may read the comment.")
-    if indicator_id:
-        indicator = db.session.get(Indicator, indicator_id)
+    if area_id:
+        area = db.session.get(ExcellenceArea, area_id) if area_id > 0 else None
+        if area is None or area.framework_id != submission.cycle.framework_id:
+            errors["anchor"] = _("Choose an excellence area of this submission.")
+        indicator_id = breakdown = year = None
+    elif indicator_id:
+        indicator = db.session.get(Indicator, indicator_id) if indicator_id > 0 else None
         if indicator is None or indicator.framework_id != submission.cycle.framework_id:
             errors["anchor"] = _("Choose a value of this submission.")
         elif breakdown not in {b.code for b in indicator.breakdowns} or year not in submission.cycle.years:
@@ -161,7 +166,7 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     if errors:
         raise ValidationFailed(_("The comment was not saved."), errors=errors)
     comment = Comment(submission_id=submission.id, author_id=actor.id, body=body, visibility=visibility,
-                      indicator_id=indicator_id or None, breakdown=breakdown, year=year)
+                      indicator_id=indicator_id or None, breakdown=breakdown, year=year, area_id=area_id or None)
     db.session.add(comment)
     db.session.flush()
     record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment)},
@@ -187,7 +192,7 @@ def reply(actor, parent_id: int, *, body: str) -> Comment:
     # comment can never leak to the delegation.
     comment = Comment(submission_id=submission.id, author_id=actor.id, parent_id=root.id, body=body,
                       visibility=parent.visibility, indicator_id=parent.indicator_id,
-                      breakdown=parent.breakdown, year=parent.year)
+                      breakdown=parent.breakdown, year=parent.year, area_id=parent.area_id)
     db.session.add(comment)
     db.session.flush()
     record(actor, "comment.reply", comment, after={"parent_id": parent.id, "visibility": comment.visibility},
@@ -196,12 +201,16 @@ def reply(actor, parent_id: int, *, body: str) -> Comment:
 
 
 def anchor_key(comment: Comment) -> str:
+    if comment.area_id is not None:
+        return f"area/{comment.area_id}"
     if comment.indicator_id is None:
         return "submission"
     return f"{comment.indicator_id}/{comment.breakdown}/{comment.year}"
 
 
 def anchor_label(comment: Comment) -> str:
+    if comment.area is not None:
+        return f"{_('Self-assessment')} · {comment.area.code} {comment.area.name}"
     if comment.indicator is None:
         return str(_("The submission as a whole"))
     breakdown = BY_CODE.get(comment.breakdown)

@@ -59,3 +59,17 @@ class IndicatorValue(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Narrative(db.Model):
+    """The delegation's self-assessment text for one excellence area (Markdown)."""
+
+    __tablename__ = "narrative"
+    __table_args__ = (UniqueConstraint("submission_id", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("excellence_area.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

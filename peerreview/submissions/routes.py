@@ -4,11 +4,12 @@ from flask_login import current_user, login_required
 
 from peerreview.audit.services import submission_history
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import ActionForm
-from peerreview.framework.services import framework_indicators
+from peerreview.forms_support import ActionForm, to_id
+from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.permissions import Action, can
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices
 from peerreview.reviews.services import assignments_for, comment_problem, eligible_reviewers, thread, visible_comments
+from peerreview.submissions import narratives as narrative_services
 from peerreview.submissions import services
 from peerreview.submissions.forms import ReturnForm, ValuesForm
 from peerreview.submissions.values import format_plain
@@ -31,9 +32,10 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
     indicators = framework_indicators(submission.cycle.framework_id)
     values = services.value_map(submission.id)
     comments = visible_comments(current_user, submission)
-    by_anchor: dict[tuple, int] = {}
+    areas = framework_areas(submission.cycle.framework_id)
+    by_anchor: dict = {}
     for c in comments:
-        key = (c.indicator_id, c.breakdown, c.year)
+        key = ("area", c.area_id) if c.area_id else (c.indicator_id, c.breakdown, c.year)
         by_anchor[key] = by_anchor.get(key, 0) + 1
     reviewer = can(current_user, Action.REVIEW_SUBMISSION, submission)
     if not reviewer:
@@ -42,7 +44,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_form = CommentForm(formdata=None)
         comment_form.anchor.data = request.args.get("anchor", "submission")
     if comment_form is not None:
-        comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years)
+        comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
     filled, expected = services.completeness(submission, indicators, values)
     return render_template(
@@ -53,7 +55,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         action_form=ActionForm(), return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
-        cell_labels=services.cell_labels(indicators, submission.cycle.years)), status
+        cell_labels=services.cell_labels(indicators, submission.cycle.years), areas=areas,
+        narratives=narrative_services.narratives_for(submission.id)), status
 
 
 @bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
@@ -103,6 +106,39 @@ def edit(submission_id: int):
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
                            areas=areas, area=area,
                            shown=shown, errors=errors, labels=labels, cell_name=services.cell_name), status
+
+
+@bp.route("/<int:submission_id>/narratives", methods=["GET", "POST"])
+@login_required
+def narratives(submission_id: int):
+    """The self-assessment: one text per excellence area."""
+    submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
+    problem = services.edit_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    areas = framework_areas(submission.cycle.framework_id)
+    form = ValuesForm()
+    texts = {a.id: request.form.get(narrative_services.field_name(a.id), "") for a in areas}
+    errors: dict[str, str] = {}
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = narrative_services.save_narratives(current_user, submission, texts,
+                                                         expected_version=to_id(form.version.data) or None)
+        except ValidationFailed as failed:
+            errors, status = failed.errors, 422
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
+        else:
+            flash(_("Self-assessment saved: %(n)d area(s) changed.", n=changed), "success")
+            return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="self-assessment"))
+    else:
+        saved = narrative_services.narratives_for(submission.id)
+        texts = {a.id: saved[a.id].body if a.id in saved else "" for a in areas}
+        form.version.data = submission.version
+    return render_template("submissions/narratives.html", submission=submission, areas=areas, texts=texts,
+                           errors=errors, form=form, field_name=narrative_services.field_name), status
 
 
 @bp.route("/<int:submission_id>/submit", methods=["POST"])

@@ -1,0 +1,91 @@
+"""Self-assessment narratives: saving, limits, safe Markdown, comments on them, the PDF."""
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from peerreview.errors import Conflict, ValidationFailed
+from peerreview.markdown import render_markdown
+from peerreview.submissions import narratives
+from tests.factories import AreaFactory, CycleFactory, SubmissionFactory, UserFactory
+
+
+@pytest.fixture()
+def draft(db):
+    cycle = CycleFactory(status="open")
+    area_c = AreaFactory(framework=cycle.framework, code="C", name="Transitions")
+    area_d = AreaFactory(framework=cycle.framework, code="D", name="Employers")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(organisation=submission.organisation)
+    return submission, area_c, area_d, delegate
+
+
+def test_save_and_change_narratives(draft):
+    submission, c, d, delegate = draft
+    assert narratives.save_narratives(delegate, submission, {c.id: "We coach **50+** jobseekers.", d.id: ""},
+                                      expected_version=None) == 1
+    assert narratives.save_narratives(delegate, submission, {c.id: "We coach **50+** jobseekers."},
+                                      expected_version=None) == 0
+    assert narratives.narratives_for(submission.id)[c.id].body == "We coach **50+** jobseekers."
+
+
+def test_every_too_long_text_is_reported_and_nothing_saved(draft):
+    submission, c, d, delegate = draft
+    long = "x" * (narratives.MAX_NARRATIVE_LENGTH + 1)
+    with pytest.raises(ValidationFailed) as failed:
+        narratives.save_narratives(delegate, submission, {c.id: long, d.id: long}, expected_version=None)
+    assert set(failed.value.errors) == {narratives.field_name(c.id), narratives.field_name(d.id)}
+    assert narratives.narratives_for(submission.id) == {}
+
+
+def test_stale_version_is_refused(draft):
+    submission, c, _d, delegate = draft
+    opened = submission.version
+    narratives.save_narratives(delegate, submission, {c.id: "first"}, expected_version=opened)
+    from peerreview.extensions import db
+
+    db.session.flush()
+    with pytest.raises(Conflict):
+        narratives.save_narratives(delegate, submission, {c.id: "second"}, expected_version=opened)
+
+
+def test_markdown_is_rendered_safely(app):
+    html = str(render_markdown('**ok** <script>alert(1)</script> [x](javascript:alert(1)) '
+                               '![i](file:///etc/passwd) <img src=x onerror=alert(1)> [y](https://example.org)'))
+    assert "<strong>ok</strong>" in html
+    assert "<script>" not in html and "<img" not in html and 'href="javascript' not in html
+    assert 'href="https://example.org"' in html
+
+
+def test_narrative_page_keeps_text_on_error_and_comments_can_anchor_to_it(client, login, world, db):
+    area = world.indicator.area
+    world.cycle.status = "open"
+    world.own_submission.status = "draft"
+    db.session.commit()
+    login(world.delegate)
+    field = narratives.field_name(area.id)
+    long = "y" * (narratives.MAX_NARRATIVE_LENGTH + 5)
+    r = client.post(f"/submissions/{world.own_submission.id}/narratives",
+                    data={"version": world.own_submission.version, field: long})
+    assert r.status_code == 422 and "Use at most 20000 characters" in r.get_data(as_text=True)
+    assert long in r.get_data(as_text=True)
+    r = client.post(f"/submissions/{world.own_submission.id}/narratives",
+                    data={"version": world.own_submission.version, field: "Our **50+ team** <script>x</script>"})
+    assert r.status_code == 302
+    html = client.get(f"/submissions/{world.own_submission.id}").get_data(as_text=True)
+    assert "<strong>50+ team</strong>" in html and "<script>x</script>" not in html
+
+    world.cycle.status = "in_review"
+    world.own_submission.status = "submitted"
+    db.session.commit()
+    login(world.reviewer)
+    r = client.post(f"/submissions/{world.own_submission.id}/comments",
+                    data={"anchor": f"area/{area.id}", "body": "How big is the team?", "visibility": "shared"})
+    assert r.status_code == 302
+    from peerreview.reports.services import render_report
+
+    db.session.delete(world.published_report)
+    db.session.commit()
+    report = render_report(world.secretariat, world.cycle, kind="feedback", organisation_id=world.own_org.id)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report.pdf)).pages)
+    assert "50+ team" in text and "How big is the team?" in text and "Self-assessment" in text
