@@ -38,6 +38,12 @@ def test_delegate_reviewer_secretariat_and_public(person):
     page.locator("input[id$='-Y_GE50-2024']").first.fill("38.4")
     page.get_by_role("button", name="Save and review before submitting").click()
     delegate.check()
+    page.get_by_role("link", name="Write or change the self-assessment").click()
+    delegate.check()
+    page.get_by_label("C Sustainable activation and management of transitions").fill(
+        "We coach **jobseekers over 50** early.\n\n- profiling in two weeks\n- wage subsidies")
+    page.get_by_role("button", name="Save self-assessment").click()
+    expect(page.locator(".pr-narrative strong").first).to_have_text("jobseekers over 50")
     page.get_by_role("button", name="Submit to the network").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Submitted")
     expect(page.get_by_text("so the values are read-only")).to_be_visible()
