@@ -59,13 +59,19 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         narratives=narrative_services.narratives_for(submission.id)), status
 
 
-@bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(submission_id: int):
+def _editable_submission(submission_id: int):
+    """The delegation's own submission, if it can be changed now; else a 409 that says why."""
     submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
     problem = services.edit_problem(submission)
     if problem:
         raise Conflict(problem)
+    return submission
+
+
+@bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(submission_id: int):
+    submission = _editable_submission(submission_id)
     all_indicators = framework_indicators(submission.cycle.framework_id)
     # Large frameworks can be filled one excellence area at a time (?area=C).
     areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
@@ -112,10 +118,7 @@ def edit(submission_id: int):
 @login_required
 def narratives(submission_id: int):
     """The self-assessment: one text per excellence area."""
-    submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
-    problem = services.edit_problem(submission)
-    if problem:
-        raise Conflict(problem)
+    submission = _editable_submission(submission_id)
     areas = framework_areas(submission.cycle.framework_id)
     form = ValuesForm()
     texts = {a.id: request.form.get(narrative_services.field_name(a.id), "") for a in areas}
