@@ -13,6 +13,9 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEV_ONLY_SECRET = "dev-only-not-secret"  # noqa: S105 (refused in production)
+
+
 def _dev_secret_key() -> str:
     """SECRET_KEY from the environment, else the one `make run` wrote to instance/."""
     if os.environ.get("SECRET_KEY"):
@@ -20,7 +23,7 @@ def _dev_secret_key() -> str:
     key_file = INSTANCE_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    return "dev-only-not-secret"
+    return DEV_ONLY_SECRET
 
 
 class Config:
@@ -89,7 +92,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        if not cls.SECRET_KEY or cls.SECRET_KEY == Config.SECRET_KEY or len(cls.SECRET_KEY) < 32:
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_ONLY_SECRET or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "ProductionConfig needs SECRET_KEY in the environment (at least 32 characters)."
             )

@@ -227,3 +227,24 @@ def test_audit_log_pages_through_all_events(client, login, world, db):
     assert "Older events" in first and "Newer events" not in first
     second = client.get("/audit/?action=organisation&page=2").get_data(as_text=True)
     assert second.count("organisation.update (organisation") == 5 and "Newer events" in second
+
+
+def test_wsgi_entry_point_starts_in_production_only_with_a_real_secret_key(tmp_path):
+    """The way gunicorn loads the app: `wsgi:app` with the environment deciding the config."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    env.update(PEERREVIEW_CONFIG="production", DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite'}")
+    command = [sys.executable, "-c", "from wsgi import app; print(app.config['SESSION_COOKIE_SECURE'])"]
+    started = subprocess.run(command, cwd=root, env={**env, "SECRET_KEY": secrets.token_hex(32)},
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, started.stderr[-500:]
+    assert started.stdout.strip() == "True"
+    refused = subprocess.run(command, cwd=root, env={**env, "SECRET_KEY": "short"}, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
