@@ -60,6 +60,10 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 14 * 24 * 60 * 60
     FORCE_HTTPS = False
+    HSTS = False
+    # Number of reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For
+    # and -Proto headers are then trusted, so rate limits see the client's address.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -86,6 +90,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", True)
+    HSTS = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
@@ -16,6 +17,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     app.config.from_object(config_class)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_templates(app)
@@ -51,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
-        strict_transport_security=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["HSTS"],
         session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
         content_security_policy={
             "default-src": "'self'",

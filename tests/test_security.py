@@ -248,3 +248,15 @@ def test_wsgi_entry_point_starts_in_production_only_with_a_real_secret_key(tmp_p
     refused = subprocess.run(command, cwd=root, env={**env, "SECRET_KEY": "short"}, capture_output=True, text=True,
                              timeout=60)
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+
+
+def test_behind_a_proxy_rate_limits_see_the_client_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
+    client = app.test_client()
+
+    def attempt(address):
+        return client.post("/login", data={"email": "dora@example.org", "password": "wrong"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.5") for _ in range(3)] == [422, 422, 429]
+    assert attempt("198.51.100.7") == 422  # another client is not locked out by the first
