@@ -39,10 +39,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-class ActionForm(FlaskForm):
-    """A form with no fields: buttons that change state still carry a CSRF token."""
-
-
 def choices(pairs) -> list:
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -27,7 +27,11 @@ def make_app():
         attrs.update(overrides)
         config = type("Config", (base,), attrs)
         app = create_app(config)
+        from peerreview.extensions import limiter
+
         with app.app_context():
+            if app.config.get("RATELIMIT_ENABLED", True):
+                limiter.reset()  # counts from an earlier test must not carry over
             _db.create_all()
             from tests.factories import UserFactory
 

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm, InviteForm, TransitionForm
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
-from peerreview.forms_support import ActionForm, apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators, frameworks_of
 from peerreview.organisations.services import list_organisations
@@ -96,7 +96,6 @@ def detail(cycle_id: int):
         reviewer_counts=reviewer_counts(submission_ids), value_counts=value_counts(submission_ids),
         expected_values=expected_value_count(indicators, cycle.years), invite_form=invite_form, next_phase=target,
         next_problem=services.transition_problem(cycle, target) if (manage and target) else None,
-        transition_form=TransitionForm(), action_form=ActionForm(),
         reports=cycle_reports(cycle.id) if manage else [],
         indicators=indicators)
 

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import ActionForm, choices, to_id
+from peerreview.forms_support import choices, to_id
 from peerreview.permissions import Action
 from peerreview.reports import services
 from peerreview.reports.forms import RenderFeedbackForm
@@ -38,14 +38,13 @@ def manage(cycle_id: int):
     participants = cycle_submissions(cycle.id)
     form.organisation_id.choices = choices((s.organisation_id, s.organisation.name) for s in participants)
     return render_template("reports/manage.html", cycle=cycle, reports=services.cycle_reports(cycle.id),
-                           feedback_form=form, action_form=ActionForm())
+                           feedback_form=form)
 
 
 @bp.route("/cycles/<int:cycle_id>/reports", methods=["POST"])
 @login_required
 def render(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_REPORTS)
-    ActionForm()
     try:
         report = services.render_report(current_user, cycle, kind=request.form.get("kind", ""),
                                         organisation_id=to_id(request.form.get("organisation_id")))
@@ -60,7 +59,6 @@ def render(cycle_id: int):
 @login_required
 def publish(report_id: int):
     report = services.get_report(current_user, report_id)
-    ActionForm()
     services.publish_report(current_user, report)
     flash(_("%(title)s is published; it is listed on the public reports page and will not change.",
             title=report.title), "success")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import ActionForm, to_id
+from peerreview.forms_support import to_id
 from peerreview.permissions import Action, require
 from peerreview.reviews import services
 from peerreview.reviews.forms import CommentForm, ReplyForm, parse_anchor
@@ -41,7 +41,6 @@ def unassign(assignment_id: int):
     if assignment is None:
         raise NotFound(_("No such assignment."))
     require(current_user, Action.MANAGE_CYCLE, assignment.submission.cycle)
-    ActionForm()
     submission_id = assignment.submission_id
     services.unassign_reviewer(current_user, assignment_id)
     flash(_("The reviewer is no longer assigned."), "success")

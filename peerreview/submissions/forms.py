@@ -5,10 +5,13 @@ from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
-class ValuesForm(FlaskForm):
-    """CSRF and the version the user started from; the value cells are read
-    from the request by name (v-<indicator>-<breakdown>-<year>) because their
-    number depends on the framework."""
+class VersionForm(FlaskForm):
+    """CSRF and the version of the submission the user started from.
+
+    The value cells (v-<indicator>-<breakdown>-<year>) and narrative texts
+    (narrative-<area>) are read from the request by name because their number
+    depends on the framework.
+    """
 
     version = HiddenField()
 

@@ -4,14 +4,14 @@ from flask_login import current_user, login_required
 
 from peerreview.audit.services import submission_history
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import ActionForm, to_id
+from peerreview.forms_support import to_id
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.permissions import Action, can
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices
 from peerreview.reviews.services import assignments_for, comment_problem, eligible_reviewers, thread, visible_comments
 from peerreview.submissions import narratives as narrative_services
 from peerreview.submissions import services
-from peerreview.submissions.forms import ReturnForm, ValuesForm
+from peerreview.submissions.forms import ReturnForm, VersionForm
 from peerreview.submissions.values import format_plain
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
@@ -53,7 +53,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_problem=comment_problem(submission), edit_problem=services.edit_problem(submission),
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
-        action_form=ActionForm(), return_form=ReturnForm(), format_plain=format_plain,
+        return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=services.cell_labels(indicators, submission.cycle.years), areas=areas,
         narratives=narrative_services.narratives_for(submission.id)), status
@@ -77,7 +77,7 @@ def edit(submission_id: int):
     areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
     area = request.args.get("area", "")
     indicators = [i for i in all_indicators if i.area and i.area.code == area] if area else all_indicators
-    form = ValuesForm()
+    form = VersionForm()
     raw: dict[str, str] = {}
     errors: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -120,7 +120,7 @@ def narratives(submission_id: int):
     """The self-assessment: one text per excellence area."""
     submission = _editable_submission(submission_id)
     areas = framework_areas(submission.cycle.framework_id)
-    form = ValuesForm()
+    form = VersionForm()
     texts = {a.id: request.form.get(narrative_services.field_name(a.id), "") for a in areas}
     errors: dict[str, str] = {}
     status = 200
@@ -148,7 +148,6 @@ def narratives(submission_id: int):
 @login_required
 def submit(submission_id: int):
     submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
-    ActionForm()
     try:
         services.submit(current_user, submission)
     except ValidationFailed as failed:
