@@ -1,4 +1,4 @@
-"""flask CLI commands: create-user, seed-demo."""
+"""flask CLI commands: create-network, create-user, seed-demo."""
 from __future__ import annotations
 
 import click
@@ -9,7 +9,32 @@ from peerreview.errors import ValidationFailed
 from peerreview.extensions import db
 
 
+def _refuse(failed: ValidationFailed) -> None:
+    """Every problem at once, one line per field; nothing is kept."""
+    db.session.rollback()
+    for field, message in failed.errors.items() or {"": failed.message}.items():
+        click.echo(f"{field}: {message}" if field else message, err=True)
+    raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
+    @app.cli.command("create-network")
+    @click.option("--name", required=True, help="e.g. World Association of Public Employment Services")
+    @click.option("--short-name", required=True, help="e.g. WAPES")
+    @click.option("--country", required=True, help="Country code of the secretariat, e.g. BE")
+    def create_network_command(name, short_name, country):
+        """Create a network and its secretariat organisation (the first step on a new server)."""
+        from peerreview.organisations.services import create_network
+
+        try:
+            network, secretariat = create_network(None, name=name, short_name=short_name, country=country)
+        except ValidationFailed as failed:
+            _refuse(failed)
+        db.session.commit()
+        click.echo(f"Created network {network.short_name} with the organisation {secretariat.name!r} "
+                   f"(short name {secretariat.short_name}). Next: flask --app wsgi create-user --role secretariat "
+                   f"--organisation {secretariat.short_name} --network {network.short_name} ...")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
@@ -31,10 +56,7 @@ def register(app: Flask) -> None:
                                organisation_id=organisation.id if organisation else 0,
                                network_id=network.id if network else None, password=password)
         except ValidationFailed as failed:
-            db.session.rollback()
-            for field, message in failed.errors.items():
-                click.echo(f"{field}: {message}", err=True)
-            raise SystemExit(1) from None
+            _refuse(failed)
         db.session.commit()
         click.echo(f"Created {user.email} ({user.role})" + ("" if password else "; invitation in the outbox"))
 

@@ -61,3 +61,22 @@ def test_create_user_without_password_sends_an_invitation(runner, db):
     assert result.exit_code == 0 and "invitation in the outbox" in result.output
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org"))
     assert "/password/set/" in mail.body and mail.sensitive
+
+
+def test_a_new_server_is_bootstrapped_from_the_command_line(runner, db):
+    """create-network then create-user: the README's deployment steps, on an empty database."""
+    from peerreview.organisations.models import Network
+
+    made = runner.invoke(args=["create-network", "--name", "World Association of Public Employment Services",
+                               "--short-name", "WAPES", "--country", "BE"])
+    assert made.exit_code == 0, made.output
+    user = runner.invoke(args=["create-user", "--email", "sec@wapes.example", "--name", "Sam", "--role",
+                               "secretariat", "--organisation", "WAPES", "--network", "WAPES"])
+    assert user.exit_code == 0, user.output
+    sam = db.session.scalar(select(User).where(User.email == "sec@wapes.example"))
+    assert sam.is_secretariat and sam.network.short_name == "WAPES" and sam.organisation.kind == "secretariat"
+    again = runner.invoke(args=["create-network", "--name", "", "--short-name", "wapes", "--country", "BE"])
+    assert again.exit_code == 1
+    assert "name: Enter the network's name." in again.output
+    assert "short_name: A network with this short name already exists." in again.output
+    assert db.session.scalar(select(func.count()).select_from(Network)) == 1

@@ -73,6 +73,23 @@ def save_organisation(actor, *, name: str, short_name: str, country: str, kind: 
     return organisation
 
 
+def create_network(actor, *, name: str, short_name: str, country: str) -> tuple[Network, Organisation]:
+    """A new network with its secretariat organisation (named "<short name> Secretariat")."""
+    errors = {}
+    if not name.strip():
+        errors["name"] = _("Enter the network's name.")
+    if not short_name.strip():
+        errors["short_name"] = _("Enter a short name, for example WAPES.")
+    elif db.session.scalar(select(Network.id).where(func.lower(Network.short_name) == short_name.strip().lower())):
+        errors["short_name"] = _("A network with this short name already exists.")
+    if errors:
+        raise ValidationFailed(_("The network could not be created."), errors=errors)
+    network = get_or_create_network(name.strip(), short_name.strip())
+    secretariat = save_organisation(actor, name=f"{network.short_name} Secretariat", short_name=network.short_name,
+                                    country=country, kind="secretariat", network_id=network.id)
+    return network, secretariat
+
+
 def get_or_create_network(name: str, short_name: str) -> Network:
     network = db.session.scalar(select(Network).where(Network.short_name == short_name))
     if network is None:
