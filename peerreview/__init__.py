@@ -121,8 +121,12 @@ def register_unit_of_work(app: Flask) -> None:
     """One commit per request: services add and flush; the request commits once.
 
     A response with an error status, or an exception, rolls everything back.
+    Per-request memos (the permission answers) start empty with each request.
     """
     from peerreview.extensions import db
+    from peerreview.permissions import forget_assignments
+
+    app.before_request(forget_assignments)
 
     @app.after_request
     def commit_or_rollback(response):

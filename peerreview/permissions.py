@@ -14,6 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy import exists, select
@@ -54,15 +55,32 @@ def is_delegate_of(user, organisation_id: int) -> bool:
 
 
 def is_assigned_reviewer(user, submission) -> bool:
-    from peerreview.reviews.models import ReviewerAssignment
-
+    """Asked once per request and submission: a page checks it for every comment it shows."""
     if not (_authenticated(user) and user.is_reviewer):
         return False
+    if not has_request_context():
+        return _assignment_exists(user.id, submission.id)
+    answers = g.setdefault("_assigned_reviewer", {})
+    key = (user.id, submission.id)
+    if key not in answers:
+        answers[key] = _assignment_exists(user.id, submission.id)
+    return answers[key]
+
+
+def forget_assignments() -> None:
+    """Drop the per-request answers (called when assignments change, and before each request)."""
+    if has_request_context():
+        g.pop("_assigned_reviewer", None)
+
+
+def _assignment_exists(user_id: int, submission_id: int) -> bool:
+    from peerreview.reviews.models import ReviewerAssignment
+
     return db.session.scalar(
         select(
             exists().where(
-                ReviewerAssignment.submission_id == submission.id,
-                ReviewerAssignment.reviewer_id == user.id,
+                ReviewerAssignment.submission_id == submission_id,
+                ReviewerAssignment.reviewer_id == user_id,
             )
         )
     )

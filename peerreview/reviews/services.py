@@ -13,7 +13,7 @@ from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
-from peerreview.permissions import Action, can, require
+from peerreview.permissions import Action, can, forget_assignments, require
 from peerreview.queries import count_per
 from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
@@ -77,6 +77,7 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
                                     assigned_by_id=actor.id)
     db.session.add(assignment)
     db.session.flush()
+    forget_assignments()
     record(actor, "review.assign", assignment, after={"reviewer": reviewer.email,
                                                       "submission_id": submission.id},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
@@ -97,6 +98,7 @@ def unassign_reviewer(actor, assignment_id: int) -> None:
     record(actor, "review.unassign", assignment, before={"reviewer": assignment.reviewer.email},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     db.session.delete(assignment)
+    forget_assignments()
 
 
 def assigned_submissions(actor) -> list[Submission]:
