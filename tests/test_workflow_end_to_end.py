@@ -174,3 +174,27 @@ def test_submission_history_shows_who_changed_which_value(client, login, db):
     html = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "Change history" in html and "Dana Delegate" in html
     assert f"{ind.code} Total 2024: 12.5 → 13" in html
+
+
+def test_after_a_conflict_the_entries_are_kept_and_can_be_saved_deliberately(client, login, db):
+    from tests.factories import CycleFactory, IndicatorFactory, SubmissionFactory
+
+    cycle = CycleFactory(status="open")
+    ind = IndicatorFactory(framework=cycle.framework, dimensions="")
+    submission = SubmissionFactory(cycle=cycle)
+    first = UserFactory(organisation=submission.organisation, name="First Fiona")
+    second = UserFactory(organisation=submission.organisation, name="Second Sam")
+    db.session.commit()
+    cell = f"v-{ind.id}-_T-2024"
+    login(first)
+    assert client.post(f"/submissions/{submission.id}/edit", data={"version": "1", cell: "10"}).status_code == 302
+    login(second)
+    stale = client.post(f"/submissions/{submission.id}/edit", data={"version": "1", cell: "20", "then": "stay"})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "First Fiona saved this submission" in html
+    assert 'value="20"' in html  # the entry is kept
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    again = client.post(f"/submissions/{submission.id}/edit", data={"version": version, cell: "20"})
+    assert again.status_code == 302
+    assert client.post(f"/submissions/{submission.id}/edit", data={"version": "not a number", cell: "1"}
+                       ).status_code == 409  # a nonsense version is treated as stale, not a crash

@@ -41,7 +41,7 @@ def _save(form: CycleForm, network, cycle_id: int | None):
     if form.validate_on_submit():
         try:
             cycle = services.save_cycle(current_user, network, form.service_data(), cycle_id,
-                                        to_id(form.version.data) or None)
+                                        to_id(form.version.data))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         except Conflict as conflict:
@@ -85,11 +85,9 @@ def detail(cycle_id: int):
     submission_ids = [s.id for s in submissions]
     invite_form = None
     if manage:
-        taking_part = {s.organisation_id for s in submissions}
         invite_form = InviteForm()
         invite_form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
-            (o.id, f"{o.name} ({o.country})") for o in list_organisations(check=False)
-            if o.kind == "pes" and o.id not in taking_part])
+            (o.id, f"{o.name} ({o.country})") for o in services.invitable_organisations(cycle)])
     target = services.next_phase(cycle)
     return render_template(
         "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage,
@@ -144,10 +142,10 @@ def compare(cycle_id: int):
         year = cycle.last_year
     own_org = current_user.organisation_id if current_user.is_delegate else None
     items = [(r.organisation.short_name, r.values.get(year), r.organisation.id == own_org) for r in rows]
-    items.sort(key=lambda item: item[1] if item[1] is not None else 0, reverse=indicator.direction != "lower")
     spread = per_year.get(year)
     chart = bar_chart(items, title=f"{indicator.code} {indicator.name}, {year}",
-                      median=spread.median if spread else None, unit=indicator.unit, decimals=indicator.decimals)
+                      median=spread.median if spread else None, unit=indicator.unit, decimals=indicator.decimals,
+                      direction=indicator.direction)
     return render_template("cycles/compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
                            rows=rows, per_year=per_year, chart=chart, year=year, breakdown=breakdown,
                            breakdowns=breakdowns_for(indicator.dimensions), own_org=own_org)

@@ -124,6 +124,16 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
     return cycle
 
 
+def invitable_organisations(cycle: Cycle) -> list[Organisation]:
+    """Public employment services that do not take part in the cycle yet."""
+    from peerreview.submissions.models import Submission
+
+    taking_part = select(Submission.organisation_id).where(Submission.cycle_id == cycle.id)
+    query = (select(Organisation).where(Organisation.kind == "pes", Organisation.id.not_in(taking_part))
+             .order_by(Organisation.name))
+    return list(db.session.scalars(query))
+
+
 def invite_organisation(actor, cycle: Cycle, organisation_id: int):
     """Make an organisation a participant: it gets an empty draft submission."""
     from peerreview.submissions.models import Submission

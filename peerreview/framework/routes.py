@@ -1,9 +1,8 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
-from peerreview.extensions import db
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
@@ -73,7 +72,7 @@ def _save_indicator(framework, indicator: Indicator | None):
     if form.validate_on_submit():
         try:
             services.save_indicator(current_user, framework, form.service_data(),
-                                    indicator.id if indicator else None, to_id(form.version.data) or None)
+                                    indicator.id if indicator else None, to_id(form.version.data))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         except Conflict as conflict:
@@ -96,7 +95,4 @@ def new_indicator(framework_id: int):
 @login_required
 def edit_indicator(framework_id: int, indicator_id: int):
     framework = services.get_framework(current_user, framework_id)
-    indicator = db.session.get(Indicator, indicator_id)
-    if indicator is None or indicator.framework_id != framework.id:
-        abort(404)
-    return _save_indicator(framework, indicator)
+    return _save_indicator(framework, services.get_indicator(framework, indicator_id))

@@ -35,6 +35,14 @@ def get_framework(actor, framework_id: int, *, check: bool = True) -> Framework:
     return framework
 
 
+def get_indicator(framework: Framework, indicator_id: int) -> Indicator:
+    """An indicator of this framework (the caller checked access to the framework)."""
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or indicator.framework_id != framework.id:
+        raise NotFound(_("No such indicator."))
+    return indicator
+
+
 def framework_indicators(framework_id: int) -> list[Indicator]:
     """All indicators of a framework with their areas, in two queries."""
     query = (
@@ -134,9 +142,7 @@ def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | 
         db.session.add(indicator)
         record(actor, "indicator.create", indicator, after=values, network_id=framework.network_id)
     else:
-        indicator = db.session.get(Indicator, indicator_id)
-        if indicator is None or indicator.framework_id != framework.id:
-            raise NotFound(_("No such indicator."))
+        indicator = get_indicator(framework, indicator_id)
         refuse_stale_edit(indicator, expected_version)
         before = {key: getattr(indicator, key) for key in values}
         for key, value in values.items():

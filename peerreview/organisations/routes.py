@@ -25,7 +25,7 @@ def _save(form: OrganisationForm, organisation_id: int | None):
             organisation = services.save_organisation(
                 current_user, name=form.name.data, short_name=form.short_name.data, country=form.country.data,
                 kind=form.kind.data, organisation_id=organisation_id,
-                expected_version=to_id(form.version.data) or None)
+                expected_version=to_id(form.version.data))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         except Conflict as conflict:

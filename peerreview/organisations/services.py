@@ -17,6 +17,14 @@ def list_organisations(actor=None, *, check: bool = True) -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.name)))
 
 
+def organisations_by_id(ids) -> dict[int, Organisation]:
+    """{id: Organisation} for the given ids, in one query."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+
+
 def list_networks() -> list[Network]:
     return list(db.session.scalars(select(Network).order_by(Network.name)))
 

@@ -21,9 +21,13 @@ WIDTH = 640
 
 
 def bar_chart(items: list[tuple[str, Decimal | None, bool]], *, title: str, median: Decimal | None = None,
-              unit: str = "", decimals: int = 1) -> Markup:
-    """items: (label, value, highlighted). Returns an accessible inline SVG."""
-    present = [(label, value, hl) for label, value, hl in items if value is not None]
+              unit: str = "", decimals: int = 1, direction: str = "higher") -> Markup:
+    """items: (label, value, highlighted), drawn best first (highest first unless lower is better).
+
+    Returns an accessible inline SVG.
+    """
+    present = sorted(((label, value, hl) for label, value, hl in items if value is not None),
+                     key=lambda item: item[1], reverse=direction != "lower")
     if not present:
         return Markup("")
     values = [float(v) for _label, v, _hl in present] + ([float(median)] if median is not None else [])

@@ -17,6 +17,7 @@ from peerreview.extensions import db
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.markdown import render_markdown
 from peerreview.organisations.models import Organisation
+from peerreview.organisations.services import organisations_by_id
 from peerreview.permissions import Action, require
 from peerreview.reports.charts import bar_chart
 from peerreview.reports.models import DRAFT, FEEDBACK, PUBLISHED, SYNTHESIS, Report
@@ -110,15 +111,16 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         })
     charts = []
     last = years[-1]
+    organisations = organisations_by_id(org for org, _i, _y in values)
     for ind in indicators[:12]:  # the headline indicators as pictures; all are in the table
         items = [(o.short_name if o.id != organisation.id else f"▶ {organisation.short_name}",
                   values.get((o_id, ind.id, last)), o_id == organisation.id)
-                 for o_id, o in _org_lookup(values).items()]
-        items.sort(key=lambda item: item[1] if item[1] is not None else 0, reverse=ind.direction != "lower")
+                 for o_id, o in organisations.items()]
         m = spread.get((ind.id, last))
         title = f"{ind.code} {ind.name} ({last})"
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
-                                                         unit=ind.unit, decimals=ind.decimals)})
+                                                         unit=ind.unit, decimals=ind.decimals,
+                                                         direction=ind.direction)})
     submission_id = db.session.scalar(select(Submission.id).where(
         Submission.cycle_id == cycle.id, Submission.organisation_id == organisation.id))
     texts = narratives_for(submission_id) if submission_id else {}
@@ -134,13 +136,6 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         "comments": _shared_comments(cycle.id, organisation.id),
         "illustrative": True,
     }
-
-
-def _org_lookup(values: dict) -> dict[int, Organisation]:
-    ids = {org for org, _i, _y in values}
-    if not ids:
-        return {}
-    return {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
 
 
 def synthesis_context(cycle: Cycle) -> dict:

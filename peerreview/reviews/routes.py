@@ -2,13 +2,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import NotFound, ValidationFailed
-from peerreview.extensions import db
-from peerreview.forms_support import to_id
+from peerreview.errors import ValidationFailed
+from peerreview.forms_support import apply_errors, to_id
 from peerreview.permissions import Action, require
 from peerreview.reviews import services
 from peerreview.reviews.forms import CommentForm, ReplyForm, parse_anchor
-from peerreview.reviews.models import Comment, ReviewerAssignment
 from peerreview.submissions.routes import render_submission_page
 from peerreview.submissions.services import get_submission
 
@@ -37,11 +35,7 @@ def assign(submission_id: int):
 @bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
 @login_required
 def unassign(assignment_id: int):
-    assignment = db.session.get(ReviewerAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound(_("No such assignment."))
-    require(current_user, Action.MANAGE_CYCLE, assignment.submission.cycle)
-    submission_id = assignment.submission_id
+    submission_id = services.get_assignment(current_user, assignment_id).submission_id
     services.unassign_reviewer(current_user, assignment_id)
     flash(_("The reviewer is no longer assigned."), "success")
     return _back(submission_id, "reviewers")
@@ -57,9 +51,7 @@ def comment(submission_id: int):
                              visibility=form.visibility.data or "", **parse_anchor(form.anchor.data))
     except ValidationFailed as failed:
         # Shown again with the text as typed, the errors beside the fields and in the summary.
-        form.anchor.errors = [failed.errors["anchor"]] if "anchor" in failed.errors else []
-        form.body.errors = [failed.errors["body"]] if "body" in failed.errors else []
-        form.visibility.errors = [failed.errors["visibility"]] if "visibility" in failed.errors else []
+        apply_errors(form, failed.errors)
         return render_submission_page(submission, form, 422)
     flash(_("Your comment is saved."), "success")
     return _back(submission.id)
@@ -68,10 +60,7 @@ def comment(submission_id: int):
 @bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
 @login_required
 def reply(comment_id: int):
-    parent = db.session.get(Comment, comment_id)
-    if parent is None:
-        raise NotFound(_("No such comment."))
-    require(current_user, Action.REPLY_TO_COMMENT, parent)
+    parent = services.get_comment_to_answer(current_user, comment_id)
     form = ReplyForm()
     try:
         services.reply(current_user, comment_id, body=form.body.data or "")

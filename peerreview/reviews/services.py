@@ -84,12 +84,17 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
     return assignment
 
 
-def unassign_reviewer(actor, assignment_id: int) -> None:
+def get_assignment(actor, assignment_id: int) -> ReviewerAssignment:
     assignment = db.session.get(ReviewerAssignment, assignment_id)
     if assignment is None:
         raise NotFound(_("No such assignment."))
+    require(actor, Action.MANAGE_CYCLE, assignment.submission.cycle)
+    return assignment
+
+
+def unassign_reviewer(actor, assignment_id: int) -> None:
+    assignment = get_assignment(actor, assignment_id)
     submission = assignment.submission
-    require(actor, Action.MANAGE_CYCLE, submission.cycle)
     has_comments = db.session.scalar(select(Comment.id).where(
         Comment.submission_id == submission.id, Comment.author_id == assignment.reviewer_id).limit(1))
     if has_comments:
@@ -176,15 +181,17 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     return comment
 
 
-def reply(actor, parent_id: int, *, body: str) -> Comment:
-    parent = db.session.get(Comment, parent_id)
-    if parent is None:
+def get_comment_to_answer(actor, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
         raise NotFound(_("No such comment."))
+    require(actor, Action.REPLY_TO_COMMENT, comment)
+    return comment
+
+
+def reply(actor, parent_id: int, *, body: str) -> Comment:
+    parent = get_comment_to_answer(actor, parent_id)
     submission = parent.submission
-    # Someone who cannot even read the comment gets "not found", not a hint it exists.
-    if not can(actor, Action.VIEW_SUBMISSION, submission):
-        require(actor, Action.VIEW_SUBMISSION, submission)
-    require(actor, Action.REPLY_TO_COMMENT, parent)
     problem = comment_problem(submission)
     if problem:
         raise Conflict(problem)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import TOTAL
 from peerreview.organisations.models import Organisation
+from peerreview.organisations.services import organisations_by_id
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
 
 
@@ -60,9 +61,7 @@ class ComparisonRow:
 def compare_indicator(cycle, indicator, breakdown: str = TOTAL.code):
     """Rows per organisation (sorted by name) and the spread per year."""
     values = total_values(cycle.id, indicator_id=indicator.id, breakdown=breakdown)
-    org_ids = {org for org, _ind, _year in values}
-    organisations = {o.id: o for o in db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
+    organisations = organisations_by_id(org for org, _ind, _year in values)
     rows: dict[int, ComparisonRow] = {}
     for (org, _ind, year), value in values.items():
         rows.setdefault(org, ComparisonRow(organisations[org], {})).values[year] = value

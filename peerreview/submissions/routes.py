@@ -86,7 +86,7 @@ def edit(submission_id: int):
         raw = {k: v for k, v in request.form.items() if k.startswith("v-")}
         try:
             result = services.save_values(current_user, submission, raw, indicators=indicators,
-                                          expected_version=int(form.version.data or 0) or None)
+                                          expected_version=to_id(form.version.data))
         except Conflict as conflict:
             # Nothing is saved, nothing the user typed is lost: the form comes back with their entries.
             form.form_errors.append(conflict.message)
@@ -103,9 +103,9 @@ def edit(submission_id: int):
             flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
                     saved=result.saved + result.cleared, bad=len(errors)), "warning")
             raw = {k: v for k, v in raw.items() if k in errors}
-            form.version.data = submission.version
-    if not form.is_submitted() or status == 409:
-        form.version.data = form.version.data if status == 409 else submission.version
+    # The next save starts from what is stored now; after a conflict the user's entries
+    # stay in the form, and saving them again is a deliberate choice.
+    form.version.data = submission.version
     values = services.value_map(submission.id)
     shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
     shown.update(raw)
@@ -127,7 +127,7 @@ def narratives(submission_id: int):
     if form.validate_on_submit():
         try:
             changed = narrative_services.save_narratives(current_user, submission, texts,
-                                                         expected_version=to_id(form.version.data) or None)
+                                                         expected_version=to_id(form.version.data))
         except ValidationFailed as failed:
             errors, status = failed.errors, 422
         except Conflict as conflict:

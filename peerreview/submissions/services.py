@@ -43,11 +43,14 @@ def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMI
     return submission
 
 
+def _cycle_submissions_query(cycle_id: int):
+    return (select(Submission).where(Submission.cycle_id == cycle_id)
+            .options(selectinload(Submission.organisation), selectinload(Submission.submitted_by))
+            .join(Submission.organisation).order_by(Organisation.name))
+
+
 def cycle_submissions(cycle_id: int) -> list[Submission]:
-    query = (select(Submission).where(Submission.cycle_id == cycle_id)
-             .options(selectinload(Submission.organisation), selectinload(Submission.submitted_by))
-             .join(Submission.organisation).order_by(Organisation.name))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_cycle_submissions_query(cycle_id)))
 
 
 def visible_submissions(actor, cycle_id: int) -> list[Submission]:
@@ -58,9 +61,7 @@ def visible_submissions(actor, cycle_id: int) -> list[Submission]:
     cycle = db.session.get(Cycle, cycle_id)
     if is_secretariat_of(actor, cycle.network_id):
         return cycle_submissions(cycle_id)
-    query = (select(Submission).where(Submission.cycle_id == cycle_id)
-             .options(selectinload(Submission.organisation), selectinload(Submission.submitted_by))
-             .join(Submission.organisation).order_by(Organisation.name))
+    query = _cycle_submissions_query(cycle_id)
     if actor.is_delegate:
         query = query.where(Submission.organisation_id == actor.organisation_id)
     elif actor.is_reviewer:
