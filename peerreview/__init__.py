@@ -26,6 +26,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_unit_of_work(app)
+    register_cache_policy(app)
     register_commands(app)
     return app
 
@@ -134,6 +135,16 @@ def register_unit_of_work(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
+        return response
+
+
+def register_cache_policy(app: Flask) -> None:
+    @app.after_request
+    def no_store(response):
+        # Pages with delegation data must not sit in shared caches; routes that may be
+        # cached (static files, published reports) set their own Cache-Control.
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

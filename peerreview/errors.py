@@ -1,5 +1,5 @@
 """Domain exceptions, and the handlers that map them to HTTP answers."""
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_babel import _
 
 
@@ -78,10 +78,3 @@ def register_errorhandlers(app: Flask) -> None:
             return render_error(status, message)
 
         app.register_error_handler(status, handler)
-
-    @app.after_request
-    def no_store_for_authenticated(response):
-        # Pages with delegation data must not sit in shared caches.
-        if request.endpoint and not request.endpoint.startswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
