@@ -121,9 +121,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_unit_of_work(app: Flask) -> None:
     """One commit per request: services add and flush; the request commits once.
 
-    A response with an error status, or an exception, rolls everything back.
+    A response with an error status, or an exception, rolls everything back. A commit that
+    clashes with a simultaneous request (unique constraint, version, serialization failure)
+    is rolled back too and answered with a 409 page instead of the success it was about to be.
     Per-request memos (the permission answers) start empty with each request.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peerreview.errors import is_simultaneous_change, simultaneous_change_response
     from peerreview.extensions import db
     from peerreview.permissions import forget_assignments
 
@@ -131,10 +136,16 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if not is_simultaneous_change(error):
+                raise
+            return simultaneous_change_response(error)
         return response
 
 

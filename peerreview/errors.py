@@ -1,6 +1,15 @@
 """Domain exceptions, and the handlers that map them to HTTP answers."""
-from flask import Flask, render_template
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, make_response, render_template, session
 from flask_babel import _
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+
+from peerreview.extensions import db
 
 
 class DomainError(Exception):
@@ -40,6 +49,67 @@ def refuse_stale_edit(obj, expected_version: int | None) -> None:
                          "still in the form. Reload the page to see the current version, then make them again."))
 
 
+# PostgreSQL's serialization failure and deadlock: the database chose this transaction to give way.
+_GIVE_WAY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def simultaneous_change_message() -> str:
+    return _("Someone else changed this at the same moment, so nothing of yours was saved. Reload the page "
+             "to see the current state, then make your change again if it is still needed.")
+
+
+def is_simultaneous_change(error: BaseException) -> bool:
+    """Did the database refuse a write because another request wrote the same rows at the same time?
+
+    A unique constraint caught a second row that a check had just let through (IntegrityError); an
+    optimistic lock found the version already moved on (StaleDataError); PostgreSQL cancelled one of two
+    transactions (serialization failure, deadlock); SQLite's write lock stayed taken past its timeout.
+    """
+    if isinstance(error, (IntegrityError, StaleDataError)):
+        return True
+    if isinstance(error, OperationalError):
+        original = error.orig
+        if getattr(original, "sqlstate", None) in _GIVE_WAY_SQLSTATES:  # psycopg 3
+            return True
+        return "database is locked" in str(original)  # SQLite
+    return False
+
+
+@contextmanager
+def refuse_simultaneous_change(explain: Callable[[], DomainError | None] | None = None) -> Iterator[None]:
+    """Around a flush: a clash with a simultaneous request becomes a domain error, not a 500.
+
+    The session is rolled back at once (after a failed flush it cannot run another query), so the
+    caller can still render a page. `explain`, if given, then looks at what the other request stored
+    and may return a friendlier error ("X already takes part"); else the generic 409 is raised.
+    """
+    try:
+        yield
+    except SQLAlchemyError as error:
+        if not is_simultaneous_change(error):
+            raise
+        db.session.rollback()
+        _log_simultaneous_change(error)
+        raise (explain() if explain else None) or Conflict(simultaneous_change_message()) from error
+
+
+def _log_simultaneous_change(error: BaseException) -> None:
+    # Kept in the log with its traceback: a constraint that fails for another reason is a bug to see.
+    current_app.logger.warning("Refused as a simultaneous change: %s", error, exc_info=error)
+
+
+def simultaneous_change_response(error: BaseException):
+    """The 409 page for a change refused at commit; the caller has rolled the session back.
+
+    Messages flashed for the refused request ("Submitted.") would tell the next page a lie: dropped.
+    """
+    _log_simultaneous_change(error)
+    session.pop("_flashes", None)
+    response = make_response(render_error(409, simultaneous_change_message()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),
@@ -63,6 +133,16 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         return render_error(error.status_code, error.message)
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(OperationalError)
+    def handle_simultaneous_change(error: SQLAlchemyError):
+        """A flush outside refuse_simultaneous_change() that clashed with another request."""
+        if not is_simultaneous_change(error):
+            raise error
+        db.session.rollback()
+        return simultaneous_change_response(error)
 
     for status in (400, 403, 404, 405, 413, 429, 500):
 

@@ -64,9 +64,9 @@ def test_invite_refuses_twice_and_non_pes(setup):
     cycle, sec = setup
     org = OrganisationFactory()
     services.invite_organisation(sec, cycle, org.id)
-    with pytest.raises(ValidationFailed) as failed:
+    with pytest.raises(Conflict) as failed:
         services.invite_organisation(sec, cycle, org.id)
-    assert "already takes part" in failed.value.errors["organisation_id"]
+    assert f"{org.name} already takes part in this cycle" in failed.value.message
     with pytest.raises(ValidationFailed):
         services.invite_organisation(sec, cycle, OrganisationFactory(kind="secretariat").id)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_SECRETARIAT, ROLES, User
 from peerreview.auth.passwords import password_problems
-from peerreview.errors import NotFound, ValidationFailed
+from peerreview.errors import NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Network, Organisation
@@ -94,13 +94,21 @@ def create_user(actor, *, email: str, name: str, role: str, organisation_id: int
                 network_id=network_id)
     if password:
         user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=lambda: _email_taken(email)):  # the same person, created twice at once
+        db.session.add(user)
+        db.session.flush()
     record(actor, "user.create", user, after={"email": email, "role": role,
                                               "organisation_id": organisation_id})
     if not password:
         send_invitation(user)
     return user
+
+
+def _email_taken(email: str) -> ValidationFailed | None:
+    if find_user_by_email(email) is None:
+        return None
+    return ValidationFailed(_("The user could not be created."),
+                            errors={"email": _("A user with this e-mail address already exists.")})
 
 
 def set_user_active(actor, user_id: int, active: bool) -> User:

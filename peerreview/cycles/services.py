@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.services import record
 from peerreview.cycles.models import CLOSED, DRAFT, IN_REVIEW, OPEN, PHASES, REPORTING, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_stale_edit
+from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change, refuse_stale_edit
 from peerreview.extensions import db
 from peerreview.framework.models import Framework, Indicator
 from peerreview.organisations.models import Network, Organisation
@@ -146,14 +146,21 @@ def invite_organisation(actor, cycle: Cycle, organisation_id: int):
     if organisation is None or organisation.kind != "pes":
         raise ValidationFailed(_("The organisation could not be invited."),
                                errors={"organisation_id": _("Choose a public employment service.")})
-    existing = db.session.scalar(select(Submission).where(Submission.cycle_id == cycle.id,
-                                                          Submission.organisation_id == organisation.id))
-    if existing is not None:
-        raise ValidationFailed(_("The organisation could not be invited."), errors={
-            "organisation_id": _("%(org)s already takes part in this cycle.", org=organisation.name)})
+    # Only a page opened before someone else invited it offers an organisation taking part
+    # already: a conflict with that other change, whether it came first or at the same moment.
+    def taking_part() -> Conflict | None:
+        if db.session.scalar(select(Submission.id).where(Submission.cycle_id == cycle.id,
+                                                         Submission.organisation_id == organisation.id)) is None:
+            return None
+        return Conflict(_("%(org)s already takes part in this cycle.", org=organisation.name))
+
+    refusal = taking_part()
+    if refusal is not None:
+        raise refusal
     submission = Submission(cycle_id=cycle.id, organisation_id=organisation.id)
-    db.session.add(submission)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=taking_part):
+        db.session.add(submission)
+        db.session.flush()
     record(actor, "cycle.invite", submission, after={"organisation": organisation.name},
            network_id=cycle.network_id, cycle_id=cycle.id)
     return submission

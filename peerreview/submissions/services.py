@@ -12,7 +12,7 @@ from peerreview.audit.services import record
 from peerreview.cycles.models import OPEN, Cycle
 from peerreview.cycles.services import PHASE_LABELS
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
@@ -97,6 +97,18 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
+def _saved_meanwhile(submission: Submission) -> Conflict:
+    """Someone saved (or submitted) the submission after this user opened it: who, when, what now."""
+    problem = edit_problem(submission)
+    if problem:
+        return Conflict(problem)
+    who = submission.last_saved_by.name if submission.last_saved_by else _("someone")
+    return Conflict(_("%(who)s saved this submission at %(when)s UTC, after you opened it. Your entries "
+                      "were not saved; they are still in the form. Check them against the current "
+                      "values and save again.", who=who,
+                      when=submission.last_saved_at.strftime("%d %b %Y %H:%M") if submission.last_saved_at else ""))
+
+
 @dataclass
 class SaveResult:
     saved: int = 0
@@ -118,11 +130,7 @@ def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_
     if problem:
         raise Conflict(problem)
     if expected_version is not None and expected_version != submission.version:
-        who = submission.last_saved_by.name if submission.last_saved_by else _("someone")
-        raise Conflict(_("%(who)s saved this submission at %(when)s UTC, after you opened it. Your entries "
-                         "were not saved; they are still in the form. Check them against the current "
-                         "values and save again.", who=who,
-                         when=submission.last_saved_at.strftime("%d %b %Y %H:%M") if submission.last_saved_at else ""))
+        raise _saved_meanwhile(submission)
     if indicators is None:
         indicators = framework_indicators(submission.cycle.framework_id)
     existing = value_map(submission.id)
@@ -161,20 +169,23 @@ def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_
                     current.updated_at = now
                     current.updated_by_id = actor.id
                     result.saved += 1
-    if new_rows:
-        db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
-        result.saved += len(new_rows)
-    if to_clear:
-        db.session.execute(delete(IndicatorValue).where(IndicatorValue.id.in_(to_clear)))
-        result.cleared = len(to_clear)
-    if changes:
-        submission.last_saved_at = now
-        submission.last_saved_by_id = actor.id
-        record(actor, "submission.values", submission,
-               before={c["cell"]: c["before"] for c in changes},
-               after={c["cell"]: c["after"] for c in changes},
-               network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
-    db.session.flush()
+    # A simultaneous save of the same version loses here: its new cells hit the unique constraint,
+    # or its version bump finds the version already moved on.
+    with refuse_simultaneous_change(explain=lambda: _saved_meanwhile(submission)):
+        if new_rows:
+            db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
+            result.saved += len(new_rows)
+        if to_clear:
+            db.session.execute(delete(IndicatorValue).where(IndicatorValue.id.in_(to_clear)))
+            result.cleared = len(to_clear)
+        if changes:
+            submission.last_saved_at = now
+            submission.last_saved_by_id = actor.id
+            record(actor, "submission.values", submission,
+                   before={c["cell"]: c["before"] for c in changes},
+                   after={c["cell"]: c["after"] for c in changes},
+                   network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        db.session.flush()
     return result
 
 
@@ -201,14 +212,26 @@ def submit(actor, submission: Submission) -> Submission:
         IndicatorValue.submission_id == submission.id).limit(1))
     if has_value is None:
         raise ValidationFailed(_("Enter at least one value before submitting."))
-    submission.status = SUBMITTED
-    submission.submitted_at = utcnow()
-    submission.submitted_by_id = actor.id
-    record(actor, "submission.transition", submission, before={"status": DRAFT},
-           after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=lambda: _submitted_meanwhile(submission)):
+        submission.status = SUBMITTED
+        submission.submitted_at = utcnow()
+        submission.submitted_by_id = actor.id
+        record(actor, "submission.transition", submission, before={"status": DRAFT},
+               after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        db.session.flush()
     _tell_secretariat(submission, actor)
     return submission
+
+
+def _submitted_meanwhile(submission: Submission) -> Conflict | None:
+    """After a clash with a simultaneous submit: who submitted, and when (None: something else changed)."""
+    if submission.status != SUBMITTED:
+        return None
+    who = submission.submitted_by.name if submission.submitted_by else _("your delegation")
+    return Conflict(_("This submission was already submitted by %(who)s at %(when)s UTC, at the same moment "
+                      "as your request; nothing more was needed. To change the values, ask the network "
+                      "secretariat to return the submission to your delegation.",
+                      who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M")))
 
 
 def _tell_secretariat(submission: Submission, actor) -> None:

@@ -1,0 +1,222 @@
+"""Simultaneous requests: one wins, the others get a 409 or 422 that says why; never a 500, never a duplicate.
+
+Each race releases N threads together with a barrier. Every thread has its own test client, and each
+request pushes its own application context (so its own database session), as in a threaded server.
+The database is a real one of its own (tests/scratch_db.py): a file for SQLite, a schema on PostgreSQL
+when TEST_DATABASE_URL points there. The default test app cannot serve here: its in-memory SQLite
+shares one connection between all sessions.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from peerreview.audit.models import AuditEvent
+from peerreview.auth.models import User
+from peerreview.extensions import db
+from peerreview.mail.models import OutboxMessage
+from peerreview.submissions.models import IndicatorValue, Submission
+from tests.conftest import DEMO_PASSWORD, _serve
+from tests.factories import (
+    CycleFactory,
+    IndicatorFactory,
+    NetworkFactory,
+    OrganisationFactory,
+    SubmissionFactory,
+    UserFactory,
+    ValueFactory,
+)
+from tests.scratch_db import scratch_database
+
+THREADS = 5
+ROUNDS = 5  # a race does not bite every time; every test checks that it bit at least once
+
+
+@pytest.fixture(scope="module")
+def race_app():
+    with scratch_database("races") as (url, options):
+        yield from _serve(url, {**options, "pool_size": THREADS + 2})
+
+
+def _signed_in_clients(app, email: str) -> list:
+    clients = []
+    for _ in range(THREADS):
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        clients.append(client)
+    return clients
+
+
+def _race(clients, send) -> list[tuple[int, str]]:
+    """Release one request per client at the same moment; (status, body) of each, in client order."""
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str] | None] = [None] * len(clients)
+
+    def run(index: int, client) -> None:
+        barrier.wait()
+        try:
+            response = send(client, index)
+            answers[index] = (response.status_code, response.get_data(as_text=True))
+        except Exception as error:  # what a server would have answered with a 500
+            answers[index] = (500, f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(answer is not None for answer in answers), "a request did not finish"
+    return answers
+
+
+def _one_winner(answers, refusal_status: int, *messages: str) -> int:
+    """Exactly one success (a redirect); every other answer is `refusal_status` with one of `messages`."""
+    statuses = Counter(status for status, _body in answers)
+    assert statuses[500] == 0, [body[:300] for status, body in answers if status == 500]
+    winners = [i for i, (status, _body) in enumerate(answers) if status == 302]
+    assert len(winners) == 1, statuses
+    for status, body in answers:
+        if status != 302:
+            assert status == refusal_status, (status, body[:500])
+            assert any(message in body for message in messages), body
+    return winners[0]
+
+
+@pytest.fixture()
+def clashes(caplog):
+    """How many writes the database refused as simultaneous so far (each is logged once)."""
+    caplog.set_level("WARNING", logger="peerreview")
+    return lambda: sum("Refused as a simultaneous change" in r.getMessage() for r in caplog.records)
+
+
+def _delegation(app):
+    """An open cycle with one indicator (total only), an empty draft submission and its delegate."""
+    with app.app_context():
+        cycle = CycleFactory(status="open")
+        indicator = IndicatorFactory(framework=cycle.framework, dimensions="", decimals=1)
+        organisation = OrganisationFactory()
+        submission = SubmissionFactory(cycle=cycle, organisation=organisation)
+        delegate = UserFactory(organisation=organisation)
+        UserFactory(role="secretariat", network=cycle.network)
+        db.session.commit()
+        return submission.id, indicator.id, delegate.email, delegate.name
+
+
+def test_simultaneous_submits_submit_once(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _submit_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _submit_round(app, round_: int) -> None:
+    submission_id, indicator_id, email, name = _delegation(app)
+    with app.app_context():
+        ValueFactory(submission_id=submission_id, indicator_id=indicator_id, value=Decimal("40.5"))
+        db.session.commit()
+        version = db.session.get(Submission, submission_id).version
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(f"/submissions/{submission_id}/submit"))
+
+    _one_winner(answers, 409, f"already submitted by {name}", f"Submitted by {name}")
+    with app.app_context():
+        submission = db.session.get(Submission, submission_id)
+        assert (submission.status, submission.version) == ("submitted", version + 1)
+        assert db.session.scalar(select(func.count()).where(
+            AuditEvent.action == "submission.transition", AuditEvent.object_id == submission_id)) == 1
+        assert db.session.scalar(select(func.count()).where(
+            OutboxMessage.subject.startswith(f"{submission.organisation.name} submitted to "))) == 1
+
+
+def test_simultaneous_saves_of_one_version_keep_one(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _save_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _save_round(app, round_: int) -> None:
+    submission_id, indicator_id, email, _name = _delegation(app)
+    existing = round_ % 2 == 1  # even rounds insert the value, odd rounds change a stored one
+    with app.app_context():
+        if existing:
+            ValueFactory(submission_id=submission_id, indicator_id=indicator_id, year=2023, value=Decimal("1"))
+            db.session.commit()
+        version = db.session.get(Submission, submission_id).version
+    clients = _signed_in_clients(app, email)
+    cell = f"v-{indicator_id}-_T-2023"
+
+    answers = _race(clients, lambda client, i: client.post(
+        f"/submissions/{submission_id}/edit", data={"version": str(version), cell: f"4{i}.5"}))
+
+    winner = _one_winner(answers, 409, "after you opened it")
+    with app.app_context():
+        values = db.session.scalars(select(IndicatorValue).where(
+            IndicatorValue.submission_id == submission_id)).all()
+        assert [(v.year, v.value) for v in values] == [(2023, Decimal(f"4{winner}.5"))]
+        assert db.session.get(Submission, submission_id).version == version + 1
+        assert db.session.scalar(select(func.count()).where(
+            AuditEvent.action == "submission.values", AuditEvent.object_id == submission_id)) == 1
+    for status, body in answers:
+        if status == 409:  # the refused entries are still in the form, with the current version
+            assert f'value="{version + 1}"' in body
+
+
+def test_simultaneous_invitations_invite_once(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _invite_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _invite_round(app, round_: int) -> None:
+    with app.app_context():
+        cycle = CycleFactory(status="open")
+        secretariat = UserFactory(role="secretariat", network=cycle.network)
+        organisation = OrganisationFactory()
+        db.session.commit()
+        cycle_id, organisation_id = cycle.id, organisation.id
+        email, org_name = secretariat.email, organisation.name
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(
+        f"/cycles/{cycle_id}/invite", data={"organisation_id": str(organisation_id)}))
+
+    _one_winner(answers, 409, f"{org_name} already takes part in this cycle")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(
+            Submission.cycle_id == cycle_id, Submission.organisation_id == organisation_id)) == 1
+        assert db.session.scalar(select(func.count()).where(
+            AuditEvent.action == "cycle.invite", AuditEvent.cycle_id == cycle_id)) == 1
+
+
+def test_simultaneous_new_users_with_one_email_create_one(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _new_user_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _new_user_round(app, round_: int) -> None:
+    with app.app_context():
+        network = NetworkFactory()
+        secretariat = UserFactory(role="secretariat", network=network)
+        organisation = OrganisationFactory()
+        db.session.commit()
+        email, organisation_id = secretariat.email, organisation.id
+    clients = _signed_in_clients(app, email)
+    new_email = f"same.person.{round_}@example.org"
+
+    answers = _race(clients, lambda client, i: client.post("/users/new", data={
+        "email": new_email, "name": f"Same Person {i}", "role": "delegate",
+        "organisation_id": str(organisation_id), "network_id": "0"}))
+
+    winner = _one_winner(answers, 422, "A user with this e-mail address already exists")
+    with app.app_context():
+        users = db.session.scalars(select(User).where(User.email == new_email)).all()
+        assert [u.name for u in users] == [f"Same Person {winner}"]
+        assert db.session.scalar(select(func.count()).where(OutboxMessage.recipient == new_email)) == 1
+        assert db.session.scalar(select(func.count()).where(
+            AuditEvent.action == "user.create", AuditEvent.object_id == users[0].id)) == 1
