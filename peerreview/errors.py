@@ -45,8 +45,12 @@ class Conflict(DomainError):
 def refuse_stale_edit(obj, expected_version: int | None) -> None:
     """Refuse an edit that started from an older version of `obj` (optimistic locking)."""
     if expected_version is not None and obj.version != expected_version:
-        raise Conflict(_("Someone else changed this after you opened it. Your changes were not saved; they are "
-                         "still in the form. Reload the page to see the current version, then make them again."))
+        raise stale_edit_conflict()
+
+
+def stale_edit_conflict() -> Conflict:
+    return Conflict(_("Someone else changed this after you opened it. Your changes were not saved; they are "
+                      "still in the form. Reload the page to see the current version, then make them again."))
 
 
 # PostgreSQL's serialization failure and deadlock: the database chose this transaction to give way.

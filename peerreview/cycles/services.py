@@ -12,7 +12,15 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.services import record
 from peerreview.cycles.models import CLOSED, DRAFT, IN_REVIEW, OPEN, PHASES, REPORTING, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change, refuse_stale_edit
+from peerreview.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    ValidationFailed,
+    refuse_simultaneous_change,
+    refuse_stale_edit,
+    stale_edit_conflict,
+)
 from peerreview.extensions import db
 from peerreview.framework.models import Framework, Indicator
 from peerreview.organisations.models import Network, Organisation
@@ -104,10 +112,19 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
     values = {key: data.get(key) for key in CYCLE_FIELDS}
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
+
+    def clash() -> DomainError | None:
+        """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""
+        errors = cycle_problems(network, data, cycle_id)
+        if errors:
+            return ValidationFailed(_("The cycle could not be saved."), errors=errors)
+        return None if cycle_id is None else stale_edit_conflict()
+
     if cycle_id is None:
         cycle = Cycle(network_id=network.id, status=DRAFT, **values)
-        db.session.add(cycle)
-        db.session.flush()
+        with refuse_simultaneous_change(explain=clash):
+            db.session.add(cycle)
+            db.session.flush()
         record(actor, "cycle.create", cycle, after=values, network_id=network.id, cycle_id=cycle.id)
         return cycle
     cycle = get_cycle(actor, cycle_id, Action.MANAGE_CYCLE)
@@ -116,11 +133,12 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
         raise ValidationFailed(_("The cycle could not be saved."), errors={
             "framework_id": _("The framework can only be changed while the cycle is a draft.")})
     before = {key: getattr(cycle, key) for key in values}
-    for key, value in values.items():
-        setattr(cycle, key, value)
-    record(actor, "cycle.update", cycle, before=before, after=values, network_id=network.id,
-           cycle_id=cycle.id)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=clash):
+        for key, value in values.items():
+            setattr(cycle, key, value)
+        record(actor, "cycle.update", cycle, before=before, after=values, network_id=network.id,
+               cycle_id=cycle.id)
+        db.session.flush()
     return cycle
 
 
@@ -231,9 +249,17 @@ def move_cycle(actor, cycle: Cycle, target: str) -> Cycle:
     if problem:
         raise Conflict(problem)
     before = cycle.status
-    cycle.status = target
-    cycle.status_changed_at = utcnow()
-    record(actor, "cycle.transition", cycle, before={"status": before}, after={"status": target},
-           network_id=cycle.network_id, cycle_id=cycle.id)
-    db.session.flush()
+
+    def moved_meanwhile() -> Conflict | None:
+        if cycle.status == before:
+            return None
+        return Conflict(_("Someone else moved the cycle to %(phase)s at the same moment; your change was not "
+                          "made. Reload the page to see the cycle as it is now.", phase=PHASE_LABELS[cycle.status]))
+
+    with refuse_simultaneous_change(explain=moved_meanwhile):
+        cycle.status = target
+        cycle.status_changed_at = utcnow()
+        record(actor, "cycle.transition", cycle, before={"status": before}, after={"status": target},
+               network_id=cycle.network_id, cycle_id=cycle.id)
+        db.session.flush()
     return cycle

@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
-from peerreview.errors import NotFound, ValidationFailed, refuse_stale_edit
+from peerreview.errors import (
+    DomainError,
+    NotFound,
+    ValidationFailed,
+    refuse_simultaneous_change,
+    refuse_stale_edit,
+    stale_edit_conflict,
+)
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import DIMENSIONS
 from peerreview.framework.models import DIRECTIONS, ExcellenceArea, Framework, Indicator
@@ -64,14 +71,21 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
     if not name.strip():
         raise ValidationFailed(_("The framework could not be created."),
                                errors={"name": _("Enter a name for the framework.")})
-    clash = db.session.scalar(select(Framework).where(Framework.network_id == network.id,
-                                                      Framework.name == name.strip()))
-    if clash:
-        raise ValidationFailed(_("The framework could not be created."),
-                               errors={"name": _("This network already has a framework with this name.")})
+
+    def name_taken() -> ValidationFailed | None:
+        if db.session.scalar(select(Framework.id).where(Framework.network_id == network.id,
+                                                        Framework.name == name.strip())) is None:
+            return None
+        return ValidationFailed(_("The framework could not be created."),
+                                errors={"name": _("This network already has a framework with this name.")})
+
+    refusal = name_taken()
+    if refusal is not None:
+        raise refusal
     framework = Framework(network_id=network.id, name=name.strip(), description=description)
-    db.session.add(framework)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=name_taken):  # created by someone else at the same moment
+        db.session.add(framework)
+        db.session.flush()
     record(actor, "framework.create", framework, after={"name": name}, network_id=network.id)
     return framework
 
@@ -135,6 +149,14 @@ def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | 
     values["area_id"] = values["area_id"] or None
     values["definition"] = values["definition"] or ""
     values["dimensions"] = " ".join(sorted(set((values["dimensions"] or "").split())))
+
+    def clash() -> DomainError | None:
+        """After a clash with a simultaneous save: the code taken meanwhile, or the indicator changed."""
+        errors = _validate_indicator(framework, data, indicator_id)
+        if errors:
+            return ValidationFailed(_("The indicator could not be saved."), errors=errors)
+        return None if indicator_id is None else stale_edit_conflict()
+
     if indicator_id is None:
         position = db.session.scalar(select(func.coalesce(func.max(Indicator.position), 0))
                                      .where(Indicator.framework_id == framework.id)) + 1
@@ -149,5 +171,6 @@ def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | 
             setattr(indicator, key, value)
         record(actor, "indicator.update", indicator, before=before, after=values,
                network_id=framework.network_id)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=clash):
+        db.session.flush()
     return indicator

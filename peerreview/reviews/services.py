@@ -9,7 +9,7 @@ from peerreview.audit.services import record
 from peerreview.auth.models import User
 from peerreview.cycles.models import CLOSED, IN_REVIEW, REPORTING
 from peerreview.cycles.services import PHASE_LABELS
-from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
@@ -68,15 +68,23 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
     problem = conflict_of_interest(reviewer, submission)
     if problem:
         raise ValidationFailed(_("The reviewer was not assigned."), errors={"reviewer_id": problem})
-    if db.session.scalar(select(ReviewerAssignment.id).where(
-            ReviewerAssignment.submission_id == submission.id,
-            ReviewerAssignment.reviewer_id == reviewer.id)):
-        raise ValidationFailed(_("The reviewer was not assigned."), errors={
+
+    def already_assigned() -> ValidationFailed | None:
+        if not db.session.scalar(select(ReviewerAssignment.id).where(
+                ReviewerAssignment.submission_id == submission.id,
+                ReviewerAssignment.reviewer_id == reviewer.id)):
+            return None
+        return ValidationFailed(_("The reviewer was not assigned."), errors={
             "reviewer_id": _("%(name)s is already assigned.", name=reviewer.name)})
+
+    refusal = already_assigned()
+    if refusal is not None:
+        raise refusal
     assignment = ReviewerAssignment(submission_id=submission.id, reviewer_id=reviewer.id,
                                     assigned_by_id=actor.id)
-    db.session.add(assignment)
-    db.session.flush()
+    with refuse_simultaneous_change(explain=already_assigned):  # assigned by someone else at the same moment
+        db.session.add(assignment)
+        db.session.flush()
     forget_assignments()
     record(actor, "review.assign", assignment, after={"reviewer": reviewer.email,
                                                       "submission_id": submission.id},

@@ -6,7 +6,13 @@ from sqlalchemy import select
 
 from peerreview.audit.services import record
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, ValidationFailed, refuse_stale_edit
+from peerreview.errors import (
+    Conflict,
+    ValidationFailed,
+    refuse_simultaneous_change,
+    refuse_stale_edit,
+    stale_edit_conflict,
+)
 from peerreview.extensions import db
 from peerreview.framework.services import framework_areas
 from peerreview.permissions import Action, require
@@ -45,24 +51,33 @@ def save_narratives(actor, submission: Submission, texts: dict[int, str], *,
     existing = narratives_for(submission.id)
     now = utcnow()
     changed: dict[str, tuple[str, str]] = {}
-    for area_id, text in texts.items():
-        if area_id not in areas:
-            continue
-        text = text.strip()
-        narrative = existing.get(area_id)
-        before = narrative.body if narrative else ""
-        if text == before:
-            continue
-        if narrative is None:
-            narrative = Narrative(submission_id=submission.id, area_id=area_id)
-            db.session.add(narrative)
-        narrative.body, narrative.updated_at, narrative.updated_by_id = text, now, actor.id
-        changed[areas[area_id].code] = (before, text)
-    if changed:
-        submission.last_saved_at, submission.last_saved_by_id = now, actor.id
-        record(actor, "submission.narratives", submission,
-               before={code: b for code, (b, _a) in changed.items()},
-               after={code: a for code, (_b, a) in changed.items()},
-               network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
-    db.session.flush()
+    # A simultaneous save of the same version loses at the flush: a second text for an area hits the
+    # unique constraint, or the version bump finds the version already moved on.
+    with refuse_simultaneous_change(explain=lambda: _changed_meanwhile(submission)):
+        for area_id, text in texts.items():
+            if area_id not in areas:
+                continue
+            text = text.strip()
+            narrative = existing.get(area_id)
+            before = narrative.body if narrative else ""
+            if text == before:
+                continue
+            if narrative is None:
+                narrative = Narrative(submission_id=submission.id, area_id=area_id)
+                db.session.add(narrative)
+            narrative.body, narrative.updated_at, narrative.updated_by_id = text, now, actor.id
+            changed[areas[area_id].code] = (before, text)
+        if changed:
+            submission.last_saved_at, submission.last_saved_by_id = now, actor.id
+            record(actor, "submission.narratives", submission,
+                   before={code: b for code, (b, _a) in changed.items()},
+                   after={code: a for code, (_b, a) in changed.items()},
+                   network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        db.session.flush()
     return len(changed)
+
+
+def _changed_meanwhile(submission: Submission) -> Conflict:
+    """After a clash with a simultaneous save or submit: what happened to the submission."""
+    problem = edit_problem(submission)
+    return Conflict(problem) if problem else stale_edit_conflict()

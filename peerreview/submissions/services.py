@@ -258,12 +258,20 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
     if not reason.strip():
         raise ValidationFailed(_("The submission was not returned."),
                                errors={"reason": _("Say why the submission is returned.")})
-    submission.status = DRAFT
-    submission.submitted_at = None
-    record(actor, "submission.transition", submission, before={"status": SUBMITTED},
-           after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
-           cycle_id=submission.cycle_id)
-    db.session.flush()
+
+    def returned_meanwhile() -> Conflict | None:
+        if submission.status != DRAFT:
+            return None
+        return Conflict(_("Someone else returned this submission to %(org)s at the same moment; it is a draft "
+                          "again, and your reason was not recorded.", org=submission.organisation.name))
+
+    with refuse_simultaneous_change(explain=returned_meanwhile):
+        submission.status = DRAFT
+        submission.submitted_at = None
+        record(actor, "submission.transition", submission, before={"status": SUBMITTED},
+               after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
+               cycle_id=submission.cycle_id)
+        db.session.flush()
     _tell_delegation(submission, reason.strip())
     return submission
 
