@@ -17,11 +17,15 @@ from sqlalchemy import func, select
 
 from peerreview.audit.models import AuditEvent
 from peerreview.auth.models import User
+from peerreview.cycles.models import Cycle
+from peerreview.db_types import utcnow
 from peerreview.extensions import db
 from peerreview.mail.models import OutboxMessage
-from peerreview.submissions.models import IndicatorValue, Submission
+from peerreview.reviews.models import ReviewerAssignment
+from peerreview.submissions.models import IndicatorValue, Narrative, Submission
 from tests.conftest import DEMO_PASSWORD, _serve
 from tests.factories import (
+    AreaFactory,
     CycleFactory,
     IndicatorFactory,
     NetworkFactory,
@@ -220,3 +224,121 @@ def _new_user_round(app, round_: int) -> None:
         assert db.session.scalar(select(func.count()).where(OutboxMessage.recipient == new_email)) == 1
         assert db.session.scalar(select(func.count()).where(
             AuditEvent.action == "user.create", AuditEvent.object_id == users[0].id)) == 1
+
+
+def test_simultaneous_self_assessment_saves_of_one_version_keep_one(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _narrative_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _narrative_round(app, round_: int) -> None:
+    submission_id, _indicator_id, email, _name = _delegation(app)
+    with app.app_context():
+        submission = db.session.get(Submission, submission_id)
+        area_id = AreaFactory(framework=submission.cycle.framework).id
+        db.session.commit()
+        version = submission.version
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(
+        f"/submissions/{submission_id}/narratives",
+        data={"version": str(version), f"narrative-{area_id}": f"Text number {i}"}))
+
+    winner = _one_winner(answers, 409, "after you opened it")
+    with app.app_context():
+        texts = db.session.scalars(select(Narrative.body).where(Narrative.submission_id == submission_id)).all()
+        assert texts == [f"Text number {winner}"]
+        assert db.session.get(Submission, submission_id).version == version + 1
+    for i, (status, body) in enumerate(answers):
+        if status == 409:  # what the loser typed is still in the form
+            assert f"Text number {i}" in body
+
+
+def test_simultaneous_phase_moves_move_once(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _phase_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _phase_round(app, round_: int) -> None:
+    with app.app_context():
+        cycle = CycleFactory(status="open")
+        IndicatorFactory(framework=cycle.framework)
+        SubmissionFactory(cycle=cycle, status="submitted", submitted_at=utcnow())
+        secretariat = UserFactory(role="secretariat", network=cycle.network)
+        db.session.commit()
+        cycle_id, email, version = cycle.id, secretariat.email, cycle.version
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(f"/cycles/{cycle_id}/transition",
+                                                           data={"target": "in_review"}))
+
+    _one_winner(answers, 409, "Someone else moved the cycle to In review at the same moment",
+                "from In review the next phase is Reporting")
+    with app.app_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        assert (cycle.status, cycle.version) == ("in_review", version + 1)
+        assert db.session.scalar(select(func.count()).where(
+            AuditEvent.action == "cycle.transition", AuditEvent.cycle_id == cycle_id)) == 1
+
+
+def test_simultaneous_returns_return_once(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _return_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _return_round(app, round_: int) -> None:
+    with app.app_context():
+        submission = SubmissionFactory(cycle=CycleFactory(status="open"), status="submitted", submitted_at=utcnow())
+        secretariat = UserFactory(role="secretariat", network=submission.cycle.network)
+        db.session.commit()
+        submission_id, email, org_name = submission.id, secretariat.email, submission.organisation.name
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(f"/submissions/{submission_id}/return",
+                                                           data={"reason": f"Reason {i}"}))
+
+    winner = _one_winner(answers, 409, f"Someone else returned this submission to {org_name} at the same moment",
+                         "Only a submitted submission can be returned")
+    with app.app_context():
+        assert db.session.get(Submission, submission_id).status == "draft"
+        reasons = db.session.scalars(select(AuditEvent.after).where(
+            AuditEvent.action == "submission.transition", AuditEvent.object_id == submission_id)).all()
+        assert [r["reason"] for r in reasons] == [f"Reason {winner}"]
+
+
+def test_simultaneous_assignments_of_one_reviewer_assign_once(race_app, clashes):
+    for round_ in range(ROUNDS):
+        _assignment_round(race_app, round_)
+    assert clashes() > 0, "no round raced into the database: the test proved nothing"
+
+
+def _assignment_round(app, round_: int) -> None:
+    with app.app_context():
+        submission = SubmissionFactory(cycle=CycleFactory(status="in_review"), status="submitted",
+                                       submitted_at=utcnow())
+        secretariat = UserFactory(role="secretariat", network=submission.cycle.network)
+        reviewer = UserFactory(role="reviewer", name=f"Reviewer of round {round_}")
+        db.session.commit()
+        submission_id, email, reviewer_id = submission.id, secretariat.email, reviewer.id
+    clients = _signed_in_clients(app, email)
+
+    answers = _race(clients, lambda client, i: client.post(f"/submissions/{submission_id}/reviewers",
+                                                           data={"reviewer_id": str(reviewer_id)}))
+
+    # This page answers with a redirect either way and tells on the next page (a flash).
+    assert [status for status, _body in answers] == [302] * THREADS, [body[:300] for _s, body in answers]
+    told = [_page_after(client, f"/submissions/{submission_id}") for client in clients]
+    assigned = [i for i, page in enumerate(told) if f"Reviewer of round {round_} is assigned to review" in page]
+    assert len(assigned) == 1, told
+    assert all(f"Reviewer of round {round_} is already assigned" in page
+               for i, page in enumerate(told) if i not in assigned)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(
+            ReviewerAssignment.submission_id == submission_id, ReviewerAssignment.reviewer_id == reviewer_id)) == 1
+
+
+def _page_after(client, path: str) -> str:
+    return client.get(path).get_data(as_text=True)
