@@ -8,6 +8,7 @@ shares one connection between all sessions.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from decimal import Decimal
@@ -36,8 +37,10 @@ from tests.factories import (
 )
 from tests.scratch_db import scratch_database
 
-THREADS = 5
-ROUNDS = 5  # a race does not bite every time; every test checks that it bit at least once
+# A race does not bite every time; every test checks that it bit at least once. For a longer run:
+# RACE_THREADS=8 RACE_ROUNDS=30 pytest tests/test_races.py
+THREADS = int(os.environ.get("RACE_THREADS", 5))
+ROUNDS = int(os.environ.get("RACE_ROUNDS", 5))
 
 
 @pytest.fixture(scope="module")
