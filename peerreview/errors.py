@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, make_response, render_template, session
+from flask import Flask, current_app, has_request_context, make_response, render_template, request, session
 from flask_babel import _
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -98,8 +98,11 @@ def refuse_simultaneous_change(explain: Callable[[], DomainError | None] | None 
 
 
 def _log_simultaneous_change(error: BaseException) -> None:
-    # Kept in the log with its traceback: a constraint that fails for another reason is a bug to see.
-    current_app.logger.warning("Refused as a simultaneous change: %s", error, exc_info=error)
+    # Logged, so that a constraint failing for another reason (a bug) is still seen: the database's own
+    # first line names the constraint. Not the statement: its parameters may hold password hashes.
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    where = f"{request.method} {request.path}" if has_request_context() else "outside a request"
+    current_app.logger.warning("Refused as a simultaneous change (%s, %s): %s", type(error).__name__, where, reason)
 
 
 def simultaneous_change_response(error: BaseException):

@@ -239,3 +239,12 @@ def test_the_guard_leaves_other_errors_alone(uow_app, probe):
         with pytest.raises(KeyError):
             with refuse_simultaneous_change():
                 raise KeyError("not from the database")
+
+
+def test_a_clash_is_logged_by_constraint_without_the_statement_parameters(uow_app, probe, caplog):
+    client, _organisation_id = probe
+    caplog.set_level("WARNING", logger="peerreview")
+    assert client.post("/probe/duplicate-at-flush").status_code == 409
+    [logged] = [r.getMessage() for r in caplog.records if "Refused as a simultaneous change" in r.getMessage()]
+    assert "IntegrityError, POST /probe/duplicate-at-flush" in logged
+    assert "network" in logged.lower() and "TWIN" not in logged and "INSERT" not in logged
