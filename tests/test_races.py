@@ -8,6 +8,7 @@ shares one connection between all sessions.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import Counter
@@ -95,8 +96,10 @@ def _one_winner(answers, refusal_status: int, *messages: str) -> int:
 
 
 @pytest.fixture()
-def clashes(caplog):
+def clashes(caplog, monkeypatch):
     """How many writes the database refused as simultaneous so far (each is logged once)."""
+    # Alembic's logging set-up in tests/test_migrations.py disables the loggers that exist by then.
+    monkeypatch.setattr(logging.getLogger("peerreview"), "disabled", False)
     caplog.set_level("WARNING", logger="peerreview")
     return lambda: sum("Refused as a simultaneous change" in r.getMessage() for r in caplog.records)
 

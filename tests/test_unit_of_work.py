@@ -7,6 +7,8 @@ a row under the request's feet.
 """
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import flash, get_flashed_messages, jsonify, redirect, request
 from sqlalchemy import func, select, text
@@ -241,8 +243,11 @@ def test_the_guard_leaves_other_errors_alone(uow_app, probe):
                 raise KeyError("not from the database")
 
 
-def test_a_clash_is_logged_by_constraint_without_the_statement_parameters(uow_app, probe, caplog):
+def test_a_clash_is_logged_by_constraint_without_the_statement_parameters(uow_app, probe, caplog,
+                                                                           monkeypatch):
     client, _organisation_id = probe
+    # Alembic's logging set-up in tests/test_migrations.py disables the loggers that exist by then.
+    monkeypatch.setattr(logging.getLogger("peerreview"), "disabled", False)
     caplog.set_level("WARNING", logger="peerreview")
     assert client.post("/probe/duplicate-at-flush").status_code == 409
     [logged] = [r.getMessage() for r in caplog.records if "Refused as a simultaneous change" in r.getMessage()]
