@@ -1,6 +1,8 @@
 """Accounts: sign-in, users, invitations and password resets."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -8,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
-from peerreview.auth.models import ROLE_SECRETARIAT, ROLES, User
+from peerreview.auth.models import ROLE_LABELS, ROLE_SECRETARIAT, ROLES, RoleGrant, User
 from peerreview.auth.passwords import password_problems
-from peerreview.errors import NotFound, ValidationFailed
+from peerreview.errors import NotFound, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
 from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Network, Organisation
-from peerreview.permissions import Action, require
+from peerreview.permissions import Action, can, require, scope
 
 # Checked when the e-mail is unknown so that a wrong address and a wrong
 # password take the same time (no user enumeration by timing).
@@ -57,60 +59,135 @@ def load_user(session_id: str) -> User | None:
 
 
 def list_users(actor) -> list[User]:
+    """The people holding a role in a network the actor runs, in one query."""
     require(actor, Action.MANAGE_USERS)
-    query = select(User).options(selectinload(User.organisation), selectinload(User.network))
+    query = (select(User).where(scope(actor, Action.VIEW_USER))
+             .options(selectinload(User.organisation)).order_by(User.name))
+    return list(db.session.scalars(query))
+
+
+def role_holders(network_id: int, role: str, organisation_id: int | None = None) -> list[User]:
+    """Active people holding `role` in a network (of one organisation, for delegates)."""
+    query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+             .where(RoleGrant.network_id == network_id, RoleGrant.role == role, User.active.is_(True)))
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
     return list(db.session.scalars(query.order_by(User.name)))
 
 
-def create_user(actor, *, email: str, name: str, role: str, organisation_id: int,
-                network_id: int | None = None, password: str | None = None) -> User:
-    """Create an account. Without a password, an invitation with a link is e-mailed."""
+def users_networks(user: User) -> set[int]:
+    """Every network where the person holds a role: their account events are logged in each."""
+    return user.network_ids()
+
+
+@dataclass
+class NewUser:
+    """A person a secretariat adds to its network (forms, the CLI and the seed build the same)."""
+
+    email: str
+    name: str
+    role: str
+    organisation_id: int
+    network_id: int
+    password: str | None = None
+
+
+def create_user(actor, data: NewUser) -> User:
+    """Give a person a role in a network; create their account if it does not exist yet.
+
+    A new account is invited by e-mail to choose a password. An address that already has
+    an account (perhaps in another network) is given the role and told so by e-mail; its
+    name and organisation stay as the person keeps them, and nothing about the account's
+    other networks is revealed to this secretariat.
+    """
+    network = db.session.get(Network, data.network_id or 0)
     if actor is not None:  # None: the command line, run by whoever runs the server
-        require(actor, Action.MANAGE_USERS)
+        if network is None:
+            raise PermissionDenied(_("You do not have permission to do this."))
+        require(actor, Action.GRANT_ROLE, network)
     errors: dict[str, str] = {}
-    email = normalise_email(email)
+    email = normalise_email(data.email)
+    name = (data.name or "").strip()
     if not email or "@" not in email:
         errors["email"] = _("Enter an e-mail address like name@example.org.")
-    elif find_user_by_email(email):
-        errors["email"] = _("A user with this e-mail address already exists.")
-    if not (name or "").strip():
+    if not name:
         errors["name"] = _("Enter the person's name.")
-    if role not in ROLES:
+    if data.role not in ROLES:
         errors["role"] = _("Choose a role.")
-    if db.session.get(Organisation, organisation_id or 0) is None:
+    if network is None:
+        errors["network_id"] = _("Choose the network.")
+    organisation = db.session.get(Organisation, data.organisation_id or 0)
+    if organisation is None or (actor is not None and not can(actor, Action.VIEW_ORGANISATION, organisation)):
         errors["organisation_id"] = _("Choose the organisation the person works for.")
-    if role == ROLE_SECRETARIAT:
-        if db.session.get(Network, network_id or 0) is None:
-            errors["network_id"] = _("Choose the network whose secretariat the person belongs to.")
-    else:
-        network_id = None
-    if password:
-        problems = password_problems(password, email=email, name=name)
+    if data.password:
+        problems = password_problems(data.password, email=email, name=name)
         if problems:
             errors["password"] = " ".join(problems)
+    existing = find_user_by_email(email) if email else None
+    if existing is not None and network is not None and existing.has_role(data.role, network.id):
+        errors["email"] = _("This person already has this role in %(network)s.", network=network.short_name)
     if errors:
         raise ValidationFailed(_("The user could not be created."), errors=errors)
-    user = User(email=email, name=name.strip(), role=role, organisation_id=organisation_id,
-                network_id=network_id)
-    if password:
-        user.set_password(password)
-    db.session.add(user)
+    if existing is None:
+        user = User(email=email, name=name, organisation_id=organisation.id)
+        if data.password:
+            user.set_password(data.password)
+        db.session.add(user)
+        db.session.flush()
+        grant_role(actor, user, network, data.role, notify=False)
+        record(actor, "user.create", user, after={"email": email, "organisation_id": organisation.id},
+               network_ids=[network.id])
+        if not data.password:
+            send_invitation(user, network)
+        return user
+    grant_role(actor, existing, network, data.role, notify=True)
+    return existing
+
+
+def grant_role(actor, user: User, network: Network, role: str, *, notify: bool = True) -> RoleGrant:
+    if actor is not None:
+        require(actor, Action.GRANT_ROLE, network)
+    if role not in ROLES:
+        raise ValidationFailed(_("Choose a role."), errors={"role": _("Choose a role.")})
+    grant = RoleGrant(user=user, network_id=network.id, role=role, granted_by_id=getattr(actor, "id", None))
+    db.session.add(grant)
     db.session.flush()
-    record(actor, "user.create", user, after={"email": email, "role": role,
-                                              "organisation_id": organisation_id})
-    if not password:
-        send_invitation(user)
+    record(actor, "user.grant", user, after={"role": role, "network": network.short_name}, network_ids=[network.id])
+    if notify:
+        body = _("Hello %(name)s,\n\nyou now take part in %(network)s on peerreview as %(role)s. Sign in "
+                 "with your usual e-mail address and password:\n\n%(link)s\n", name=user.name,
+                 network=network.name, role=ROLE_LABELS[role], link=external_url("auth.login"))
+        send_mail(user.email, _("You take part in %(network)s", network=network.short_name), body,
+                  network_id=network.id)
+    return grant
+
+
+def revoke_role(actor, grant_id: int) -> RoleGrant:
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None or not can(actor, Action.GRANT_ROLE, grant.network):
+        raise NotFound(_("No such role."))
+    if grant.user_id == actor.id and grant.role == ROLE_SECRETARIAT:
+        raise ValidationFailed(_("You cannot remove your own secretariat role."))
+    record(actor, "user.revoke", grant.user, before={"role": grant.role, "network": grant.network.short_name},
+           network_ids=[grant.network_id])
+    db.session.delete(grant)
+    return grant
+
+
+def get_user(actor, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not can(actor, Action.VIEW_USER, user):
+        raise NotFound(_("No such user."))
     return user
 
 
 def set_user_active(actor, user_id: int, active: bool) -> User:
-    require(actor, Action.MANAGE_USERS)
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No such user."))
+    user = get_user(actor, user_id)
+    require(actor, Action.DEACTIVATE_USER, user)
     if user.id == actor.id and not active:
         raise ValidationFailed(_("You cannot deactivate your own account."))
-    record(actor, "user.active", user, before={"active": user.active}, after={"active": active})
+    record(actor, "user.active", user, before={"active": user.active}, after={"active": active},
+           network_ids=users_networks(user))
     user.active = active
     if not active:
         user.session_token += 1  # ends the user's sessions
@@ -131,12 +208,13 @@ def _set_password_link(user: User, salt: str) -> str:
     return external_url("auth.set_password", token=_token_for(user, salt))
 
 
-def send_invitation(user: User) -> None:
+def send_invitation(user: User, network: Network | None = None) -> None:
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     body = _("Hello %(name)s,\n\nan account was created for you on peerreview. Choose your password "
              "with this link within %(days)d days:\n\n%(link)s\n", name=user.name, days=days,
              link=_set_password_link(user, "invite"))
-    send_mail(user.email, _("You are invited to peerreview"), body, sensitive=True)
+    send_mail(user.email, _("You are invited to peerreview"), body, sensitive=True,
+              network_id=network.id if network else None)
 
 
 def request_password_reset(email: str) -> None:
@@ -150,7 +228,7 @@ def request_password_reset(email: str) -> None:
              "If it was not you, ignore this message.", name=user.name, minutes=minutes,
              link=_set_password_link(user, "reset"))
     send_mail(user.email, _("Reset your peerreview password"), body, sensitive=True)
-    record(None, "user.password_reset_requested", user)
+    record(None, "user.password_reset_requested", user, network_ids=users_networks(user))
 
 
 def user_for_token(token: str) -> User:
@@ -174,5 +252,5 @@ def set_password_with_token(token: str, password: str) -> User:
     if problems:
         raise ValidationFailed(_("Choose another password."), errors={"password": " ".join(problems)})
     user.set_password(password)
-    record(user, "user.password_set", user)
+    record(user, "user.password_set", user, network_ids=users_networks(user))
     return user

@@ -39,7 +39,7 @@ def cycle_reports(cycle_id: int) -> list[Report]:
 
 
 def published_reports() -> list[Report]:
-    query = (select(Report).where(Report.status == PUBLISHED)
+    query = (select(Report).where(Report.status == PUBLISHED)  # the public list: anyone may read these
              .options(selectinload(Report.cycle).selectinload(Cycle.network), selectinload(Report.organisation))
              .order_by(Report.published_at.desc()))
     return list(db.session.scalars(query))
@@ -85,7 +85,6 @@ def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[
         "organisation": c.submission.organisation.name,
         "anchor": anchor_label(c),
         "author": c.author.name,
-        "author_role": c.author.role,
         "is_reply": c.parent_id is not None,
         "body": c.body,
         "date": format_datetime(c.created_at, "d MMM y"),
