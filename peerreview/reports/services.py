@@ -26,7 +26,7 @@ from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
 from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
-from peerreview.submissions.narratives import narratives_for
+from peerreview.submissions.narratives import submitted_narratives
 from peerreview.submissions.values import format_plain
 
 
@@ -120,9 +120,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
                                                          unit=ind.unit, decimals=ind.decimals,
                                                          direction=ind.direction)})
-    submission_id = db.session.scalar(select(Submission.id).where(
-        Submission.cycle_id == cycle.id, Submission.organisation_id == organisation.id))
-    texts = narratives_for(submission_id) if submission_id else {}
+    texts = submitted_narratives(cycle.id, organisation.id)
     narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
                   for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
     return {
