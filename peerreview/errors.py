@@ -1,5 +1,5 @@
 """Domain exceptions, and the handlers that map them to HTTP answers."""
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import _
 
 
@@ -38,6 +38,14 @@ def refuse_stale_edit(obj, expected_version: int | None) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise Conflict(_("Someone else changed this after you opened it. Your changes were not saved; they are "
                          "still in the form. Reload the page to see the current version, then make them again."))
+
+
+def keep_writes_despite_error() -> None:
+    """This request answers with an error status, yet what it wrote stands (see register_unit_of_work).
+
+    For records of the refusal itself, such as the audit event of a failed sign-in.
+    """
+    g.keep_writes_despite_error = True
 
 
 def _titles() -> dict[int, str]:
