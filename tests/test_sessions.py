@@ -99,13 +99,17 @@ def test_a_remember_me_cookie_obeys_the_server_side_session(app, db, world):
     assert owner.get_cookie("remember_token", domain="localhost") is None
     key = start_session(world.delegate)
     db.session.commit()
-    remembered = app.test_client()
-    remembered.set_cookie("remember_token", encode_cookie(key), domain="localhost")
-    assert _signed_in(remembered)
+
+    def remembered():  # a browser holding only the remember-me cookie
+        client = app.test_client()
+        client.set_cookie("remember_token", encode_cookie(key), domain="localhost")
+        return client
+
+    assert _signed_in(remembered())
     services.set_user_active(world.secretariat, world.delegate.id, False)
     services.set_user_active(world.secretariat, world.delegate.id, True)
     db.session.commit()
-    assert not _signed_in(remembered)
+    assert not _signed_in(remembered())
 
 
 def test_only_a_hash_of_the_session_key_is_stored(db, world):
