@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
+from peerreview.form_limits import CappedFormRequest
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.url_map.converters["int"] = BoundedIntConverter
+    app.request_class = CappedFormRequest  # MAX_FORM_PARTS for URL-encoded forms too
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)

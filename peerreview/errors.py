@@ -2,6 +2,8 @@
 from flask import Flask, g, render_template
 from flask_babel import _
 
+from peerreview.form_limits import TooManyFormFields
+
 
 class DomainError(Exception):
     status_code = 400
@@ -76,7 +78,9 @@ def register_errorhandlers(app: Flask) -> None:
 
         def handler(error, status=status):
             message = None
-            if status == 413:
+            if isinstance(error, TooManyFormFields):
+                message = _("A form may have at most %(n)d fields.", n=app.config["MAX_FORM_PARTS"])
+            elif status == 413:
                 limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
                 message = _("Requests and uploads may be at most %(mb)s MB.", mb=limit_mb)
             elif status == 429:
