@@ -1,6 +1,8 @@
 """Domain exceptions, and the handlers that map them to HTTP answers."""
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import _
+
+from peerreview.form_limits import TooManyFormFields
 
 
 class DomainError(Exception):
@@ -40,6 +42,14 @@ def refuse_stale_edit(obj, expected_version: int | None) -> None:
                          "still in the form. Reload the page to see the current version, then make them again."))
 
 
+def keep_writes_despite_error() -> None:
+    """This request answers with an error status, yet what it wrote stands (see register_unit_of_work).
+
+    For records of the refusal itself, such as the audit event of a failed sign-in.
+    """
+    g.keep_writes_despite_error = True
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),
@@ -68,7 +78,9 @@ def register_errorhandlers(app: Flask) -> None:
 
         def handler(error, status=status):
             message = None
-            if status == 413:
+            if isinstance(error, TooManyFormFields):
+                message = _("A form may have at most %(n)d fields.", n=app.config["MAX_FORM_PARTS"])
+            elif status == 413:
                 limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
                 message = _("Requests and uploads may be at most %(mb)s MB.", mb=limit_mb)
             elif status == 429:

@@ -17,7 +17,8 @@ def _filters() -> dict:
         except ValueError:
             return None
 
-    return {"action": request.args.get("action", "").strip(), "cycle_id": request.args.get("cycle", type=int),
+    # to_id: an id no database can hold (or garbled text) filters nothing instead of failing.
+    return {"action": request.args.get("action", "").strip(), "cycle_id": to_id(request.args.get("cycle")) or None,
             "date_from": day("from"), "date_to": day("to")}
 
 

@@ -36,15 +36,20 @@ class User(UserMixin, db.Model):
         foreign_keys="RoleGrant.user_id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Bumped on password change: invalidates reset tokens and other sessions.
+    # Bumped on password change and deactivation: invalidates reset and invitation links.
     session_token: Mapped[int] = mapped_column(default=0)
+    # Not a column: the key of the server-side session (UserSession) this user signed in or was
+    # loaded with, set by auth/sessions.py for the current request only.
+    session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: changing the password logs out other sessions
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str:  # Flask-Login keeps this in the cookie: the session key, never the user id
+        if not self.session_key:
+            raise RuntimeError("Sign users in with auth.sessions.start_session(), which gives them a session key.")
+        return self.session_key
 
     def set_password(self, password: str) -> None:
         from flask import current_app
@@ -102,3 +107,21 @@ class RoleGrant(db.Model):
 
     def __repr__(self) -> str:
         return f"<RoleGrant {self.role} in {self.network_id}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser, kept on the server so that signing out ends it for every copy of the cookie.
+
+    The cookie carries a random key; only its SHA-256 is stored, so reading this table does not
+    let anyone take a session over. Deleting the row signs that browser out.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user: Mapped[User] = relationship()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

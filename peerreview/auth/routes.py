@@ -2,11 +2,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from peerreview.audit.services import record
 from peerreview.auth import services
 from peerreview.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
 from peerreview.auth.models import ROLE_LABELS
-from peerreview.errors import ValidationFailed
+from peerreview.errors import ValidationFailed, keep_writes_despite_error
 from peerreview.extensions import limiter
 from peerreview.forms_support import apply_errors, choices, safe_next
 from peerreview.organisations.services import acting_network, list_organisations, secretariat_networks
@@ -31,11 +30,11 @@ def login():
         return redirect(url_for("public.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.sign_in(form.email.data, form.password.data, request.headers.get("User-Agent"))
         if user is not None:
             login_user(user)
-            record(user, "user.login", user, network_ids=user.network_ids())
             return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+        keep_writes_despite_error()  # the audit event of the failed sign-in
         # Same message whether the address is unknown or the password wrong.
         form.password.errors = [_("The e-mail address or the password is not correct.")]
     status = 422 if form.errors else 200
@@ -44,6 +43,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(current_user)
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.index"))

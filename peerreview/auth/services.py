@@ -1,26 +1,31 @@
 """Accounts: sign-in, users, invitations and password resets."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug import security
 
 from peerreview.audit.services import record
+from peerreview.auth import sessions
 from peerreview.auth.models import ROLE_LABELS, ROLE_SECRETARIAT, ROLES, RoleGrant, User
 from peerreview.auth.passwords import password_problems
+from peerreview.auth.sessions import end_all_sessions, end_session, start_session
 from peerreview.errors import NotFound, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
 from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Network, Organisation
 from peerreview.permissions import Action, can, require, scope
 
-# Checked when the e-mail is unknown so that a wrong address and a wrong
-# password take the same time (no user enumeration by timing).
-_DUMMY_HASH = None
+# Checked when there is no real hash to check (unknown address, account without a password yet),
+# so that every sign-in attempt does the same work. One per hashing method, made on first use.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def normalise_email(email: str) -> str:
@@ -28,34 +33,60 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    # The roles come in the same statement: sign-in runs the same SQL whether or not
+    # the address has an account (see authenticate).
+    query = (select(User).where(func.lower(User.email) == normalise_email(email))
+             .options(joinedload(User.grants)))
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = security.generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+# The object of a failed sign-in for an address that belongs to no account.
+_NO_ACCOUNT = SimpleNamespace(__tablename__=User.__tablename__, id=None)
 
 
 def authenticate(email: str, password: str) -> User | None:
-    global _DUMMY_HASH
+    """The account with this address and password, if it may sign in; else None.
+
+    Every path does the same work, so that neither time nor writes tell an unknown address, an
+    account without a password, a deactivated account and a wrong password apart: one lookup,
+    exactly one password-hash check (against a dummy hash when there is no real one), then one
+    audit event, `user.login` or `user.login_failed`.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.password_hash:
-        from werkzeug.security import check_password_hash, generate_password_hash
+    dummy = _dummy_hash()
+    real_hash = user.password_hash if user is not None else None
+    password_matches = security.check_password_hash(real_hash or dummy, password or "")
+    if user is not None and real_hash and password_matches and user.active:
+        record(user, "user.login", user, network_ids=user.network_ids())
+        return user
+    # Each network where the account holds a role sees the failed attempts on it.
+    record(None, "user.login_failed", user if user is not None else _NO_ACCOUNT,
+           network_ids=user.network_ids() if user is not None else None)
+    return None
 
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = generate_password_hash("not-a-real-password",
-                                                 method=current_app.config["PASSWORD_HASH_METHOD"])
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not user.active or not user.check_password(password or ""):
-        return None
+
+def sign_in(email: str, password: str, user_agent: str | None = "") -> User | None:
+    """Authenticate and, if that worked, start a server-side session (its key goes into the cookie)."""
+    user = authenticate(email, password)
+    if user is not None:
+        start_session(user, user_agent)
     return user
 
 
-def load_user(session_id: str) -> User | None:
-    try:
-        user_id, token = (int(part) for part in session_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_token != token:
-        return None
-    return user
+def sign_out(user: User) -> None:
+    """End the session this request was made with: a copy of its cookie no longer signs anyone in."""
+    end_session(user)
+
+
+def load_user(session_key: str) -> User | None:
+    return sessions.load_user(session_key)
 
 
 def list_users(actor) -> list[User]:
@@ -190,7 +221,8 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
            network_ids=users_networks(user))
     user.active = active
     if not active:
-        user.session_token += 1  # ends the user's sessions
+        user.session_token += 1  # ends the user's reset and invitation links
+        end_all_sessions(user)
     return user
 
 
@@ -252,5 +284,6 @@ def set_password_with_token(token: str, password: str) -> User:
     if problems:
         raise ValidationFailed(_("Choose another password."), errors={"password": " ".join(problems)})
     user.set_password(password)
+    end_all_sessions(user)  # a password changed after a theft locks the thief out
     record(user, "user.password_set", user, network_ids=users_networks(user))
     return user
