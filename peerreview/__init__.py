@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
+from peerreview.form_limits import CappedFormRequest
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.url_map.converters["int"] = BoundedIntConverter
+    app.request_class = CappedFormRequest  # MAX_FORM_PARTS for URL-encoded forms too
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -121,8 +123,9 @@ def register_errorhandlers(app: Flask) -> None:
 def register_unit_of_work(app: Flask) -> None:
     """One commit per request: services add and flush; the request commits once.
 
-    A response with an error status, or an exception, rolls everything back. A commit that
-    clashes with a simultaneous request (unique constraint, version, serialization failure)
+    A response with an error status, or an exception, rolls everything back, unless the view
+    called errors.keep_writes_despite_error() (a refusal that must itself be recorded). A commit
+    that clashes with a simultaneous request (unique constraint, version, serialization failure)
     is rolled back too and answered with a 409 page instead of the success it was about to be.
     Per-request memos (the permission answers) start empty with each request.
     """
@@ -136,7 +139,7 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response):
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not g.pop("keep_writes_despite_error", False):
             db.session.rollback()
             return response
         try:

@@ -40,25 +40,42 @@ def register(app: Flask) -> None:
     @click.option("--name", required=True)
     @click.option("--role", type=click.Choice(["secretariat", "delegate", "reviewer"]), required=True)
     @click.option("--organisation", "organisation_short", required=True, help="Short name of the organisation")
-    @click.option("--network", "network_short", default=None, help="Short name of the network (secretariat)")
+    @click.option("--network", "network_short", required=True, help="Short name of the network the role is in")
     @click.option("--password", default=None, help="Omit to e-mail an invitation link instead")
     def create_user_command(email, name, role, organisation_short, network_short, password):
-        """Create a user account (run by whoever runs the server)."""
-        from peerreview.auth.services import create_user
+        """Give a person a role in a network, creating the account if needed (run by whoever runs the server)."""
+        from peerreview.auth.services import NewUser, create_user
         from peerreview.organisations.models import Network, Organisation
 
-        organisation = db.session.scalar(select(Organisation).where(Organisation.short_name == organisation_short))
-        network = None
-        if network_short:
-            network = db.session.scalar(select(Network).where(Network.short_name == network_short))
+        network = db.session.scalar(select(Network).where(Network.short_name == network_short))
+        organisation = db.session.scalar(select(Organisation).where(Organisation.short_name == organisation_short)
+                                         .order_by(Organisation.id).limit(1))
         try:
-            user = create_user(None, email=email, name=name, role=role,
-                               organisation_id=organisation.id if organisation else 0,
-                               network_id=network.id if network else None, password=password)
+            user = create_user(None, NewUser(email=email, name=name, role=role,
+                                             organisation_id=organisation.id if organisation else 0,
+                                             network_id=network.id if network else 0, password=password))
         except ValidationFailed as failed:
             _refuse(failed)
         db.session.commit()
-        click.echo(f"Created {user.email} ({user.role})" + ("" if password else "; invitation in the outbox"))
+        click.echo(f"{user.email} is {role} in {network_short}" + ("" if password else "; invitation in the outbox"))
+
+    @app.cli.command("add-to-network")
+    @click.option("--organisation", "organisation_short", required=True, help="Short name of the organisation")
+    @click.option("--network", "network_short", required=True, help="Short name of the network it joins")
+    def add_to_network_command(organisation_short, network_short):
+        """Make an existing organisation a member of another network too."""
+        from peerreview.organisations.models import Network, Organisation
+        from peerreview.organisations.services import add_to_network
+
+        network = db.session.scalar(select(Network).where(Network.short_name == network_short))
+        organisation = db.session.scalar(select(Organisation).where(Organisation.short_name == organisation_short)
+                                         .order_by(Organisation.id).limit(1))
+        if network is None or organisation is None:
+            click.echo("No such network or organisation.", err=True)
+            raise SystemExit(1)
+        add_to_network(None, organisation, network)
+        db.session.commit()
+        click.echo(f"{organisation.name} is a member of {network.short_name}.")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
@@ -69,5 +86,5 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo("Demo data created." if created else "Demo data already present; nothing changed.")
         click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for role, email, org in logins:
-            click.echo(f"  {role:<12} {email:<40} {org}")
+        for roles, email, org in logins:
+            click.echo(f"  {email:<38} {roles:<46} {org}")

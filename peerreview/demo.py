@@ -13,14 +13,19 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from peerreview.auth.models import User
-from peerreview.auth.services import create_user
+from peerreview.auth.models import RoleGrant, User
+from peerreview.auth.services import NewUser, create_user
 from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
 from peerreview.cycles.services import invite_organisation, move_cycle, save_cycle
 from peerreview.extensions import db
 from peerreview.framework.services import create_framework, framework_areas, save_area, save_indicator
-from peerreview.organisations.models import Organisation
-from peerreview.organisations.services import get_or_create_network, save_organisation
+from peerreview.organisations.models import Network, Organisation
+from peerreview.organisations.services import (
+    OrganisationData,
+    add_to_network,
+    create_organisation,
+    get_or_create_network,
+)
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
 from peerreview.submissions.narratives import save_narratives
@@ -91,12 +96,12 @@ PES = {
 }
 WAPES_PARTICIPANTS = ["CA", "KR", "JP", "DE"]
 EU_PARTICIPANTS = ["AT", "BE", "BA", "HR", "CY", "UK-ENG", "DE", "GR", "IE", "PL", "SK", "SI", "ES", "SE"]
-REVIEWERS = [  # name, e-mail, organisation key
-    ("Anna Berger", "reviewer.at@demo.example", "AT"),
-    ("Björn Lindqvist", "reviewer.se@demo.example", "SE"),
-    ("Keiko Tanaka", "reviewer.jp@demo.example", "JP"),
-    ("Marie Tremblay", "reviewer.ca@demo.example", "CA"),
-    ("Seán Murphy", "reviewer.ie@demo.example", "IE"),
+REVIEWERS = [  # name, e-mail, organisation key, networks where the person reviews
+    ("Anna Berger", "reviewer.at@demo.example", "AT", ["WAPES"]),
+    ("Björn Lindqvist", "reviewer.se@demo.example", "SE", ["WAPES", "EU"]),
+    ("Keiko Tanaka", "reviewer.jp@demo.example", "JP", ["WAPES"]),
+    ("Marie Tremblay", "reviewer.ca@demo.example", "CA", ["WAPES"]),
+    ("Seán Murphy", "reviewer.ie@demo.example", "IE", ["EU"]),
 ]
 
 
@@ -146,27 +151,36 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 
     wapes = get_or_create_network("World Association of Public Employment Services", "WAPES")
     eu = get_or_create_network("European Network of Public Employment Services", "EU PES Network")
+    networks = {"WAPES": wapes, "EU": eu}
     orgs: dict[str, Organisation] = {}
     for key, (name, short, country) in PES.items():
-        orgs[key] = save_organisation(None, name=name, short_name=short, country=country)
-    wapes_sec = save_organisation(None, name="WAPES Secretariat", short_name="WAPES", country="BE",
-                                  kind="secretariat", network_id=wapes.id)
-    eu_sec = save_organisation(None, name="European PES Network Secretariat", short_name="PES Network",
-                               country="BE", kind="secretariat", network_id=eu.id)
+        home = wapes if key in WAPES_PARTICIPANTS else eu
+        orgs[key] = create_organisation(None, home, OrganisationData(name=name, short_name=short, country=country))
+    # Germany's PES (and the reviewers' home PES) belong to both networks: one organisation, two tenants.
+    for key in ("DE", "AT", "SE"):
+        add_to_network(None, orgs[key], wapes if orgs[key].networks[0].id == eu.id else eu)
+    wapes_sec = create_organisation(None, wapes, OrganisationData(
+        name="WAPES Secretariat", short_name="WAPES", country="BE", kind="secretariat"))
+    eu_sec = create_organisation(None, eu, OrganisationData(
+        name="European PES Network Secretariat", short_name="PES Network", country="BE", kind="secretariat"))
 
-    sec_wapes = create_user(None, email="secretariat@wapes.demo.example", name="Wanda Secretariat",
-                            role="secretariat", organisation_id=wapes_sec.id, network_id=wapes.id,
-                            password=DEMO_PASSWORD)
-    sec_eu = create_user(None, email="secretariat@pesnetwork.demo.example", name="Elena Secretariat",
-                         role="secretariat", organisation_id=eu_sec.id, network_id=eu.id, password=DEMO_PASSWORD)
+    def person(email, name, role, organisation, network):
+        return create_user(None, NewUser(email=email, name=name, role=role, organisation_id=organisation.id,
+                                         network_id=network.id, password=DEMO_PASSWORD))
+
+    sec_wapes = person("secretariat@wapes.demo.example", "Wanda Secretariat", "secretariat", wapes_sec, wapes)
+    sec_eu = person("secretariat@pesnetwork.demo.example", "Elena Secretariat", "secretariat", eu_sec, eu)
     delegates = {}
-    for key in dict.fromkeys(WAPES_PARTICIPANTS + EU_PARTICIPANTS):
-        delegates[key] = create_user(None, email=_email(key), name=f"Delegate of {PES[key][1]}", role="delegate",
-                                     organisation_id=orgs[key].id, password=DEMO_PASSWORD)
+    for key in WAPES_PARTICIPANTS:
+        delegates[key] = person(_email(key), f"Delegate of {PES[key][1]}", "delegate", orgs[key], wapes)
+    for key in EU_PARTICIPANTS:
+        delegates[key] = person(_email(key), f"Delegate of {PES[key][1]}", "delegate", orgs[key], eu)
     reviewers = {}
-    for name, email, key in REVIEWERS:
-        reviewers[key] = create_user(None, email=email, name=name, role="reviewer", organisation_id=orgs[key].id,
-                                     password=DEMO_PASSWORD)
+    for name, email, key, network_keys in REVIEWERS:
+        for network_key in network_keys:
+            reviewers[key] = person(email, name, "reviewer", orgs[key], networks[network_key])
+    # One person, two roles: Austria's delegate in the EU benchlearning reviews in WAPES.
+    person(_email("AT"), f"Delegate of {PES['AT'][1]}", "reviewer", orgs["AT"], wapes)
 
     def framework_for(actor, network, name):
         framework = create_framework(actor, network, name=name, description=ILLUSTRATIVE)
@@ -251,7 +265,15 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
+    """(roles, e-mail, organisation) of every demo account, roles named with their network."""
     rows = db.session.execute(
-        select(User.role, User.email, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
-        .where(User.email.like("%demo.example")).order_by(User.role.desc(), User.email)).all()
-    return [tuple(r) for r in rows]
+        select(User.email, Organisation.name, RoleGrant.role, Network.short_name)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .join(RoleGrant, RoleGrant.user_id == User.id).join(Network, Network.id == RoleGrant.network_id)
+        .where(User.email.like("%demo.example")).order_by(User.email, Network.short_name)).all()
+    logins: dict[str, tuple[list[str], str]] = {}
+    for email, organisation, role, network in rows:
+        logins.setdefault(email, ([], organisation))[0].append(f"{role} ({network})")
+    order = {"secretariat": 0, "reviewer": 1, "delegate": 2}
+    return sorted(((", ".join(roles), email, org) for email, (roles, org) in logins.items()),
+                  key=lambda r: (order.get(r[0].split(" ")[0], 3), r[1]))

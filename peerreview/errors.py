@@ -4,12 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, has_request_context, make_response, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, make_response, render_template, request, session
 from flask_babel import _
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.extensions import db
+from peerreview.form_limits import TooManyFormFields
 
 
 class DomainError(Exception):
@@ -117,6 +118,14 @@ def simultaneous_change_response(error: BaseException):
     return response
 
 
+def keep_writes_despite_error() -> None:
+    """This request answers with an error status, yet what it wrote stands (see register_unit_of_work).
+
+    For records of the refusal itself, such as the audit event of a failed sign-in.
+    """
+    g.keep_writes_despite_error = True
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),
@@ -155,7 +164,9 @@ def register_errorhandlers(app: Flask) -> None:
 
         def handler(error, status=status):
             message = None
-            if status == 413:
+            if isinstance(error, TooManyFormFields):
+                message = _("A form may have at most %(n)d fields.", n=app.config["MAX_FORM_PARTS"])
+            elif status == 413:
                 limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
                 message = _("Requests and uploads may be at most %(mb)s MB.", mb=limit_mb)
             elif status == 429:

@@ -1,9 +1,14 @@
 """THE one place that decides who may do what.
 
-`can(user, action, obj)` answers who may act on what; services call
-`require(...)`, templates call `can(...)` to show or hide buttons. Whether an
-action makes sense *now* (a cycle's phase, a submission's status) is a domain
-rule and lives in the services, which say why when they refuse.
+`can(user, action, obj)` answers for one object; services call `require(...)`,
+templates call `can(...)` to show or hide buttons. `scope(user, action)` answers
+the same question for a list: it returns the SQL condition that selects exactly
+the rows `can()` allows (tests/test_tenancy_scopes.py checks both directions for
+every list, every role and two networks). Whether an action makes sense *now* (a
+cycle's phase, a submission's status) is a domain rule and lives in the services.
+
+A network is a tenant: every rule goes through the roles a person holds *in the
+network the object belongs to* (RoleGrant), never through a role held elsewhere.
 
 Every endpoint of the app is listed in docs/access-matrix.md and exercised by
 tests/test_access_matrix.py, so a new route cannot ship without a decision.
@@ -17,46 +22,70 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
+from peerreview.audit.models import AuditEvent
+from peerreview.auth.models import ROLE_DELEGATE, ROLE_REVIEWER, ROLE_SECRETARIAT, RoleGrant, User
+from peerreview.cycles.models import Cycle
 from peerreview.errors import PermissionDenied
 from peerreview.extensions import db
+from peerreview.mail.models import OutboxMessage
+from peerreview.organisations.models import Organisation, network_membership
+from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reviews.models import SHARED, Comment, ReviewerAssignment
+from peerreview.submissions.models import Submission
 
 
 class Action(Enum):
-    MANAGE_ORGANISATIONS = "manage_organisations"
-    MANAGE_USERS = "manage_users"
-    READ_OUTBOX = "read_outbox"
+    MANAGE_ORGANISATIONS = "manage_organisations"  # no obj: open the organisations pages
+    VIEW_ORGANISATION = "view_organisation"  # obj: Organisation (listable)
+    EDIT_ORGANISATION = "edit_organisation"  # obj: Organisation
+    CREATE_ORGANISATION = "create_organisation"  # obj: Network
+    MANAGE_USERS = "manage_users"  # no obj: open the users pages
+    VIEW_USER = "view_user"  # obj: User (listable)
+    DEACTIVATE_USER = "deactivate_user"  # obj: User
+    GRANT_ROLE = "grant_role"  # obj: Network (create accounts, grant and revoke roles there)
+    READ_OUTBOX = "read_outbox"  # no obj: open the outbox
+    READ_MAIL = "read_mail"  # obj: OutboxMessage (listable)
     VIEW_AUDIT = "view_audit"  # obj: Network
+    VIEW_AUDIT_EVENT = "view_audit_event"  # obj: AuditEvent (listable)
     MANAGE_FRAMEWORK = "manage_framework"  # obj: Network
     CREATE_CYCLE = "create_cycle"  # obj: Network
-    VIEW_CYCLE = "view_cycle"  # obj: Cycle
+    VIEW_CYCLE = "view_cycle"  # obj: Cycle (listable)
     MANAGE_CYCLE = "manage_cycle"  # obj: Cycle (edit, invite, move phase, assign)
     COMPARE_INDICATORS = "compare_indicators"  # obj: Cycle
-    VIEW_SUBMISSION = "view_submission"  # obj: Submission
+    VIEW_SUBMISSION = "view_submission"  # obj: Submission (listable)
     EDIT_SUBMISSION = "edit_submission"  # obj: Submission (delegate of the organisation)
     REVIEW_SUBMISSION = "review_submission"  # obj: Submission (assigned reviewer)
     VIEW_INTERNAL_COMMENTS = "view_internal_comments"  # obj: Submission
+    VIEW_COMMENT = "view_comment"  # obj: Comment (listable)
     REPLY_TO_COMMENT = "reply_to_comment"  # obj: Comment
     MANAGE_REPORTS = "manage_reports"  # obj: Cycle
-    DOWNLOAD_REPORT = "download_report"  # obj: Report
+    DOWNLOAD_REPORT = "download_report"  # obj: Report (listable)
 
 
 def _authenticated(user) -> bool:
     return user is not None and not isinstance(user, AnonymousUserMixin) and user.is_authenticated
 
 
+def _networks(user, role: str) -> set[int]:
+    return user.network_ids(role) if _authenticated(user) else set()
+
+
 def is_secretariat_of(user, network_id: int | None) -> bool:
-    return _authenticated(user) and user.is_secretariat and user.network_id == network_id
+    return _authenticated(user) and user.has_role(ROLE_SECRETARIAT, network_id)
 
 
-def is_delegate_of(user, organisation_id: int) -> bool:
-    return _authenticated(user) and user.is_delegate and user.organisation_id == organisation_id
+def is_delegate_of(user, organisation_id: int, network_id: int) -> bool:
+    """A delegate speaks for their own organisation, in the networks where they hold the role."""
+    return (_authenticated(user) and user.organisation_id == organisation_id
+            and user.has_role(ROLE_DELEGATE, network_id))
 
 
 def is_assigned_reviewer(user, submission) -> bool:
     """Asked once per request and submission: a page checks it for every comment it shows."""
-    if not (_authenticated(user) and user.is_reviewer):
+    if not (_authenticated(user) and user.has_role(ROLE_REVIEWER, submission.cycle.network_id)):
         return False
     if not has_request_context():
         return _assignment_exists(user.id, submission.id)
@@ -74,78 +103,77 @@ def forget_assignments() -> None:
 
 
 def _assignment_exists(user_id: int, submission_id: int) -> bool:
-    from peerreview.reviews.models import ReviewerAssignment
-
-    return db.session.scalar(
-        select(
-            exists().where(
-                ReviewerAssignment.submission_id == submission_id,
-                ReviewerAssignment.reviewer_id == user_id,
-            )
-        )
-    )
+    return db.session.scalar(select(exists().where(
+        ReviewerAssignment.submission_id == submission_id, ReviewerAssignment.reviewer_id == user_id)))
 
 
 def is_reviewer_in_cycle(user, cycle) -> bool:
-    from peerreview.reviews.models import ReviewerAssignment
-    from peerreview.submissions.models import Submission
-
-    if not (_authenticated(user) and user.is_reviewer):
+    if not (_authenticated(user) and user.has_role(ROLE_REVIEWER, cycle.network_id)):
         return False
-    return db.session.scalar(
-        select(
-            exists()
-            .where(ReviewerAssignment.reviewer_id == user.id)
-            .where(ReviewerAssignment.submission_id == Submission.id)
-            .where(Submission.cycle_id == cycle.id)
-        )
-    )
+    return db.session.scalar(select(exists().where(
+        ReviewerAssignment.reviewer_id == user.id, ReviewerAssignment.submission_id == Submission.id,
+        Submission.cycle_id == cycle.id)))
 
 
 def is_participant_delegate(user, cycle) -> bool:
-    from peerreview.submissions.models import Submission
-
-    if not (_authenticated(user) and user.is_delegate):
+    if not (_authenticated(user) and user.has_role(ROLE_DELEGATE, cycle.network_id)):
         return False
-    return db.session.scalar(
-        select(
-            exists().where(
-                Submission.cycle_id == cycle.id, Submission.organisation_id == user.organisation_id
-            )
-        )
-    )
+    return db.session.scalar(select(exists().where(
+        Submission.cycle_id == cycle.id, Submission.organisation_id == user.organisation_id)))
 
+
+# --- rules for one object -------------------------------------------------------------
 
 def _any_secretariat(user, obj) -> bool:
     return _authenticated(user) and user.is_secretariat
 
 
 def _secretariat_of_network(user, network) -> bool:
-    return is_secretariat_of(user, network.id)
+    return network is not None and is_secretariat_of(user, network.id)
 
 
 def _secretariat_of_cycle(user, cycle) -> bool:
     return is_secretariat_of(user, cycle.network_id)
 
 
+def _view_organisation(user, organisation) -> bool:
+    # Shared organisations (members of several networks) are seen and edited by the
+    # secretariat of any of their networks; the change shows in each network's audit.
+    return bool(_networks(user, ROLE_SECRETARIAT) & organisation.network_ids)
+
+
+def _view_user(user, target) -> bool:
+    return bool(_networks(user, ROLE_SECRETARIAT) & target.network_ids())
+
+
+def _deactivate_user(user, target) -> bool:
+    # An account is one sign-in for all its networks: only a secretariat of every network
+    # where the person holds a role may close it. Others revoke the roles in their network.
+    networks = target.network_ids()
+    return bool(networks) and networks <= _networks(user, ROLE_SECRETARIAT)
+
+
+def _read_mail(user, message) -> bool:
+    return not message.sensitive and is_secretariat_of(user, message.network_id)
+
+
+def _view_audit_event(user, event) -> bool:
+    return is_secretariat_of(user, event.network_id)
+
+
 def _view_cycle(user, cycle) -> bool:
-    return (
-        is_secretariat_of(user, cycle.network_id)
-        or is_participant_delegate(user, cycle)
-        or is_reviewer_in_cycle(user, cycle)
-    )
+    return (is_secretariat_of(user, cycle.network_id) or is_participant_delegate(user, cycle)
+            or is_reviewer_in_cycle(user, cycle))
 
 
 def _view_submission(user, submission) -> bool:
-    return (
-        is_secretariat_of(user, submission.cycle.network_id)
-        or is_delegate_of(user, submission.organisation_id)
-        or is_assigned_reviewer(user, submission)
-    )
+    network_id = submission.cycle.network_id
+    return (is_secretariat_of(user, network_id) or is_delegate_of(user, submission.organisation_id, network_id)
+            or is_assigned_reviewer(user, submission))
 
 
 def _edit_submission(user, submission) -> bool:
-    return is_delegate_of(user, submission.organisation_id)
+    return is_delegate_of(user, submission.organisation_id, submission.cycle.network_id)
 
 
 def _review_submission(user, submission) -> bool:
@@ -153,16 +181,21 @@ def _review_submission(user, submission) -> bool:
 
 
 def _view_internal(user, submission) -> bool:
-    return is_secretariat_of(user, submission.cycle.network_id) or is_assigned_reviewer(
-        user, submission
-    )
+    return is_secretariat_of(user, submission.cycle.network_id) or is_assigned_reviewer(user, submission)
+
+
+def _view_comment(user, comment) -> bool:
+    submission = comment.submission
+    if comment.visibility == SHARED:
+        return _view_submission(user, submission)
+    return _view_internal(user, submission)
 
 
 def _reply_to_comment(user, comment) -> bool:
     # Delegates reply only to comments shared with them; reviewers and the
     # secretariat reply within what they may read.
     submission = comment.submission
-    if is_delegate_of(user, submission.organisation_id):
+    if is_delegate_of(user, submission.organisation_id, submission.cycle.network_id):
         return comment.is_shared
     return _view_internal(user, submission)
 
@@ -173,9 +206,17 @@ def _download_report(user, report) -> bool:
 
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.MANAGE_ORGANISATIONS: _any_secretariat,
+    Action.VIEW_ORGANISATION: _view_organisation,
+    Action.EDIT_ORGANISATION: _view_organisation,
+    Action.CREATE_ORGANISATION: _secretariat_of_network,
     Action.MANAGE_USERS: _any_secretariat,
+    Action.VIEW_USER: _view_user,
+    Action.DEACTIVATE_USER: _deactivate_user,
+    Action.GRANT_ROLE: _secretariat_of_network,
     Action.READ_OUTBOX: _any_secretariat,
+    Action.READ_MAIL: _read_mail,
     Action.VIEW_AUDIT: _secretariat_of_network,
+    Action.VIEW_AUDIT_EVENT: _view_audit_event,
     Action.MANAGE_FRAMEWORK: _secretariat_of_network,
     Action.CREATE_CYCLE: _secretariat_of_network,
     Action.VIEW_CYCLE: _view_cycle,
@@ -185,6 +226,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.EDIT_SUBMISSION: _edit_submission,
     Action.REVIEW_SUBMISSION: _review_submission,
     Action.VIEW_INTERNAL_COMMENTS: _view_internal,
+    Action.VIEW_COMMENT: _view_comment,
     Action.REPLY_TO_COMMENT: _reply_to_comment,
     Action.MANAGE_REPORTS: _secretariat_of_cycle,
     Action.DOWNLOAD_REPORT: _download_report,
@@ -198,3 +240,86 @@ def can(user, action: Action, obj: Any = None) -> bool:
 def require(user, action: Action, obj: Any = None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied(_("You do not have permission to do this."))
+
+
+# --- the same rules for lists ---------------------------------------------------------
+
+def _in(column, ids: set[int]) -> ColumnElement[bool]:
+    return column.in_(sorted(ids)) if ids else false()
+
+
+def _cycles_in(network_ids: set[int]):
+    return select(Cycle.id).where(_in(Cycle.network_id, network_ids))
+
+
+def _assigned_submission_ids(user):
+    """Submissions the user is assigned to review, in networks where they are a reviewer."""
+    return (select(ReviewerAssignment.submission_id)
+            .join(Submission, Submission.id == ReviewerAssignment.submission_id)
+            .where(ReviewerAssignment.reviewer_id == user.id,
+                   Submission.cycle_id.in_(_cycles_in(_networks(user, ROLE_REVIEWER)))))
+
+
+def _own_submission_ids(user):
+    """Submissions of the delegate's organisation, in networks where they are a delegate."""
+    return select(Submission.id).where(Submission.organisation_id == user.organisation_id,
+                                       Submission.cycle_id.in_(_cycles_in(_networks(user, ROLE_DELEGATE))))
+
+
+def _scope_submissions(user) -> ColumnElement[bool]:
+    return or_(Submission.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT))),
+               Submission.id.in_(_own_submission_ids(user)), Submission.id.in_(_assigned_submission_ids(user)))
+
+
+def _scope_internal_submissions(user):
+    return or_(Submission.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT))),
+               Submission.id.in_(_assigned_submission_ids(user)))
+
+
+def _scope_cycles(user) -> ColumnElement[bool]:
+    taking_part = (select(Submission.cycle_id).where(Submission.id.in_(_own_submission_ids(user))))
+    reviewing = select(Submission.cycle_id).where(Submission.id.in_(_assigned_submission_ids(user)))
+    return or_(_in(Cycle.network_id, _networks(user, ROLE_SECRETARIAT)), Cycle.id.in_(taking_part),
+               Cycle.id.in_(reviewing))
+
+
+def _scope_comments(user) -> ColumnElement[bool]:
+    visible = select(Submission.id).where(_scope_submissions(user))
+    internal_ok = select(Submission.id).where(_scope_internal_submissions(user))
+    return or_(and_(Comment.visibility == SHARED, Comment.submission_id.in_(visible)),
+               Comment.submission_id.in_(internal_ok))
+
+
+def _scope_users(user) -> ColumnElement[bool]:
+    networks = _networks(user, ROLE_SECRETARIAT)
+    return User.id.in_(select(RoleGrant.user_id).where(_in(RoleGrant.network_id, networks)))
+
+
+def _scope_organisations(user) -> ColumnElement[bool]:
+    networks = _networks(user, ROLE_SECRETARIAT)
+    return Organisation.id.in_(select(network_membership.c.organisation_id)
+                               .where(_in(network_membership.c.network_id, networks)))
+
+
+SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
+    Action.VIEW_ORGANISATION: _scope_organisations,
+    Action.VIEW_USER: _scope_users,
+    Action.READ_MAIL: lambda user: and_(OutboxMessage.sensitive.is_(False),
+                                        _in(OutboxMessage.network_id, _networks(user, ROLE_SECRETARIAT))),
+    Action.VIEW_AUDIT_EVENT: lambda user: _in(AuditEvent.network_id, _networks(user, ROLE_SECRETARIAT)),
+    Action.VIEW_CYCLE: _scope_cycles,
+    Action.VIEW_SUBMISSION: _scope_submissions,
+    Action.VIEW_COMMENT: _scope_comments,
+    Action.DOWNLOAD_REPORT: lambda user: or_(
+        Report.status == PUBLISHED, Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))),
+}
+
+
+def scope(user, action: Action) -> ColumnElement[bool]:
+    """The SQL condition selecting every row `can(user, action, row)` allows, and no other."""
+    if action is Action.DOWNLOAD_REPORT and not _authenticated(user):
+        return Report.status == PUBLISHED
+    if not _authenticated(user):
+        return false()
+    return SCOPES[action](user)
+

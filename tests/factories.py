@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from peerreview.auth.models import User
+from peerreview.auth.models import RoleGrant, User
 from peerreview.cycles.models import Cycle
 from peerreview.extensions import db
 from peerreview.framework.models import ExcellenceArea, Framework, Indicator
@@ -42,6 +42,16 @@ class OrganisationFactory(Base):
     short_name = factory.Sequence(lambda n: f"PES{n}")
     country = factory.Sequence(lambda n: f"C{n}")
     kind = "pes"
+    network = None  # a network (or a list of them) the organisation is a member of
+
+    @classmethod
+    def _create(cls, model_class, *args, network=None, **kwargs):
+        organisation = model_class(*args, **kwargs)
+        for member_of in network if isinstance(network, list | tuple) else ([network] if network else []):
+            organisation.networks.append(member_of)
+        db.session.add(organisation)
+        db.session.flush()
+        return organisation
 
 
 class UserFactory(Base):
@@ -50,8 +60,19 @@ class UserFactory(Base):
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     name = factory.Sequence(lambda n: f"User {n}")
-    role = "delegate"
     organisation = factory.SubFactory(OrganisationFactory)
+    # The role is granted in `network` (none: an account without any role).
+    role = "delegate"
+    network = None
+
+    @classmethod
+    def _create(cls, model_class, *args, role="delegate", network=None, **kwargs):
+        user = model_class(*args, **kwargs)
+        if network is not None:
+            user.grants.append(RoleGrant(network_id=network.id, role=role))
+        db.session.add(user)
+        db.session.flush()
+        return user
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
@@ -191,10 +212,13 @@ def build_world(status: str = "in_review") -> World:
                                   network=network)
     other_sec_org = OrganisationFactory(name="EU Secretariat", short_name="EUSEC", country="LU", kind="secretariat",
                                         network=other_network)
-    own_org = OrganisationFactory(name="Bundesagentur für Arbeit", short_name="BA", country="DE")
-    other_org = OrganisationFactory(name="Hello Work", short_name="HW", country="JP")
-    reviewer_org = OrganisationFactory(name="ESDC", short_name="ESDC", country="CA")
-    reviewer2_org = OrganisationFactory(name="Arbetsförmedlingen", short_name="AF", country="SE")
+    # Germany's PES belongs to both networks; Japan's to network A only.
+    own_org = OrganisationFactory(name="Bundesagentur für Arbeit", short_name="BA", country="DE",
+                                  network=[network, other_network])
+    other_org = OrganisationFactory(name="Hello Work", short_name="HW", country="JP", network=network)
+    reviewer_org = OrganisationFactory(name="ESDC", short_name="ESDC", country="CA", network=network)
+    reviewer2_org = OrganisationFactory(name="Arbetsförmedlingen", short_name="AF", country="SE",
+                                        network=other_network)
     framework = FrameworkFactory(network=network, name="Benchmark")
     area = AreaFactory(framework=framework)
     indicator = IndicatorFactory(framework=framework, code="1a", name="Transitions into employment", area=area)
@@ -211,12 +235,13 @@ def build_world(status: str = "in_review") -> World:
                               organisation=sec_org, network=network)
     other_secretariat = UserFactory(email="sec@eu.example", name="Elena Sec", role="secretariat",
                                     organisation=other_sec_org, network=other_network)
-    delegate = UserFactory(email="delegate@ba.example", name="Dora Delegate", organisation=own_org)
-    other_delegate = UserFactory(email="delegate@hw.example", name="Hiro Delegate", organisation=other_org)
+    delegate = UserFactory(email="delegate@ba.example", name="Dora Delegate", organisation=own_org, network=network)
+    other_delegate = UserFactory(email="delegate@hw.example", name="Hiro Delegate", organisation=other_org,
+                                 network=network)
     reviewer = UserFactory(email="reviewer@esdc.example", name="Marie Reviewer", role="reviewer",
-                           organisation=reviewer_org)
+                           organisation=reviewer_org, network=network)
     unassigned = UserFactory(email="reviewer@af.example", name="Björn Reviewer", role="reviewer",
-                             organisation=reviewer2_org)
+                             organisation=reviewer2_org, network=network)
     assignment = AssignmentFactory(submission=own_submission, reviewer=reviewer, assigned_by_id=secretariat.id)
     shared = CommentFactory(submission=own_submission, author=reviewer, visibility="shared",
                             body="SHARED-COMMENT: please explain the rise for people aged 50 and over.",

@@ -49,13 +49,17 @@ def _url_values(world, rule, objects: str) -> dict:
     submissions = {"own": world.own_submission, "other": world.other_submission}
     comments = {"shared": world.shared_comment, "internal": world.internal_comment, "other": world.other_comment}
     reports = {"published": world.published_report, "draft": world.draft_report}
+    users = {"other_delegate": world.other_delegate, "secretariat": world.secretariat,
+             "other_secretariat": world.other_secretariat}
+    organisations = {"own": world.own_org, "other": world.other_org}
     values = {
         "cycle_id": world.cycle.id,
         "submission_id": submissions[choice.get("submission", "own")].id,
-        "organisation_id": world.own_org.id,
+        "organisation_id": organisations[choice.get("organisation", "own")].id,
         "framework_id": world.framework.id,
         "indicator_id": world.indicator.id,
-        "user_id": world.other_delegate.id,
+        "user_id": users[choice.get("user", "other_delegate")].id,
+        "grant_id": next((g.id for g in users[choice.get("user", "other_delegate")].grants), 0),
         "assignment_id": world.assignment.id,
         "comment_id": comments[choice.get("comment", "shared")].id,
         "report_id": reports[choice.get("report", "published")].id,

@@ -6,7 +6,7 @@ from peerreview.auth.models import User
 from peerreview.cycles.models import Cycle
 from peerreview.reports.models import Report
 from peerreview.submissions.models import IndicatorValue, Submission
-from tests.factories import OrganisationFactory
+from tests.factories import NetworkFactory, OrganisationFactory
 
 
 def _counts(db):
@@ -37,27 +37,38 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
 
 
 def test_create_user_on_the_command_line(runner, db):
-    OrganisationFactory(short_name="BA", name="Bundesagentur für Arbeit")
+    network = NetworkFactory(short_name="WAPES")
+    other = NetworkFactory(short_name="EU")
+    OrganisationFactory(short_name="BA", name="Bundesagentur für Arbeit", network=[network, other])
     db.session.commit()
-    result = runner.invoke(args=["create-user", "--email", "New@Example.org", "--name", "Nora",
-                                 "--role", "delegate", "--organisation", "BA", "--password", "a long passphrase ok"])
+    result = runner.invoke(args=["create-user", "--email", "New@Example.org", "--name", "Nora", "--role", "delegate",
+                                 "--organisation", "BA", "--network", "WAPES", "--password", "a long passphrase ok"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert user.check_password("a long passphrase ok")
+    assert {(g.role, g.network.short_name) for g in user.grants} == {("delegate", "WAPES")}
     again = runner.invoke(args=["create-user", "--email", "new@example.org", "--name", "Nora",
-                                "--role", "delegate", "--organisation", "NOPE"])
+                                "--role", "delegate", "--organisation", "NOPE", "--network", "WAPES"])
     assert again.exit_code == 1
-    assert "email: A user with this e-mail address already exists." in again.output
+    assert "email: This person already has this role in WAPES." in again.output
     assert "organisation_id:" in again.output  # every problem at once
+    # The same person becomes a reviewer in another network: one account, two roles.
+    third = runner.invoke(args=["create-user", "--email", "new@example.org", "--name", "Nora",
+                                "--role", "reviewer", "--organisation", "BA", "--network", "EU"])
+    assert third.exit_code == 0, third.output
+    db.session.expire_all()
+    user = db.session.scalar(select(User).where(User.email == "new@example.org"))
+    assert {(g.role, g.network.short_name) for g in user.grants} == {("delegate", "WAPES"), ("reviewer", "EU")}
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_create_user_without_password_sends_an_invitation(runner, db):
     from peerreview.mail.models import OutboxMessage
 
-    OrganisationFactory(short_name="AF", name="Arbetsförmedlingen")
+    OrganisationFactory(short_name="AF", name="Arbetsförmedlingen", network=NetworkFactory(short_name="EU"))
     db.session.commit()
     result = runner.invoke(args=["create-user", "--email", "ana@example.org", "--name", "Ana",
-                                 "--role", "reviewer", "--organisation", "AF"])
+                                 "--role", "reviewer", "--organisation", "AF", "--network", "EU"])
     assert result.exit_code == 0 and "invitation in the outbox" in result.output
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org"))
     assert "/password/set/" in mail.body and mail.sensitive
@@ -74,7 +85,8 @@ def test_a_new_server_is_bootstrapped_from_the_command_line(runner, db):
                                "secretariat", "--organisation", "WAPES", "--network", "WAPES"])
     assert user.exit_code == 0, user.output
     sam = db.session.scalar(select(User).where(User.email == "sec@wapes.example"))
-    assert sam.is_secretariat and sam.network.short_name == "WAPES" and sam.organisation.kind == "secretariat"
+    assert sam.is_secretariat and sam.organisation.kind == "secretariat"
+    assert [g.network.short_name for g in sam.grants] == ["WAPES"]
     again = runner.invoke(args=["create-network", "--name", "", "--short-name", "wapes", "--country", "BE"])
     assert again.exit_code == 1
     assert "name: Enter the network's name." in again.output

@@ -22,7 +22,7 @@ def test_opening_needs_indicators_and_participants(setup):
     IndicatorFactory(framework=cycle.framework)
     with pytest.raises(Conflict, match="Invite at least one organisation"):
         services.move_cycle(sec, cycle, "open")
-    services.invite_organisation(sec, cycle, OrganisationFactory().id)
+    services.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
     services.move_cycle(sec, cycle, "open")
     assert cycle.status == "open"
 
@@ -46,7 +46,7 @@ def test_review_needs_a_submission(setup):
 def test_every_move_is_recorded_with_who_from_and_to(setup):
     cycle, sec = setup
     IndicatorFactory(framework=cycle.framework)
-    services.invite_organisation(sec, cycle, OrganisationFactory().id)
+    services.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
     services.move_cycle(sec, cycle, "open")
     event = db.session.query(AuditEvent).filter_by(action="cycle.transition").one()
     assert (event.actor_id, event.before, event.after) == (sec.id, {"status": "draft"}, {"status": "open"})
@@ -62,13 +62,22 @@ def test_other_network_secretariat_cannot_move_the_cycle(setup):
 
 def test_invite_refuses_twice_and_non_pes(setup):
     cycle, sec = setup
-    org = OrganisationFactory()
+    org = OrganisationFactory(network=cycle.network)
     services.invite_organisation(sec, cycle, org.id)
     with pytest.raises(Conflict) as failed:
         services.invite_organisation(sec, cycle, org.id)
     assert f"{org.name} already takes part in this cycle" in failed.value.message
     with pytest.raises(ValidationFailed):
-        services.invite_organisation(sec, cycle, OrganisationFactory(kind="secretariat").id)
+        services.invite_organisation(sec, cycle, OrganisationFactory(kind="secretariat", network=cycle.network).id)
+
+
+def test_only_members_of_the_cycles_network_can_be_invited(setup):
+    cycle, sec = setup
+    outsider = OrganisationFactory(network=CycleFactory().network)
+    with pytest.raises(ValidationFailed) as failed:
+        services.invite_organisation(sec, cycle, outsider.id)
+    assert "of this network" in failed.value.errors["organisation_id"]
+    assert outsider not in services.invitable_organisations(cycle)
 
 
 def test_cycle_validation_reports_all_problems_at_once(setup):

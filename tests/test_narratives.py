@@ -16,7 +16,7 @@ def draft(db):
     area_c = AreaFactory(framework=cycle.framework, code="C", name="Transitions")
     area_d = AreaFactory(framework=cycle.framework, code="D", name="Employers")
     submission = SubmissionFactory(cycle=cycle)
-    delegate = UserFactory(organisation=submission.organisation)
+    delegate = UserFactory(network=submission.cycle.network, organisation=submission.organisation)
     return submission, area_c, area_d, delegate
 
 

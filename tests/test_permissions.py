@@ -45,3 +45,27 @@ def test_deactivated_users_cannot_sign_in(client, world, db):
     db.session.commit()
     r = client.post("/login", data={"email": world.delegate.email, "password": "correct horse battery"})
     assert r.status_code == 422
+
+
+def test_the_per_request_assignment_answer_is_forgotten_when_assignments_change(app, world):
+    """A page asks "is this reviewer assigned?" once per request; assigning must refresh it."""
+    from peerreview.permissions import is_assigned_reviewer
+    from peerreview.reviews.services import assign_reviewer, unassign_reviewer
+
+    with app.test_request_context("/"):
+        reviewer = world.unassigned_reviewer
+        reviewer.grants[0].network_id = world.network.id
+        assert not is_assigned_reviewer(reviewer, world.other_submission)
+        assignment = assign_reviewer(world.secretariat, world.other_submission, reviewer.id)
+        assert is_assigned_reviewer(reviewer, world.other_submission)
+        unassign_reviewer(world.secretariat, assignment.id)
+        assert not is_assigned_reviewer(reviewer, world.other_submission)
+
+
+def test_the_answer_is_forgotten_between_requests(client, login, world, db):
+    """An assignment removed between two requests is no longer honoured by the second."""
+    login(world.reviewer)
+    assert client.get(f"/submissions/{world.own_submission.id}").status_code == 200
+    db.session.delete(world.assignment)
+    db.session.commit()
+    assert client.get(f"/submissions/{world.own_submission.id}").status_code == 403

@@ -109,9 +109,9 @@ def _delegation(app):
     with app.app_context():
         cycle = CycleFactory(status="open")
         indicator = IndicatorFactory(framework=cycle.framework, dimensions="", decimals=1)
-        organisation = OrganisationFactory()
+        organisation = OrganisationFactory(network=cycle.network)
         submission = SubmissionFactory(cycle=cycle, organisation=organisation)
-        delegate = UserFactory(organisation=organisation)
+        delegate = UserFactory(organisation=organisation, network=cycle.network)
         UserFactory(role="secretariat", network=cycle.network)
         db.session.commit()
         return submission.id, indicator.id, delegate.email, delegate.name
@@ -186,7 +186,7 @@ def _invite_round(app, round_: int) -> None:
     with app.app_context():
         cycle = CycleFactory(status="open")
         secretariat = UserFactory(role="secretariat", network=cycle.network)
-        organisation = OrganisationFactory()
+        organisation = OrganisationFactory(network=cycle.network)
         db.session.commit()
         cycle_id, organisation_id = cycle.id, organisation.id
         email, org_name = secretariat.email, organisation.name
@@ -213,9 +213,9 @@ def _new_user_round(app, round_: int) -> None:
     with app.app_context():
         network = NetworkFactory()
         secretariat = UserFactory(role="secretariat", network=network)
-        organisation = OrganisationFactory()
+        organisation = OrganisationFactory(network=network)
         db.session.commit()
-        email, organisation_id = secretariat.email, organisation.id
+        email, organisation_id, network_name = secretariat.email, organisation.id, network.short_name
     clients = _signed_in_clients(app, email)
     new_email = f"same.person.{round_}@example.org"
 
@@ -223,7 +223,7 @@ def _new_user_round(app, round_: int) -> None:
         "email": new_email, "name": f"Same Person {i}", "role": "delegate",
         "organisation_id": str(organisation_id), "network_id": "0"}))
 
-    winner = _one_winner(answers, 422, "A user with this e-mail address already exists")
+    winner = _one_winner(answers, 422, f"This person already has this role in {network_name}")
     with app.app_context():
         users = db.session.scalars(select(User).where(User.email == new_email)).all()
         assert [u.name for u in users] == [f"Same Person {winner}"]
@@ -326,7 +326,8 @@ def _assignment_round(app, round_: int) -> None:
         submission = SubmissionFactory(cycle=CycleFactory(status="in_review"), status="submitted",
                                        submitted_at=utcnow())
         secretariat = UserFactory(role="secretariat", network=submission.cycle.network)
-        reviewer = UserFactory(role="reviewer", name=f"Reviewer of round {round_}")
+        reviewer = UserFactory(role="reviewer", name=f"Reviewer of round {round_}",
+                               network=submission.cycle.network)
         db.session.commit()
         submission_id, email, reviewer_id = submission.id, secretariat.email, reviewer.id
     clients = _signed_in_clients(app, email)

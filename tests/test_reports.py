@@ -112,3 +112,21 @@ def test_download_file_name_is_safe_whatever_the_organisation_is_called(client, 
     name = disposition.split('filename="', 1)[1].rstrip('"')
     assert all(ch.isalnum() or ch in "-_." for ch in name), name
     assert name.endswith(".pdf") and ".." not in name.removesuffix(".pdf")
+
+
+def test_draft_self_assessment_never_reaches_a_report(world):
+    """Only submitted content leaves a submission: texts like values."""
+    from peerreview.extensions import db
+    from peerreview.submissions.models import Narrative
+    from tests.factories import AreaFactory
+
+    area = AreaFactory(framework=world.framework, code="D", name="Relations with employers")
+    db.session.add(Narrative(submission_id=world.own_submission.id, area_id=area.id, body="SUBMITTED-TEXT"))
+    db.session.flush()
+    context = services.feedback_context(world.cycle, world.own_org)
+    assert [n["html"] for n in context["narratives"]] == ["<p>SUBMITTED-TEXT</p>\n"]
+    world.own_submission.status = "draft"  # returned for revision: work in progress again
+    db.session.flush()
+    context = services.feedback_context(world.cycle, world.own_org)
+    assert context["narratives"] == []
+    assert all(cell["own"] == "–" for row in context["rows"] for cell in row["cells"])

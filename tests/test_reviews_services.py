@@ -7,21 +7,22 @@ from tests.factories import OrganisationFactory, UserFactory
 
 
 def test_reviewer_from_the_reviewed_organisation_is_refused(world):
-    colleague = UserFactory(role="reviewer", organisation=world.own_org, name="Insider Ida")
+    colleague = UserFactory(role="reviewer", organisation=world.own_org, name="Insider Ida", network=world.network)
     with pytest.raises(ValidationFailed) as failed:
         services.assign_reviewer(world.secretariat, world.own_submission, colleague.id)
     assert "works for Bundesagentur für Arbeit, the organisation under review" in failed.value.errors["reviewer_id"]
 
 
 def test_reviewer_from_the_same_country_is_refused(world):
-    compatriot = UserFactory(role="reviewer", organisation=OrganisationFactory(country="DE", name="IAB"))
+    compatriot = UserFactory(role="reviewer", organisation=OrganisationFactory(country="DE", name="IAB"),
+                             network=world.network)
     with pytest.raises(ValidationFailed) as failed:
         services.assign_reviewer(world.secretariat, world.own_submission, compatriot.id)
     assert "same country (DE)" in failed.value.errors["reviewer_id"]
 
 
 def test_eligible_list_gives_reasons(world):
-    UserFactory(role="reviewer", organisation=world.own_org, name="Insider Ida")
+    UserFactory(role="reviewer", organisation=world.own_org, name="Insider Ida", network=world.network)
     reasons = {u.name: why for u, why in services.eligible_reviewers(world.own_submission)}
     assert reasons["Björn Reviewer"] is None
     assert "organisation under review" in reasons["Insider Ida"]
@@ -71,7 +72,7 @@ def test_comments_closed_outside_review(world):
 def test_reviewer_with_comments_stays_assigned(world):
     with pytest.raises(Conflict, match="already commented"):
         services.unassign_reviewer(world.secretariat, world.assignment.id)
-    fresh = UserFactory(role="reviewer", organisation=OrganisationFactory(country="NZ"))
+    fresh = UserFactory(role="reviewer", organisation=OrganisationFactory(country="NZ"), network=world.network)
     assignment = services.assign_reviewer(world.secretariat, world.own_submission, fresh.id)
     services.unassign_reviewer(world.secretariat, assignment.id)
 

@@ -17,7 +17,7 @@ def draft(db):
     indicator = IndicatorFactory(framework=cycle.framework, decimals=1, min_value=Decimal(0),
                                  max_value=Decimal(100), dimensions="sex")
     submission = SubmissionFactory(cycle=cycle)
-    delegate = UserFactory(organisation=submission.organisation)
+    delegate = UserFactory(network=submission.cycle.network, organisation=submission.organisation)
     return submission, indicator, delegate
 
 
@@ -45,7 +45,8 @@ def test_clearing_a_cell_removes_the_value(draft):
 
 def test_stale_version_is_refused_and_names_who_saved(draft):
     submission, ind, delegate = draft
-    colleague = UserFactory(organisation=submission.organisation, name="Colleague Carla")
+    colleague = UserFactory(network=submission.cycle.network, organisation=submission.organisation,
+                            name="Colleague Carla")
     opened = submission.version
     services.save_values(colleague, submission, {cell_name(ind.id, "_T", 2024): "10"}, expected_version=opened)
     from peerreview.extensions import db

@@ -54,8 +54,8 @@ def test_whole_cycle(client, login, db):
 
     subs = {s.organisation.short_name: s for s in db.session.scalars(select(Submission))}
     ind_id = db.session.scalar(select(__import__("peerreview.framework.models", fromlist=["Indicator"]).Indicator.id))
-    ba_delegate = UserFactory(organisation=orgs["BA"], email="d@ba.example")
-    hw_delegate = UserFactory(organisation=orgs["HW"], email="d@hw.example")
+    ba_delegate = UserFactory(organisation=orgs["BA"], email="d@ba.example", network=network)
+    hw_delegate = UserFactory(organisation=orgs["HW"], email="d@hw.example", network=network)
     db.session.commit()
     login(ba_delegate)
     page = client.get(f"/submissions/{subs['BA'].id}/edit").get_data(as_text=True)
@@ -84,8 +84,9 @@ def test_whole_cycle(client, login, db):
     # Secretariat: review phase and reviewers, with the conflict-of-interest refusal.
     login(sec)
     assert client.post(f"/cycles/{cycle_id}/transition", data={"target": "in_review"}).status_code == 302
-    insider = UserFactory(role="reviewer", organisation=orgs["BA"], email="insider@ba.example")
-    reviewer = UserFactory(role="reviewer", organisation=orgs["ESDC"], email="r@esdc.example", name="Rita Reviewer")
+    insider = UserFactory(role="reviewer", organisation=orgs["BA"], email="insider@ba.example", network=network)
+    reviewer = UserFactory(role="reviewer", organisation=orgs["ESDC"], email="r@esdc.example", name="Rita Reviewer",
+                           network=network)
     db.session.commit()
     login(sec)
     r = client.post(f"/submissions/{subs['BA'].id}/reviewers", data={"reviewer_id": insider.id},
@@ -149,7 +150,7 @@ def test_values_can_be_entered_one_excellence_area_at_a_time(client, login, db):
     in_c = IndicatorFactory(framework=cycle.framework, area=area_c, code="1a", dimensions="")
     in_d = IndicatorFactory(framework=cycle.framework, area=area_d, code="3a", dimensions="")
     submission = SubmissionFactory(cycle=cycle)
-    delegate = UserFactory(organisation=submission.organisation)
+    delegate = UserFactory(network=submission.cycle.network, organisation=submission.organisation)
     db.session.commit()
     login(delegate)
     html = client.get(f"/submissions/{submission.id}/edit?area=D").get_data(as_text=True)
@@ -166,7 +167,8 @@ def test_submission_history_shows_who_changed_which_value(client, login, db):
     cycle = CycleFactory(status="open")
     ind = IndicatorFactory(framework=cycle.framework, dimensions="")
     submission = SubmissionFactory(cycle=cycle)
-    delegate = UserFactory(organisation=submission.organisation, name="Dana Delegate")
+    delegate = UserFactory(network=submission.cycle.network, organisation=submission.organisation,
+                           name="Dana Delegate")
     db.session.commit()
     login(delegate)
     client.post(f"/submissions/{submission.id}/edit", data={"version": "1", f"v-{ind.id}-_T-2024": "12,5"})
@@ -182,8 +184,8 @@ def test_after_a_conflict_the_entries_are_kept_and_can_be_saved_deliberately(cli
     cycle = CycleFactory(status="open")
     ind = IndicatorFactory(framework=cycle.framework, dimensions="")
     submission = SubmissionFactory(cycle=cycle)
-    first = UserFactory(organisation=submission.organisation, name="First Fiona")
-    second = UserFactory(organisation=submission.organisation, name="Second Sam")
+    first = UserFactory(network=submission.cycle.network, organisation=submission.organisation, name="First Fiona")
+    second = UserFactory(network=submission.cycle.network, organisation=submission.organisation, name="Second Sam")
     db.session.commit()
     cell = f"v-{ind.id}-_T-2024"
     login(first)

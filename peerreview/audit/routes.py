@@ -1,11 +1,11 @@
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.audit import services
-from peerreview.errors import PermissionDenied
+from peerreview.forms_support import to_id
+from peerreview.organisations.services import acting_network
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -17,14 +17,14 @@ def _filters() -> dict:
         except ValueError:
             return None
 
-    return {"action": request.args.get("action", "").strip(), "cycle_id": request.args.get("cycle", type=int),
+    # to_id: an id no database can hold (or garbled text) filters nothing instead of failing.
+    return {"action": request.args.get("action", "").strip(), "cycle_id": to_id(request.args.get("cycle")) or None,
             "date_from": day("from"), "date_to": day("to")}
 
 
 def _network():
-    if current_user.network is None:
-        raise PermissionDenied(_("Only a network secretariat reads the audit log."))
-    return current_user.network
+    """The network whose log is read: ?network=<id> among the user's secretariats, else the first."""
+    return acting_network(current_user, to_id(request.args.get("network")))
 
 
 @bp.route("/")

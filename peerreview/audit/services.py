@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.models import AuditEvent
 from peerreview.exports import spreadsheet_safe
 from peerreview.extensions import db
-from peerreview.permissions import Action, require
+from peerreview.permissions import Action, require, scope
 
 
 def record(
@@ -24,22 +25,29 @@ def record(
     after: dict | None = None,
     network_id: int | None = None,
     cycle_id: int | None = None,
+    network_ids: Iterable[int] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the current unit of work (committed with it)."""
+    """Add one audit event to the current unit of work (committed with it).
+
+    Events about something several networks share (an account, an organisation) are
+    given `network_ids`: the event is written once per network, so that each network's
+    secretariat sees it in its own log and no log shows another network's events.
+    """
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
-    event = AuditEvent(
+    targets = sorted(set(network_ids)) if network_ids is not None else [network_id]
+    events = [AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
         object_type=getattr(obj, "__tablename__", type(obj).__name__.lower()),
         object_id=getattr(obj, "id", None),
         before=_jsonable(before),
         after=_jsonable(after),
-        network_id=network_id,
+        network_id=target,
         cycle_id=cycle_id,
-    )
-    db.session.add(event)
-    return event
+    ) for target in (targets or [None])]
+    db.session.add_all(events)
+    return events[0]
 
 
 def _jsonable(data: dict | None) -> dict | None:
@@ -49,9 +57,9 @@ def _jsonable(data: dict | None) -> dict | None:
             for key, value in data.items()}
 
 
-def events_query(network, *, action: str = "", cycle_id: int | None = None,
+def events_query(actor, network, *, action: str = "", cycle_id: int | None = None,
                  date_from: date | None = None, date_to: date | None = None):
-    query = select(AuditEvent).where(AuditEvent.network_id == network.id)
+    query = select(AuditEvent).where(AuditEvent.network_id == network.id, scope(actor, Action.VIEW_AUDIT_EVENT))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if cycle_id:
@@ -83,7 +91,7 @@ def list_events(actor, network, *, page: int = 1, **filters) -> tuple[list[Audit
     """One page of events, newest first, and whether older ones follow."""
     require(actor, Action.VIEW_AUDIT, network)
     page = max(page, 1)
-    query = (events_query(network, **filters).options(selectinload(AuditEvent.actor))
+    query = (events_query(actor, network, **filters).options(selectinload(AuditEvent.actor))
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     events = list(db.session.scalars(query))
     return events[:PAGE_SIZE], len(events) > PAGE_SIZE
@@ -91,7 +99,7 @@ def list_events(actor, network, *, page: int = 1, **filters) -> tuple[list[Audit
 
 def export_csv(actor, network, **filters) -> str:
     require(actor, Action.VIEW_AUDIT, network)
-    events = db.session.scalars(events_query(network, **filters).options(selectinload(AuditEvent.actor)))
+    events = db.session.scalars(events_query(actor, network, **filters).options(selectinload(AuditEvent.actor)))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at_utc", "actor", "action", "object_type", "object_id", "cycle_id", "before", "after"])

@@ -2,9 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from peerreview.auth.models import ROLES
+from peerreview.auth.models import ROLE_LABELS, ROLES
 from peerreview.forms_support import choices
 
 
@@ -34,10 +34,6 @@ class SetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Save password"), widget=GovSubmitInput())
 
 
-ROLE_LABELS = {"secretariat": _l("Network secretariat"), "delegate": _l("Delegate of a PES"),
-               "reviewer": _l("Peer reviewer")}
-
-
 class UserForm(FlaskForm):
     name = StringField(_l("Full name"), widget=GovTextInput(),
                        validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)])
@@ -47,6 +43,6 @@ class UserForm(FlaskForm):
                                          check_deliverability=False)])
     role = SelectField(_l("Role"), widget=GovSelect(), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     organisation_id = SelectField(_l("Organisation"), coerce=int, widget=GovSelect())
-    network_id = SelectField(_l("Network (secretariat only)"), coerce=int, widget=GovSelect(),
-                             validators=[Optional()])
-    submit = SubmitField(_l("Create user and send invitation"), widget=GovSubmitInput())
+    network_id = SelectField(_l("Network"), coerce=int, widget=GovSelect(),
+                             description=_l("The role is given in this network only."))
+    submit = SubmitField(_l("Add the person and send an e-mail"), widget=GovSubmitInput())

@@ -2,13 +2,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from peerreview.audit.services import record
 from peerreview.auth import services
-from peerreview.auth.forms import ROLE_LABELS, ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
-from peerreview.errors import ValidationFailed
+from peerreview.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
+from peerreview.auth.models import ROLE_LABELS
+from peerreview.errors import ValidationFailed, keep_writes_despite_error
 from peerreview.extensions import limiter
 from peerreview.forms_support import apply_errors, choices, safe_next
-from peerreview.organisations.services import list_networks, list_organisations
+from peerreview.organisations.services import acting_network, list_organisations, secretariat_networks
 from peerreview.permissions import Action, require
 
 bp = Blueprint("auth", __name__)
@@ -30,11 +30,11 @@ def login():
         return redirect(url_for("public.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.sign_in(form.email.data, form.password.data, request.headers.get("User-Agent"))
         if user is not None:
             login_user(user)
-            record(user, "user.login", user)
             return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+        keep_writes_despite_error()  # the audit event of the failed sign-in
         # Same message whether the address is unknown or the password wrong.
         form.password.errors = [_("The e-mail address or the password is not correct.")]
     status = 422 if form.errors else 200
@@ -43,6 +43,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(current_user)
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.index"))
@@ -83,8 +85,8 @@ def set_password(token: str):
 @login_required
 def users():
     require(current_user, Action.MANAGE_USERS)
-    return render_template("auth/users.html", users=services.list_users(current_user),
-                           role_labels=ROLE_LABELS)
+    return render_template("auth/users.html", users=services.list_users(current_user), role_labels=ROLE_LABELS,
+                           own_networks=current_user.secretariat_network_ids)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -94,16 +96,22 @@ def new_user():
     form = UserForm()
     form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
         (o.id, f"{o.name} ({o.country})") for o in list_organisations(current_user)])
-    form.network_id.choices = choices([(0, _("Not a secretariat user"))] + [(n.id, n.name) for n in list_networks()])
+    networks = secretariat_networks(current_user)
+    if len(networks) > 1:  # asked only of someone who runs several networks
+        form.network_id.choices = choices((n.id, n.name) for n in networks)
+    else:
+        del form.network_id
     if form.validate_on_submit():
+        chosen = form.network_id.data if "network_id" in form else None
         try:
-            user = services.create_user(current_user, email=form.email.data, name=form.name.data,
-                                        role=form.role.data, organisation_id=form.organisation_id.data,
-                                        network_id=form.network_id.data or None)
+            services.create_user(current_user, services.NewUser(
+                email=form.email.data, name=form.name.data, role=form.role.data,
+                organisation_id=form.organisation_id.data, network_id=acting_network(current_user, chosen).id))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         else:
-            flash(_("%(name)s was created and invited by e-mail.", name=user.name), "success")
+            # The same words whether the account is new or already existed elsewhere.
+            flash(_("%(email)s was given the role and told by e-mail.", email=form.email.data), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form), 422 if form.errors else 200
 
@@ -116,4 +124,14 @@ def toggle_user(user_id: int):
     user = services.set_user_active(current_user, user_id, activate)
     flash(_("%(name)s can sign in again.", name=user.name) if activate
           else _("%(name)s can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/users/roles/<int:grant_id>/revoke", methods=["POST"])
+@login_required
+def revoke_role(grant_id: int):
+    require(current_user, Action.MANAGE_USERS)
+    grant = services.revoke_role(current_user, grant_id)
+    flash(_("%(name)s no longer has this role in %(network)s.", name=grant.user.name,
+            network=grant.network.short_name), "success")
     return redirect(url_for("auth.users"))

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.db_types import UTCDateTime, utcnow
@@ -20,13 +20,15 @@ class Cycle(db.Model):
     """One round of bench-learning or peer review inside a network."""
 
     __tablename__ = "cycle"
+    # Titles are unique within a network only: another network's titles are not revealed.
+    __table_args__ = (UniqueConstraint("network_id", "title"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
     network: Mapped[Network] = relationship()
     framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
     framework: Mapped[Framework] = relationship()
-    title: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
     theme: Mapped[str] = mapped_column(Text, default="")
     host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     host_organisation: Mapped[Organisation | None] = relationship()

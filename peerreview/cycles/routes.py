@@ -4,12 +4,12 @@ from flask_login import current_user, login_required
 
 from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm, InviteForm, TransitionForm
-from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
+from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators, frameworks_of
-from peerreview.organisations.services import list_organisations
-from peerreview.permissions import Action, can, require
+from peerreview.organisations.services import acting_network, network_organisations
+from peerreview.permissions import Action, can, is_participant_delegate, require
 from peerreview.reports.charts import bar_chart
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.services import reviewer_counts
@@ -26,14 +26,14 @@ def index():
 
 
 def _cycle_form(cycle=None) -> CycleForm:
-    network = cycle.network if cycle else current_user.network
+    network = cycle.network if cycle else acting_network(current_user, to_id(request.args.get("network")))
     form = CycleForm(obj=cycle)
     if cycle is not None and not form.is_submitted():
         form.version.data = cycle.version
     form.framework_id.choices = choices([(0, _("Choose a framework"))] + [
         (f.id, f.name) for f in frameworks_of(network.id)])
     form.host_organisation_id.choices = choices([(0, _("No host organisation"))] + [
-        (o.id, o.name) for o in list_organisations(check=False)])
+        (o.id, o.name) for o in network_organisations(network.id)])
     return form
 
 
@@ -61,10 +61,9 @@ def _save(form: CycleForm, network, cycle_id: int | None):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if current_user.network is None:
-        raise PermissionDenied(_("Only a network secretariat creates cycles."))
-    require(current_user, Action.CREATE_CYCLE, current_user.network)
-    return _save(_cycle_form(), current_user.network, None)
+    network = acting_network(current_user, to_id(request.args.get("network")))
+    require(current_user, Action.CREATE_CYCLE, network)
+    return _save(_cycle_form(), network, None)
 
 
 @bp.route("/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -140,7 +139,7 @@ def compare(cycle_id: int):
     year = request.args.get("year", type=int)
     if year not in cycle.years:
         year = cycle.last_year
-    own_org = current_user.organisation_id if current_user.is_delegate else None
+    own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
     items = [(r.organisation.short_name, r.values.get(year), r.organisation.id == own_org) for r in rows]
     spread = per_year.get(year)
     chart = bar_chart(items, title=f"{indicator.code} {indicator.name}, {year}",

@@ -23,8 +23,8 @@ from peerreview.errors import (
 )
 from peerreview.extensions import db
 from peerreview.framework.models import Framework, Indicator
-from peerreview.organisations.models import Network, Organisation
-from peerreview.permissions import Action, require
+from peerreview.organisations.models import Network, Organisation, network_membership
+from peerreview.permissions import Action, require, scope
 
 PHASE_LABELS = {
     DRAFT: _l("Draft"),
@@ -48,21 +48,9 @@ def get_cycle(actor, cycle_id: int, action: Action = Action.VIEW_CYCLE) -> Cycle
 
 
 def visible_cycles(actor) -> list[Cycle]:
-    """The cycles a user takes part in, in one query."""
-    from peerreview.reviews.models import ReviewerAssignment
-    from peerreview.submissions.models import Submission
-
-    query = select(Cycle).options(selectinload(Cycle.network)).order_by(Cycle.first_year.desc(), Cycle.title)
-    if actor.is_secretariat:
-        query = query.where(Cycle.network_id == actor.network_id)
-    elif actor.is_delegate:
-        query = query.where(Cycle.id.in_(
-            select(Submission.cycle_id).where(Submission.organisation_id == actor.organisation_id)))
-    else:
-        query = query.where(Cycle.id.in_(
-            select(Submission.cycle_id).join(ReviewerAssignment,
-                                             ReviewerAssignment.submission_id == Submission.id)
-            .where(ReviewerAssignment.reviewer_id == actor.id)))
+    """The cycles a user takes part in, in one query (the same rule as VIEW_CYCLE)."""
+    query = (select(Cycle).where(scope(actor, Action.VIEW_CYCLE)).options(selectinload(Cycle.network))
+             .order_by(Cycle.first_year.desc(), Cycle.title))
     return list(db.session.scalars(query))
 
 
@@ -73,14 +61,16 @@ def cycle_problems(network: Network, data: dict, cycle_id: int | None = None) ->
     if not title:
         errors["title"] = _("Enter a title.")
     else:
-        clash = db.session.scalar(select(Cycle.id).where(func.lower(Cycle.title) == title.lower()))
+        clash = db.session.scalar(select(Cycle.id).where(Cycle.network_id == network.id,
+                                                         func.lower(Cycle.title) == title.lower()))
         if clash is not None and clash != cycle_id:
-            errors["title"] = _("Another cycle already has this title.")
+            errors["title"] = _("Another cycle of this network already has this title.")
     framework = db.session.get(Framework, data.get("framework_id") or 0)
     if framework is None or framework.network_id != network.id:
         errors["framework_id"] = _("Choose an indicator framework of this network.")
     host_id = data.get("host_organisation_id")
-    if host_id and db.session.get(Organisation, host_id) is None:
+    host = db.session.get(Organisation, host_id) if host_id else None
+    if host_id and (host is None or network.id not in host.network_ids):
         errors["host_organisation_id"] = _("Choose the host organisation.")
     start, end = data.get("kickoff_start"), data.get("kickoff_end")
     if start and end and end < start:
@@ -143,11 +133,13 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
 
 
 def invitable_organisations(cycle: Cycle) -> list[Organisation]:
-    """Public employment services that do not take part in the cycle yet."""
+    """Public employment services of the cycle's network that do not take part in it yet."""
     from peerreview.submissions.models import Submission
 
     taking_part = select(Submission.organisation_id).where(Submission.cycle_id == cycle.id)
-    query = (select(Organisation).where(Organisation.kind == "pes", Organisation.id.not_in(taking_part))
+    query = (select(Organisation).join(network_membership, network_membership.c.organisation_id == Organisation.id)
+             .where(network_membership.c.network_id == cycle.network_id, Organisation.kind == "pes",
+                    Organisation.id.not_in(taking_part))
              .order_by(Organisation.name))
     return list(db.session.scalars(query))
 
@@ -161,9 +153,9 @@ def invite_organisation(actor, cycle: Cycle, organisation_id: int):
         raise Conflict(_("Organisations can only be invited while the cycle is a draft or open for "
                          "submissions; this cycle is %(phase)s.", phase=PHASE_LABELS[cycle.status]))
     organisation = db.session.get(Organisation, organisation_id or 0)
-    if organisation is None or organisation.kind != "pes":
+    if organisation is None or organisation.kind != "pes" or cycle.network_id not in organisation.network_ids:
         raise ValidationFailed(_("The organisation could not be invited."),
-                               errors={"organisation_id": _("Choose a public employment service.")})
+                               errors={"organisation_id": _("Choose a public employment service of this network.")})
     # Only a page opened before someone else invited it offers an organisation taking part
     # already: a conflict with that other change, whether it came first or at the same moment.
     def taking_part() -> Conflict | None:

@@ -1,12 +1,13 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
+from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
+from peerreview.organisations.services import acting_network
 from peerreview.permissions import Action, require
 from peerreview.submissions.values import format_plain
 
@@ -15,9 +16,7 @@ bp = Blueprint("framework", __name__, url_prefix="/frameworks")
 
 def _own_network():
     """The network whose frameworks the signed-in secretariat user manages."""
-    network = current_user.network
-    if network is None:
-        raise PermissionDenied(_("Only a network secretariat manages indicator frameworks."))
+    network = acting_network(current_user, to_id(request.args.get("network")))
     require(current_user, Action.MANAGE_FRAMEWORK, network)
     return network
 

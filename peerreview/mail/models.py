@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerreview.db_types import UTCDateTime, utcnow
@@ -19,5 +19,8 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # Set when sent over SMTP; empty when only stored (no MAIL_SERVER configured).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The network on whose behalf the mail was sent: only its secretariat reads it.
+    # Empty for mails about the account itself (sign-in links), which no secretariat reads.
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
     # Password-reset and invitation mails hold tokens: shown only to the recipient.
     sensitive: Mapped[bool] = mapped_column(default=False)

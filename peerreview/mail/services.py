@@ -10,7 +10,7 @@ from sqlalchemy import select
 from peerreview.db_types import utcnow
 from peerreview.extensions import db
 from peerreview.mail.models import OutboxMessage
-from peerreview.permissions import Action, require
+from peerreview.permissions import Action, require, scope
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -21,8 +21,12 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def send_mail(recipient: str, subject: str, body: str, *, sensitive: bool = False) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, sensitive=sensitive)
+def send_mail(recipient: str, subject: str, body: str, *, sensitive: bool = False,
+              network_id: int | None = None) -> OutboxMessage:
+    """Keep the message in the outbox of `network_id` (None: about the account itself,
+    read by no secretariat) and deliver it."""
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, sensitive=sensitive,
+                            network_id=network_id)
     db.session.add(message)
     config = current_app.config
     if config.get("MAIL_SERVER"):
@@ -50,5 +54,6 @@ def send_mail(recipient: str, subject: str, body: str, *, sensitive: bool = Fals
 
 def list_outbox(actor, limit: int = 200) -> list[OutboxMessage]:
     require(actor, Action.READ_OUTBOX)
-    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    query = (select(OutboxMessage).where(scope(actor, Action.READ_MAIL))
+             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     return list(db.session.scalars(query.limit(limit)))

@@ -20,4 +20,5 @@ class OrganisationForm(FlaskForm):
                           description=_l("ISO 3166 code such as DE, CA or UK-ENG"),
                           validators=[DataRequired(_l("Enter the country code.")), Length(max=8)])
     kind = SelectField(_l("Kind"), widget=GovSelect(), choices=choices(KIND_LABELS.items()))
+    network_id = SelectField(_l("Member of the network"), coerce=int, widget=GovSelect())
     submit = SubmitField(_l("Save organisation"), widget=GovSubmitInput())

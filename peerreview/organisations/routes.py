@@ -3,7 +3,7 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, to_id
+from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.organisations import services
 from peerreview.organisations.forms import KIND_LABELS, OrganisationForm
 from peerreview.permissions import Action, require
@@ -19,21 +19,13 @@ def index():
                            kind_labels=KIND_LABELS)
 
 
-def _save(form: OrganisationForm, organisation_id: int | None):
-    if form.validate_on_submit():
-        try:
-            organisation = services.save_organisation(
-                current_user, name=form.name.data, short_name=form.short_name.data, country=form.country.data,
-                kind=form.kind.data, organisation_id=organisation_id,
-                expected_version=to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
-            flash(_("%(name)s is saved.", name=organisation.name), "success")
-            return redirect(url_for("organisations.index"))
-    return render_template("organisations/form.html", form=form, organisation_id=organisation_id), (
+def _data(form: OrganisationForm) -> services.OrganisationData:
+    return services.OrganisationData(name=form.name.data, short_name=form.short_name.data,
+                                     country=form.country.data, kind=form.kind.data)
+
+
+def _page(form: OrganisationForm, organisation=None):
+    return render_template("organisations/form.html", form=form, organisation=organisation), (
         422 if form.errors else 200)
 
 
@@ -41,11 +33,41 @@ def _save(form: OrganisationForm, organisation_id: int | None):
 @login_required
 def new():
     require(current_user, Action.MANAGE_ORGANISATIONS)
-    return _save(OrganisationForm(), None)
+    form = OrganisationForm()
+    networks = services.secretariat_networks(current_user)
+    if len(networks) > 1:  # asked only of someone who runs several networks
+        form.network_id.choices = choices((n.id, n.name) for n in networks)
+    else:
+        del form.network_id
+    if form.validate_on_submit():
+        chosen = form.network_id.data if "network_id" in form else None
+        try:
+            organisation = services.create_organisation(
+                current_user, services.acting_network(current_user, chosen), _data(form))
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("%(name)s is saved.", name=organisation.name), "success")
+            return redirect(url_for("organisations.index"))
+    return _page(form)
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(organisation_id: int):
+    require(current_user, Action.MANAGE_ORGANISATIONS)
     organisation = services.get_organisation(current_user, organisation_id)
-    return _save(OrganisationForm(obj=organisation), organisation.id)
+    form = OrganisationForm(obj=organisation)
+    del form.network_id  # membership does not change here
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(current_user, organisation.id, _data(form),
+                                         expected_version=to_id(form.version.data))
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
+        else:
+            flash(_("%(name)s is saved.", name=organisation.name), "success")
+            return redirect(url_for("organisations.index"))
+    return _page(form, organisation)

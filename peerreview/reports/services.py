@@ -26,7 +26,7 @@ from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
 from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
-from peerreview.submissions.narratives import narratives_for
+from peerreview.submissions.narratives import submitted_narratives
 from peerreview.submissions.values import format_plain
 
 
@@ -39,7 +39,7 @@ def cycle_reports(cycle_id: int) -> list[Report]:
 
 
 def published_reports() -> list[Report]:
-    query = (select(Report).where(Report.status == PUBLISHED)
+    query = (select(Report).where(Report.status == PUBLISHED)  # the public list: anyone may read these
              .options(selectinload(Report.cycle).selectinload(Cycle.network), selectinload(Report.organisation))
              .order_by(Report.published_at.desc()))
     return list(db.session.scalars(query))
@@ -85,7 +85,6 @@ def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[
         "organisation": c.submission.organisation.name,
         "anchor": anchor_label(c),
         "author": c.author.name,
-        "author_role": c.author.role,
         "is_reply": c.parent_id is not None,
         "body": c.body,
         "date": format_datetime(c.created_at, "d MMM y"),
@@ -121,9 +120,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
                                                          unit=ind.unit, decimals=ind.decimals,
                                                          direction=ind.direction)})
-    submission_id = db.session.scalar(select(Submission.id).where(
-        Submission.cycle_id == cycle.id, Submission.organisation_id == organisation.id))
-    texts = narratives_for(submission_id) if submission_id else {}
+    texts = submitted_narratives(cycle.id, organisation.id)
     narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
                   for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
     return {

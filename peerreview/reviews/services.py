@@ -6,16 +6,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
-from peerreview.auth.models import User
+from peerreview.auth.models import ROLE_REVIEWER, RoleGrant, User
 from peerreview.cycles.models import CLOSED, IN_REVIEW, REPORTING
 from peerreview.cycles.services import PHASE_LABELS
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
-from peerreview.permissions import Action, can, forget_assignments, require
+from peerreview.permissions import Action, forget_assignments, require, scope
 from peerreview.queries import count_per
-from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, ReviewerAssignment
+from peerreview.reviews.models import VISIBILITIES, Comment, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
 MAX_COMMENT_LENGTH = 10_000
@@ -23,8 +23,8 @@ MAX_COMMENT_LENGTH = 10_000
 
 def conflict_of_interest(reviewer: User, submission: Submission) -> str | None:
     """Why this person may not review this submission, or None."""
-    if not reviewer.is_reviewer:
-        return _("%(name)s is not a peer reviewer.", name=reviewer.name)
+    if not reviewer.has_role(ROLE_REVIEWER, submission.cycle.network_id):
+        return _("%(name)s is not a peer reviewer in this network.", name=reviewer.name)
     if not reviewer.active:
         return _("%(name)s's account is deactivated.", name=reviewer.name)
     if reviewer.organisation_id == submission.organisation_id:
@@ -50,7 +50,9 @@ def reviewer_counts(submission_ids: list[int]) -> dict[int, int]:
 
 def eligible_reviewers(submission: Submission) -> list[tuple[User, str | None]]:
     """Every reviewer with the reason they cannot be assigned (None if they can)."""
-    query = (select(User).where(User.role == "reviewer", User.active.is_(True))
+    query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+             .where(RoleGrant.role == ROLE_REVIEWER, RoleGrant.network_id == submission.cycle.network_id,
+                    User.active.is_(True))
              .options(selectinload(User.organisation)).order_by(User.name))
     assigned = {a.reviewer_id for a in assignments_for(submission.id)}
     return [(u, conflict_of_interest(u, submission)) for u in db.session.scalars(query)
@@ -116,19 +118,17 @@ def unassign_reviewer(actor, assignment_id: int) -> None:
 
 def assigned_submissions(actor) -> list[Submission]:
     query = (select(Submission).join(ReviewerAssignment, ReviewerAssignment.submission_id == Submission.id)
-             .where(ReviewerAssignment.reviewer_id == actor.id)
+             .where(ReviewerAssignment.reviewer_id == actor.id, scope(actor, Action.VIEW_SUBMISSION))
              .options(selectinload(Submission.cycle), selectinload(Submission.organisation)))
     return list(db.session.scalars(query))
 
 
 def visible_comments(actor, submission: Submission) -> list[Comment]:
     """Comments this user may read: delegates see only shared ones, in one query."""
-    query = (select(Comment).where(Comment.submission_id == submission.id)
+    query = (select(Comment).where(Comment.submission_id == submission.id, scope(actor, Action.VIEW_COMMENT))
              .options(selectinload(Comment.author).selectinload(User.organisation),
                       selectinload(Comment.indicator), selectinload(Comment.area))
              .order_by(Comment.created_at, Comment.id))
-    if not can(actor, Action.VIEW_INTERNAL_COMMENTS, submission):
-        query = query.where(Comment.visibility == SHARED)
     return list(db.session.scalars(query))
 
 

@@ -16,7 +16,7 @@ from peerreview.errors import (
 from peerreview.extensions import db
 from peerreview.framework.services import framework_areas
 from peerreview.permissions import Action, require
-from peerreview.submissions.models import Narrative, Submission
+from peerreview.submissions.models import SUBMITTED, Narrative, Submission
 from peerreview.submissions.services import edit_problem
 
 MAX_NARRATIVE_LENGTH = 20_000
@@ -28,6 +28,18 @@ def field_name(area_id: int) -> str:
 
 def narratives_for(submission_id: int) -> dict[int, Narrative]:
     rows = db.session.scalars(select(Narrative).where(Narrative.submission_id == submission_id))
+    return {n.area_id: n for n in rows}
+
+
+def submitted_narratives(cycle_id: int, organisation_id: int) -> dict[int, Narrative]:
+    """The self-assessment texts that may leave the submission: only a submitted one's.
+
+    A draft (never submitted, or returned for revision) is the delegation's own work in
+    progress; like draft values, it appears in no report, comparison or export.
+    """
+    rows = db.session.scalars(select(Narrative).join(Submission, Submission.id == Narrative.submission_id).where(
+        Submission.cycle_id == cycle_id, Submission.organisation_id == organisation_id,
+        Submission.status == SUBMITTED))
     return {n.area_id: n for n in rows}
 
 

@@ -9,15 +9,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
-from peerreview.cycles.models import OPEN, Cycle
+from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT
+from peerreview.auth.services import role_holders
+from peerreview.cycles.models import OPEN
 from peerreview.cycles.services import PHASE_LABELS
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
+from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Organisation
-from peerreview.permissions import Action, require
+from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
 from peerreview.submissions.values import ValueProblem, format_plain, parse_indicator_value
@@ -55,25 +58,14 @@ def cycle_submissions(cycle_id: int) -> list[Submission]:
 
 def visible_submissions(actor, cycle_id: int) -> list[Submission]:
     """The submissions of a cycle this user may open, in one query whatever their number."""
-    from peerreview.permissions import is_secretariat_of
-    from peerreview.reviews.models import ReviewerAssignment
-
-    cycle = db.session.get(Cycle, cycle_id)
-    if is_secretariat_of(actor, cycle.network_id):
-        return cycle_submissions(cycle_id)
-    query = _cycle_submissions_query(cycle_id)
-    if actor.is_delegate:
-        query = query.where(Submission.organisation_id == actor.organisation_id)
-    elif actor.is_reviewer:
-        query = query.where(Submission.id.in_(select(ReviewerAssignment.submission_id)
-                                              .where(ReviewerAssignment.reviewer_id == actor.id)))
-    else:
-        return []
+    query = _cycle_submissions_query(cycle_id).where(scope(actor, Action.VIEW_SUBMISSION))
     return list(db.session.scalars(query))
 
 
 def submissions_for_delegate(actor) -> list[Submission]:
-    query = (select(Submission).where(Submission.organisation_id == actor.organisation_id)
+    """The submissions of the delegate's organisation, in the networks where they are a delegate."""
+    query = (select(Submission).where(Submission.organisation_id == actor.organisation_id,
+                                      scope(actor, Action.VIEW_SUBMISSION))
              .options(selectinload(Submission.cycle), selectinload(Submission.organisation)))
     return list(db.session.scalars(query))
 
@@ -236,17 +228,15 @@ def _submitted_meanwhile(submission: Submission) -> Conflict | None:
 
 def _tell_secretariat(submission: Submission, actor) -> None:
     """One e-mail to each secretariat member of the network when a delegation submits."""
-    from peerreview.auth.models import ROLE_SECRETARIAT, User
-    from peerreview.mail.services import external_url, send_mail
-
-    recipients = db.session.scalars(select(User.email).where(
-        User.role == ROLE_SECRETARIAT, User.network_id == submission.cycle.network_id, User.active.is_(True)))
+    network_id = submission.cycle.network_id
+    recipients = [u.email for u in role_holders(network_id, ROLE_SECRETARIAT)]
     link = external_url("submissions.detail", submission_id=submission.id)
     for email in recipients:
         send_mail(email, _("%(org)s submitted to %(cycle)s", org=submission.organisation.name,
                            cycle=submission.cycle.title),
                   _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
-                    org=submission.organisation.name, cycle=submission.cycle.title, link=link))
+                    org=submission.organisation.name, cycle=submission.cycle.title, link=link),
+                  network_id=network_id)
 
 
 def return_for_revision(actor, submission: Submission, reason: str) -> Submission:
@@ -277,14 +267,11 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
 
 
 def _tell_delegation(submission: Submission, reason: str) -> None:
-    from peerreview.auth.models import ROLE_DELEGATE, User
-    from peerreview.mail.services import external_url, send_mail
-
-    recipients = db.session.scalars(select(User.email).where(
-        User.role == ROLE_DELEGATE, User.organisation_id == submission.organisation_id, User.active.is_(True)))
+    network_id = submission.cycle.network_id
+    recipients = [u.email for u in role_holders(network_id, ROLE_DELEGATE, submission.organisation_id)]
     link = external_url("submissions.edit", submission_id=submission.id)
     for email in recipients:
         send_mail(email, _("Your submission to %(cycle)s was returned", cycle=submission.cycle.title),
                   _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
                     "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
-                    link=link))
+                    link=link), network_id=network_id)
