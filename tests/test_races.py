@@ -210,14 +210,19 @@ def test_simultaneous_new_users_with_one_email_create_one(race_app, clashes):
 
 
 def _new_user_round(app, round_: int) -> None:
+    """Even rounds: a new account. Odd rounds: an account of another network, given a role in this one."""
+    known = round_ % 2 == 1
+    new_email = f"same.person.{round_}@example.org"
     with app.app_context():
         network = NetworkFactory()
         secretariat = UserFactory(role="secretariat", network=network)
         organisation = OrganisationFactory(network=network)
+        if known:
+            UserFactory(email=new_email, name="Known Elsewhere", role="reviewer", network=NetworkFactory())
         db.session.commit()
-        email, organisation_id, network_name = secretariat.email, organisation.id, network.short_name
+        email, organisation_id, network_id, network_name = (secretariat.email, organisation.id, network.id,
+                                                            network.short_name)
     clients = _signed_in_clients(app, email)
-    new_email = f"same.person.{round_}@example.org"
 
     answers = _race(clients, lambda client, i: client.post("/users/new", data={
         "email": new_email, "name": f"Same Person {i}", "role": "delegate",
@@ -226,10 +231,14 @@ def _new_user_round(app, round_: int) -> None:
     winner = _one_winner(answers, 422, f"This person already has this role in {network_name}")
     with app.app_context():
         users = db.session.scalars(select(User).where(User.email == new_email)).all()
-        assert [u.name for u in users] == [f"Same Person {winner}"]
+        assert [u.name for u in users] == ["Known Elsewhere" if known else f"Same Person {winner}"]
+        assert [(g.network_id, g.role) for g in users[0].grants if g.network_id == network_id] == [
+            (network_id, "delegate")]
         assert db.session.scalar(select(func.count()).where(OutboxMessage.recipient == new_email)) == 1
-        assert db.session.scalar(select(func.count()).where(
-            AuditEvent.action == "user.create", AuditEvent.object_id == users[0].id)) == 1
+        for action, count in (("user.create", 0 if known else 1), ("user.grant", 1)):
+            assert db.session.scalar(select(func.count()).where(
+                AuditEvent.action == action, AuditEvent.object_id == users[0].id,
+                AuditEvent.network_id == network_id)) == count, action
 
 
 def test_simultaneous_self_assessment_saves_of_one_version_keep_one(race_app, clashes):
