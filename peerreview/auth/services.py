@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_SECRETARIAT, ROLES, User
 from peerreview.auth.passwords import password_problems
@@ -140,7 +141,16 @@ def send_invitation(user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the address is known; say nothing either way."""
+    """Queue the reset for any address: the request does the same work whether it is known or not.
+
+    The job (send_password_reset) looks the account up and mails only an active, known one;
+    nothing the request does or writes depends on the address (no user enumeration by timing).
+    """
+    jobs.enqueue_after_commit(send_password_reset, normalise_email(email))
+
+
+@jobs.task()
+def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
@@ -151,6 +161,7 @@ def request_password_reset(email: str) -> None:
              link=_set_password_link(user, "reset"))
     send_mail(user.email, _("Reset your peerreview password"), body, sensitive=True)
     record(None, "user.password_reset_requested", user)
+    db.session.commit()
 
 
 def user_for_token(token: str) -> User:
