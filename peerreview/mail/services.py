@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from huey.exceptions import RetryTask
@@ -17,8 +18,12 @@ from peerreview.permissions import Action, require
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for an e-mail: always built on PUBLIC_BASE_URL, never on the request's Host."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    # The path (with the base's own prefix, if any) from the URL map; scheme and host from the
+    # configuration alone, so neither a Host header nor SERVER_NAME can change them.
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+        path = url_for(endpoint, **values)
+    return f"{base.scheme}://{base.netloc}{path}"
 
 
 def send_mail(recipient: str, subject: str, body: str, *, sensitive: bool = False,

@@ -222,10 +222,13 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
         report = Report(cycle_id=cycle.id, kind=kind, organisation_id=organisation.id if organisation else None,
                         subject_key=subject_key, title=title, status=QUEUED, rendered_by_id=actor.id,
                         requested_at=utcnow())
+        db.session.add(report)
         try:
-            with db.session.begin_nested():  # a simultaneous request may have made the record first
-                db.session.add(report)
+            db.session.flush()
         except IntegrityError:
+            # A simultaneous request made the record first (the unique constraint on cycle, kind and
+            # subject). Nothing else was written yet in this request: start again from that record.
+            db.session.rollback()
             report = _report_for(cycle.id, kind, subject_key)
             if report is None:
                 raise
