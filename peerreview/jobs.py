@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     """Bind the queue to an app: the consumer's jobs run in its context; jobs are enqueued after commit."""
     global _app
     _app = app
+    huey.immediate = bool(app.config.get("HUEY_IMMEDIATE", False))
     if not event.contains(db.session, "after_commit", _enqueue_pending):
         event.listen(db.session, "after_commit", _enqueue_pending)
         event.listen(db.session, "after_soft_rollback", _drop_pending)

@@ -92,8 +92,10 @@ def test_a_render_in_progress_is_not_asked_for_twice(db, world, no_render_jobs):
         services.render_report(world.secretariat, world.cycle, kind="synthesis")
 
 
-def test_renders_run_one_at_a_time(db, world, no_render_jobs):
+def test_renders_run_one_at_a_time(db, world, no_render_jobs, monkeypatch):
     from huey.exceptions import RetryTask
+
+    monkeypatch.setattr(jobs.huey, "immediate", True)  # the lock in memory, not in instance/
 
     report = services.render_report(world.secretariat, world.cycle, kind="synthesis")
     db.session.commit()
