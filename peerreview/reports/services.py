@@ -236,7 +236,8 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
         raise Conflict(_("%(title)s was published on %(when)s UTC by %(who)s. A published report never "
                          "changes, so it cannot be rendered again.", title=report.title,
                          when=report.published_at.strftime("%d %b %Y %H:%M"), who=report.published_by.name))
-    if report.status == RENDERING and not now and report.requested_at > utcnow() - RENDER_STUCK_AFTER:
+    if (report.status == RENDERING and not now and report.requested_at
+            and report.requested_at > utcnow() - RENDER_STUCK_AFTER):
         raise Conflict(_("%(title)s is being rendered right now. Reload this page in a moment.",
                          title=report.title))
     report.title, report.status, report.failure = title, QUEUED, None
