@@ -54,15 +54,18 @@ def _outbox(db) -> list[OutboxMessage]:
 
 # --- enqueue after commit -------------------------------------------------------------------
 
-def test_jobs_run_only_after_the_commit_and_never_after_a_rollback(app, db, smtp):
+def test_jobs_run_only_after_the_commit_and_never_after_a_rollback(app, db, smtp, monkeypatch):
+    enqueued = []
+    original = jobs.huey.enqueue
+    monkeypatch.setattr(jobs.huey, "enqueue", lambda task: enqueued.append(task.args) or original(task))
     send_mail("dora@example.org", "Kept", "Body")
-    assert smtp.messages == []  # nothing leaves during the request
+    assert smtp.messages == [] and enqueued == []  # nothing leaves during the request
     db.session.commit()
-    assert [m["Subject"] for _r, m in smtp.messages] == ["Kept"]
+    assert [m["Subject"] for _r, m in smtp.messages] == ["Kept"] and len(enqueued) == 1
     send_mail("dora@example.org", "Rolled back", "Body")
     db.session.rollback()
     db.session.commit()
-    assert [m["Subject"] for _r, m in smtp.messages] == ["Kept"]
+    assert [m["Subject"] for _r, m in smtp.messages] == ["Kept"] and len(enqueued) == 1
     assert [m.subject for m in _outbox(db)] == ["Kept"]
 
 
