@@ -21,8 +21,6 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    # The network whose mail this is; empty for mail about the server as a whole.
-    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
@@ -32,5 +30,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     # Set when sent over SMTP; empty when only stored (no MAIL_SERVER configured).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The network on whose behalf the mail was sent: only its secretariat reads it.
+    # Empty for mails about the account itself (sign-in links), which no secretariat reads.
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"), index=True)
     # Password-reset and invitation mails hold tokens: shown only to the recipient.
     sensitive: Mapped[bool] = mapped_column(default=False)
