@@ -274,6 +274,8 @@ def _render_into(report: Report) -> None:
 # for a large synthesis report. A job that finds the lock taken waits and is tried again.
 RENDER_LOCK = "render-report"
 RENDER_LOCK_RETRY_SECONDS = 5
+# Made at import so that the consumer knows the lock: `--flush-locks` frees it after a crash.
+_render_lock = jobs.huey.lock_task(RENDER_LOCK)
 # A render still "rendering" after this long is taken as lost (a worker stopped): it may be asked for again.
 RENDER_STUCK_AFTER = timedelta(minutes=30)
 
@@ -281,7 +283,7 @@ RENDER_STUCK_AFTER = timedelta(minutes=30)
 @jobs.task()
 def render_report_job(report_id: int) -> str | None:
     try:
-        with jobs.huey.lock_task(RENDER_LOCK):
+        with _render_lock:
             return _run_render(report_id)
     except TaskLockedException:
         raise RetryTask(delay=RENDER_LOCK_RETRY_SECONDS) from None
