@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint bench load assets messages clean serve-prod
+.PHONY: run test test-only lint bench load assets messages clean serve-prod worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,13 @@ instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-## make run: install, upgrade the database, seed the demo data, serve on http://127.0.0.1:5000
+## make run: install, upgrade the database, seed the demo data, start the job worker and
+## serve on http://127.0.0.1:5000 (Ctrl+C stops both)
 run: $(VENV)/.installed instance/secret_key
 	bash scripts/ensure-system-packages.sh
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "\nServing on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) bash scripts/serve-dev.sh
 
 ## make test: install the test extras (and Debian's chromium for the browser tests) and run the whole suite
 test: $(VENV)/.installed-test
@@ -65,6 +65,10 @@ messages: $(VENV)/.installed
 
 serve-prod: $(VENV)/.installed
 	PEERREVIEW_CONFIG=production $(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) wsgi:app
+
+## make worker: the job worker alone (mail delivery, report rendering), e.g. beside serve-prod
+worker: $(VENV)/.installed
+	$(BIN)/huey_consumer peerreview.worker.huey -k thread -w 2 --flush-locks
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite .pytest_cache

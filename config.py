@@ -1,6 +1,7 @@
 """Configuration classes. Secrets and the database URL come from the environment."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -24,6 +25,15 @@ def _dev_secret_key() -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     return DEV_ONLY_SECRET
+
+
+def _trusted_hosts() -> list[str]:
+    """TRUSTED_HOSTS from the environment (comma list), else the host of PUBLIC_BASE_URL."""
+    listed = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    host = urlsplit(os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).hostname
+    return [host] if host else []
 
 
 class Config:
@@ -52,6 +62,13 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "peerreview@localhost")
+    # Delivery is a background job (peerreview/jobs.py): a failed SMTP attempt is tried
+    # again after MAIL_RETRY_DELAY seconds, MAIL_MAX_ATTEMPTS times in all.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 4))
+    MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", 60))
+    # Jobs run in the consumer process (`huey_consumer peerreview.worker.huey`); only the
+    # tests run them in-process at once.
+    HUEY_IMMEDIATE = False
     # Rate limiting of login and password reset (Flask-Limiter). memory:// by
     # default; point it at redis://host:6379 so that several app servers share it.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -71,6 +88,7 @@ class Config:
     SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 12 * 60 * 60))
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
+    # Every link in an e-mail starts with this, never with the Host header of a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
@@ -86,6 +104,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    MAIL_RETRY_DELAY = 0  # retries run at once in immediate mode
+    HUEY_IMMEDIATE = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast hashing, tests only)
 
 
@@ -96,6 +116,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Requests for any other host are refused with 400 (Flask's TRUSTED_HOSTS).
+    TRUSTED_HOSTS = _trusted_hosts()
 
     @classmethod
     def check(cls) -> None:

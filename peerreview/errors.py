@@ -8,6 +8,7 @@ from flask import Flask, current_app, g, has_request_context, make_response, ren
 from flask_babel import _
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import SecurityError
 
 from peerreview.extensions import db
 from peerreview.form_limits import TooManyFormFields
@@ -163,6 +164,9 @@ def register_errorhandlers(app: Flask) -> None:
     for status in (400, 403, 404, 405, 413, 429, 500):
 
         def handler(error, status=status):
+            if isinstance(error, SecurityError):
+                # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+                return _("This server does not answer for that host name."), 400, {"Content-Type": "text/plain"}
             message = None
             if isinstance(error, TooManyFormFields):
                 message = _("A form may have at most %(n)d fields.", n=app.config["MAX_FORM_PARTS"])

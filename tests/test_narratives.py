@@ -87,5 +87,6 @@ def test_narrative_page_keeps_text_on_error_and_comments_can_anchor_to_it(client
     db.session.delete(world.published_report)
     db.session.commit()
     report = render_report(world.secretariat, world.cycle, kind="feedback", organisation_id=world.own_org.id)
+    db.session.commit()  # the render job runs after the commit (at once in the tests)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report.pdf)).pages)
     assert "50+ team" in text and "How big is the team?" in text and "Self-assessment" in text

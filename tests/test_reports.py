@@ -14,6 +14,17 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def rendered(world, **request):
+    """Ask for a render, commit as a request does; the job (immediate in tests) renders the draft."""
+    from peerreview.extensions import db
+
+    report = services.render_report(world.secretariat, world.cycle, **request)
+    assert report.status == "queued"
+    db.session.commit()
+    assert report.status == "draft", report.failure
+    return report
+
+
 def _without_published_report(world):
     from peerreview.extensions import db
 
@@ -23,8 +34,8 @@ def _without_published_report(world):
 
 def test_feedback_report_has_name_median_and_only_shared_comments(app, world):
     _without_published_report(world)
-    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
-                                    organisation_id=world.own_org.id)
+    report = rendered(world, kind="feedback",
+                      organisation_id=world.own_org.id)
     assert report.pdf.startswith(b"%PDF")
     text = pdf_text(report.pdf)
     assert "Bundesagentur für Arbeit" in text
@@ -35,13 +46,13 @@ def test_feedback_report_has_name_median_and_only_shared_comments(app, world):
 
 
 def test_synthesis_report_lists_participants(world):
-    report = services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    report = rendered(world, kind="synthesis")
     text = pdf_text(report.pdf)
     assert "Synthesis report" in text and "Hello Work" in text and "INTERNAL-COMMENT" not in text
 
 
 def test_published_report_never_changes(world):
-    report = services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    report = rendered(world, kind="synthesis")
     services.publish_report(world.secretariat, report)
     digest = report.sha256
     with pytest.raises(Conflict, match="never changes"):
@@ -69,8 +80,8 @@ def test_hostile_comment_is_printed_as_text_and_fetches_nothing(app, world, tmp_
         return original(self, url, headers)
 
     monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", spy)
-    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
-                                    organisation_id=world.own_org.id)
+    report = rendered(world, kind="feedback",
+                      organisation_id=world.own_org.id)
     text = pdf_text(report.pdf)
     assert "<script>alert(1)</script>" in text  # shown as text
     assert "TOP-SECRET-FILE-CONTENT" not in text
@@ -104,8 +115,8 @@ def test_download_file_name_is_safe_whatever_the_organisation_is_called(client, 
     _without_published_report(world)
     world.own_org.name = 'Evil"; filename=../../etc/passwd <script>\r\nX-Injected: 1'
     db.session.commit()
-    report = services.render_report(world.secretariat, world.cycle, kind="feedback",
-                                    organisation_id=world.own_org.id)
+    report = rendered(world, kind="feedback",
+                      organisation_id=world.own_org.id)
     db.session.commit()
     login(world.secretariat)
     disposition = client.get(f"/reports/{report.id}/download").headers["Content-Disposition"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -76,7 +77,7 @@ def test_security_headers_and_strict_csp(client):
 
 def test_production_uses_hsts_and_secure_cookies(make_app):
     app = make_app(ProductionConfig, SECRET_KEY="x" * 40, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
-                   RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False, MAIL_SERVER=None)
+                   RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False, MAIL_SERVER=None, TRUSTED_HOSTS=["localhost"])
     client = app.test_client()
     r = client.get("/", base_url="https://localhost")
     assert "max-age" in r.headers["Strict-Transport-Security"]
@@ -86,6 +87,23 @@ def test_production_uses_hsts_and_secure_cookies(make_app):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/", base_url="http://localhost").status_code == 302  # redirected to https
 
+
+
+def test_production_refuses_requests_for_other_hosts(make_app, monkeypatch):
+    """Flask's TRUSTED_HOSTS: by default the host of PUBLIC_BASE_URL, or the TRUSTED_HOSTS list."""
+    from config import _trusted_hosts
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://peerreview.example.org")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    assert _trusted_hosts() == ["peerreview.example.org"]
+    monkeypatch.setenv("TRUSTED_HOSTS", "a.example, b.example")
+    assert _trusted_hosts() == ["a.example", "b.example"]
+    app = make_app(ProductionConfig, SECRET_KEY="x" * 40, TRUSTED_HOSTS=["peerreview.example.org"],
+                   SERVER_NAME=None)
+    client = app.test_client()
+    refused = client.get("/reports", base_url="https://attacker.example")
+    assert refused.status_code == 400 and "host name" in refused.get_data(as_text=True)
+    assert client.get("/reports", base_url="https://peerreview.example.org").status_code == 200
 
 def test_production_refuses_to_start_without_a_secret_key():
     config = type("Config", (ProductionConfig,), {"SECRET_KEY": ""})
@@ -121,8 +139,9 @@ def test_only_local_next_urls_are_followed(client, world):
 
 
 def _last_link(db) -> str:
+    """The path of the link in the last mail (links start with PUBLIC_BASE_URL)."""
     message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
-    return re.search(r"https?://\S+", message.body).group(0)
+    return urlsplit(re.search(r"https?://\S+", message.body).group(0)).path
 
 
 def test_password_reset_is_single_use_and_silent_about_unknown_addresses(client, world, db):
@@ -131,7 +150,7 @@ def test_password_reset_is_single_use_and_silent_about_unknown_addresses(client,
     assert known.status_code == unknown.status_code == 200
     assert db.session.query(OutboxMessage).count() == 1
     assert db.session.scalars(select(OutboxMessage)).one().sensitive
-    path = _last_link(db).replace("http://localhost", "")
+    path = _last_link(db)
     r = client.post(path, data={"password": "short", "confirm": "short"})
     assert r.status_code == 422 and "at least 12 characters" in r.get_data(as_text=True)
     assert client.post(path, data={"password": "a new long passphrase", "confirm": "a new long passphrase"}
@@ -146,7 +165,7 @@ def test_expired_reset_link_is_refused(make_app):
     client = app.test_client()
     client.post("/password/forgot", data={"email": "dora@example.org"})
     with app.app_context():
-        path = _last_link(_db).replace("http://localhost", "")
+        path = _last_link(_db)
     r = client.get(path)
     assert r.status_code == 400 and "expired" in r.get_data(as_text=True)
 
@@ -157,7 +176,7 @@ def test_invitation_by_token(client, login, world, db):
                                         "organisation_id": world.other_org.id, "network_id": 0})
     assert r.status_code == 302
     client.post("/logout")
-    path = _last_link(db).replace("http://localhost", "")
+    path = _last_link(db)
     new = "a long passphrase for reviews"
     assert client.post(path, data={"password": new, "confirm": new}).status_code == 302
     assert client.post("/login", data={"email": "nina@example.org", "password": new}).status_code == 302

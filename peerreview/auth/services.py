@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug import security
 
+from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.auth import sessions
 from peerreview.auth.models import ROLE_LABELS, ROLE_SECRETARIAT, ROLES, RoleGrant, User
@@ -263,7 +264,16 @@ def send_invitation(user: User, network: Network | None = None) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the address is known; say nothing either way."""
+    """Queue the reset for any address: the request does the same work whether it is known or not.
+
+    The job (send_password_reset) looks the account up and mails only an active, known one;
+    nothing the request does or writes depends on the address (no user enumeration by timing).
+    """
+    jobs.enqueue_after_commit(send_password_reset, normalise_email(email))
+
+
+@jobs.task()
+def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
@@ -274,6 +284,7 @@ def request_password_reset(email: str) -> None:
              link=_set_password_link(user, "reset"))
     send_mail(user.email, _("Reset your peerreview password"), body, sensitive=True)
     record(None, "user.password_reset_requested", user, network_ids=users_networks(user))
+    db.session.commit()
 
 
 def user_for_token(token: str) -> User:

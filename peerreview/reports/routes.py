@@ -38,7 +38,7 @@ def manage(cycle_id: int):
     participants = cycle_submissions(cycle.id)
     form.organisation_id.choices = choices((s.organisation_id, s.organisation.name) for s in participants)
     return render_template("reports/manage.html", cycle=cycle, reports=services.cycle_reports(cycle.id),
-                           feedback_form=form)
+                           feedback_form=form, REPORT_STATE_LABELS=services.REPORT_STATE_LABELS)
 
 
 @bp.route("/cycles/<int:cycle_id>/reports", methods=["POST"])
@@ -51,7 +51,8 @@ def render(cycle_id: int):
     except ValidationFailed as failed:
         flash(" ".join(failed.errors.values()) or failed.message, "error")
         return redirect(url_for("reports.manage", cycle_id=cycle.id))
-    flash(_("%(title)s is rendered as a draft. Check it, then publish it.", title=report.title), "success")
+    flash(_("%(title)s is queued for rendering. This page shows when the draft is ready; check it, then "
+            "publish it.", title=report.title), "success")
     return redirect(url_for("reports.manage", cycle_id=cycle.id))
 
 

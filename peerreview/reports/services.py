@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import _, format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from huey.exceptions import RetryTask, TaskLockedException
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.auth.models import User
 from peerreview.cycles.models import IN_REVIEW, REPORTING, Cycle
@@ -20,7 +26,16 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.permissions import Action, require
 from peerreview.reports.charts import bar_chart
-from peerreview.reports.models import DRAFT, FEEDBACK, PUBLISHED, SYNTHESIS, Report
+from peerreview.reports.models import (
+    DRAFT,
+    FAILED,
+    FEEDBACK,
+    PUBLISHED,
+    QUEUED,
+    RENDERING,
+    SYNTHESIS,
+    Report,
+)
 from peerreview.reports.pdf import render_pdf
 from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
@@ -28,6 +43,9 @@ from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
 from peerreview.submissions.values import format_plain
+
+REPORT_STATE_LABELS = {QUEUED: _l("queued for rendering"), RENDERING: _l("being rendered"),
+                       DRAFT: _l("draft"), FAILED: _l("failed"), PUBLISHED: _l("published")}
 
 
 def cycle_reports(cycle_id: int) -> list[Report]:
@@ -170,8 +188,14 @@ def _render_problem(cycle: Cycle) -> str | None:
     return None
 
 
-def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None = None) -> Report:
-    """Render (or render again) the draft of a feedback or synthesis report."""
+def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None = None,
+                  now: bool = False) -> Report:
+    """Ask for the draft of a feedback or synthesis report to be rendered (again).
+
+    The request only creates or updates the one record for (cycle, kind, subject) as queued; the
+    render job (render_report_job) runs after the request commits. `now` renders in the caller's
+    transaction instead, for the seed command, which has no worker to wait for.
+    """
     require(actor, Action.MANAGE_REPORTS, cycle)
     problem = _render_problem(cycle)
     if problem:
@@ -184,33 +208,101 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
                 "organisation_id": _("Choose an organisation that takes part in this cycle.")})
         organisation = submission.organisation
         title = _("Feedback report: %(org)s – %(cycle)s", org=organisation.name, cycle=cycle.title)
-        pdf = render_pdf("reports/pdf/feedback.html", feedback_context(cycle, organisation))
     elif kind == SYNTHESIS:
         organisation = None
         title = _("Synthesis report – %(cycle)s", cycle=cycle.title)
-        pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle))
     else:
         raise ValidationFailed(_("Unknown kind of report."))
-    same_subject = (Report.organisation_id == organisation.id) if organisation else Report.organisation_id.is_(None)
-    existing = db.session.scalar(select(Report).where(Report.cycle_id == cycle.id, Report.kind == kind,
-                                                      same_subject))
-    if existing is not None and existing.is_published:
+    subject_key = organisation.id if organisation else 0
+    report = _report_for(cycle.id, kind, subject_key)
+    if report is None:
+        report = Report(cycle_id=cycle.id, kind=kind, organisation_id=organisation.id if organisation else None,
+                        subject_key=subject_key, title=title, status=QUEUED, rendered_by_id=actor.id,
+                        requested_at=utcnow())
+        db.session.add(report)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # A simultaneous request made the record first (the unique constraint on cycle, kind and
+            # subject). Nothing else was written yet in this request: start again from that record.
+            db.session.rollback()
+            report = _report_for(cycle.id, kind, subject_key)
+            if report is None:
+                raise
+    if report.is_published:
         raise Conflict(_("%(title)s was published on %(when)s UTC by %(who)s. A published report never "
-                         "changes, so it cannot be rendered again.", title=existing.title,
-                         when=existing.published_at.strftime("%d %b %Y %H:%M"), who=existing.published_by.name))
-    digest = hashlib.sha256(pdf).hexdigest()
-    if existing is None:
-        existing = Report(cycle_id=cycle.id, kind=kind, organisation_id=organisation.id if organisation else None,
-                          title=title, status=DRAFT, pdf=pdf, sha256=digest, size=len(pdf),
-                          rendered_by_id=actor.id, rendered_at=utcnow())
-        db.session.add(existing)
-    else:
-        existing.title, existing.pdf, existing.sha256, existing.size = title, pdf, digest, len(pdf)
-        existing.rendered_by_id, existing.rendered_at = actor.id, utcnow()
+                         "changes, so it cannot be rendered again.", title=report.title,
+                         when=report.published_at.strftime("%d %b %Y %H:%M"), who=report.published_by.name))
+    if (report.status == RENDERING and not now and report.requested_at
+            and report.requested_at > utcnow() - RENDER_STUCK_AFTER):
+        raise Conflict(_("%(title)s is being rendered right now. Reload this page in a moment.",
+                         title=report.title))
+    report.title, report.status, report.failure = title, QUEUED, None
+    report.rendered_by_id, report.requested_at = actor.id, utcnow()
     db.session.flush()
-    record(actor, "report.render", existing, after={"sha256": digest, "kind": kind},
+    if now:
+        _render_into(report)
+    else:
+        jobs.enqueue_after_commit(render_report_job, report.id)
+    return report
+
+
+def _report_for(cycle_id: int, kind: str, subject_key: int) -> Report | None:
+    return db.session.scalar(select(Report).where(Report.cycle_id == cycle_id, Report.kind == kind,
+                                                  Report.subject_key == subject_key))
+
+
+def _render_into(report: Report) -> None:
+    """Render the PDF of a queued report into its record (no commit)."""
+    cycle = report.cycle
+    if report.kind == FEEDBACK:
+        pdf = render_pdf("reports/pdf/feedback.html", feedback_context(cycle, report.organisation))
+    else:
+        pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle))
+    digest = hashlib.sha256(pdf).hexdigest()
+    report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
+    report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
+    db.session.flush()
+    record(report.rendered_by, "report.render", report, after={"sha256": digest, "kind": report.kind},
            network_id=cycle.network_id, cycle_id=cycle.id)
-    return existing
+
+
+# One render at a time per worker pool: WeasyPrint needs a lot of memory and both cores
+# for a large synthesis report. A job that finds the lock taken waits and is tried again.
+RENDER_LOCK = "render-report"
+RENDER_LOCK_RETRY_SECONDS = 5
+# Made at import so that the consumer knows the lock: `--flush-locks` frees it after a crash.
+_render_lock = jobs.huey.lock_task(RENDER_LOCK)
+# A render still "rendering" after this long is taken as lost (a worker stopped): it may be asked for again.
+RENDER_STUCK_AFTER = timedelta(minutes=30)
+
+
+@jobs.task()
+def render_report_job(report_id: int) -> str | None:
+    try:
+        with _render_lock:
+            return _run_render(report_id)
+    except TaskLockedException:
+        raise RetryTask(delay=RENDER_LOCK_RETRY_SECONDS) from None
+
+
+def _run_render(report_id: int) -> str | None:
+    report = db.session.get(Report, report_id)
+    if report is None or report.status != QUEUED:
+        return None  # published, rendered by an earlier job, or no longer there
+    report.status = RENDERING
+    db.session.commit()
+    try:
+        _render_into(report)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 (any failure of the render is shown on the reports page)
+        db.session.rollback()
+        current_app.logger.exception("Rendering report %s failed", report_id)
+        report = db.session.get(Report, report_id)
+        report.status = FAILED
+        report.failure = f"{type(error).__name__}: {error}"[:500]
+        db.session.commit()
+    return report.status
 
 
 def publish_report(actor, report: Report) -> Report:
@@ -218,6 +310,9 @@ def publish_report(actor, report: Report) -> Report:
     if report.is_published:
         raise Conflict(_("This report was already published on %(when)s UTC.",
                          when=report.published_at.strftime("%d %b %Y %H:%M")))
+    if report.status != DRAFT:
+        raise Conflict(_("Only a rendered draft can be published; %(title)s is %(state)s.",
+                         title=report.title, state=REPORT_STATE_LABELS[report.status]))
     if report.cycle.status not in (IN_REVIEW, REPORTING):
         raise Conflict(_("Reports are published while the cycle is in review or reporting."))
     report.status = PUBLISHED
