@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 
+from peerreview import jobs
 from peerreview.errors import (
     Conflict,
     ValidationFailed,
@@ -30,6 +31,7 @@ from tests.factories import NetworkFactory, OrganisationFactory, UserFactory
 from tests.scratch_db import scratch_database
 
 TAKEN = "WAPES"
+JOBS_RUN: list[str] = []  # jobs the probe routes queued after commit, once they ran
 GENERIC = "Someone else changed this at the same moment"
 
 
@@ -65,6 +67,13 @@ def _add_probe_routes(app) -> None:
     @app.post("/probe/plain-write")
     def plain_write():
         db.session.add(OutboxMessage(recipient="probe@example.org", subject="probe", body=""))
+        jobs.enqueue_after_commit(JOBS_RUN.append, "plain-write")
+        return redirect("/probe/state")
+
+    @app.post("/probe/job-then-duplicate-at-commit")
+    def job_then_duplicate_at_commit():
+        jobs.enqueue_after_commit(JOBS_RUN.append, "job-then-duplicate")  # e.g. the mail "Submitted."
+        db.session.add(Network(name=TAKEN, short_name="TWIN"))
         return redirect("/probe/state")
 
     @app.get("/probe/state")
@@ -253,3 +262,12 @@ def test_a_clash_is_logged_by_constraint_without_the_statement_parameters(uow_ap
     [logged] = [r.getMessage() for r in caplog.records if "Refused as a simultaneous change" in r.getMessage()]
     assert "IntegrityError, POST /probe/duplicate-at-flush" in logged
     assert "network" in logged.lower() and "TWIN" not in logged and "INSERT" not in logged
+
+
+def test_jobs_queued_by_a_request_refused_at_commit_never_run(probe):
+    client, _organisation_id = probe
+    JOBS_RUN.clear()
+    assert client.post("/probe/job-then-duplicate-at-commit").status_code == 409
+    assert JOBS_RUN == []
+    assert client.post("/probe/plain-write").status_code == 302  # and the next request's job does run
+    assert JOBS_RUN == ["plain-write"]
