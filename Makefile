@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint bench load assets messages clean serve-prod mutate
+.PHONY: run test test-only lint bench load assets messages clean serve-prod mutate mutate-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +50,12 @@ MUTATE_MODULES ?= \
 	peerreview/submissions/benchmarking.py \
 	peerreview/reports/pdf.py \
 	peerreview/cycles/services.py:transition_problem,cycle_counts,next_phase,move_cycle \
-	peerreview/reports/services.py:publish_report,published_reports
+	peerreview/reports/services.py:publish_report,published_reports \
+	peerreview/__init__.py:register_unit_of_work
 ## The tests mutmut runs (for each mutant only those among them that call the mutated function).
 MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/test_cycles_services.py \
 	tests/test_rules_values.py tests/test_rules_statistics.py tests/test_rules_phases.py \
-	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py
+	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 
@@ -65,6 +66,10 @@ $(VENV)/.installed-mutate: $(VENV)/.installed-test setup.cfg
 mutate: $(VENV)/.installed-mutate
 	rm -rf mutants
 	$(BIN)/python scripts/mutate.py --workers $(MUTATE_WORKERS) --tests "$(MUTATE_TESTS)" $(MUTATE_MODULES)
+
+## make mutate-report: the figures of the last `make mutate` again, without running anything
+mutate-report: $(VENV)/.installed-mutate
+	$(BIN)/python scripts/mutate.py --report-only $(MUTATE_MODULES)
 
 ## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page
 bench: $(VENV)/.installed-test

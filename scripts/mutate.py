@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import re
 import shlex
 import sys
 import time
@@ -33,7 +34,7 @@ class Target:
 
     @property
     def module(self) -> str:
-        return self.path.removesuffix(".py").replace("/", ".")
+        return self.path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
     def mutant_globs(self) -> list[str]:
         """mutmut names its mutants `<module>.x_<function>__mutmut_<n>` (`xǁClassǁmethod` for methods)."""
@@ -80,11 +81,20 @@ def run_mutmut(arguments: list[str]) -> None:
 
 
 DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
+EQUIVALENTS = Path("docs/testing.md")  # surviving mutants judged equivalent, each with its reason
 
 
-def report(targets: list[Target]) -> float:
+def known_equivalents() -> set[str]:
+    """The mutant names written in backticks in docs/testing.md."""
+    if not EQUIVALENTS.exists():
+        return set()
+    return set(re.findall(r"`([\w.\u01c1]+__mutmut_\d+)`", EQUIVALENTS.read_text()))
+
+
+def report(targets: list[Target]) -> None:
     from mutmut.stats import status_by_exit_code
 
+    equivalents = known_equivalents()
     rows, survivors, total = [], [], Counter()
     for target in targets:
         meta = Path("mutants") / (target.path + ".meta")
@@ -97,24 +107,29 @@ def report(targets: list[Target]) -> float:
             status = status_by_exit_code[code]
             statuses[status] += 1
             if status not in DETECTED:
-                survivors.append(f"{status}: {name}")
+                known = name in equivalents
+                statuses["equivalent"] += known
+                survivors.append(f"{status}{' (equivalent, docs/testing.md)' if known else ''}: {name}")
         rows.append((target.label(), statuses))
         total += statuses
     rows.append(("total", total))
+    width = max(len(label) for label, _s in rows)
     print()
-    print(f"{'module':<72} {'killed':>6} {'timeout':>7} {'survived':>8} {'other':>5} {'total':>5}  share killed")
+    print(f"{'module':<{width}} {'killed':>6} {'timeout':>7} {'survived':>8} {'other':>5} {'total':>5} "
+          f"{'killed %':>8} {'equivalent':>10} {'killed % of the rest':>20}")
     for label, s in rows:
-        n = sum(s.values())
+        n = sum(v for k, v in s.items() if k != "equivalent")
         detected = sum(s[k] for k in DETECTED)
         other = n - s["killed"] - s["timeout"] - s["survived"]
-        share = f"{100 * detected / n:5.1f} %" if n else "    -"
-        print(f"{label:<72} {s['killed']:>6} {s['timeout']:>7} {s['survived']:>8} {other:>5} {n:>5}  {share}")
+        share = f"{100 * detected / n:.1f}" if n else "-"
+        rest = n - s["equivalent"]
+        share_of_rest = f"{100 * detected / rest:.1f}" if rest else "-"
+        print(f"{label:<{width}} {s['killed']:>6} {s['timeout']:>7} {s['survived']:>8} {other:>5} {n:>5} "
+              f"{share:>8} {s['equivalent']:>10} {share_of_rest:>20}")
     if survivors:
         print("\nNot killed (see one with: python scripts/mutate.py --mutmut 'show NAME' TARGET ...):")
         for line in survivors:
             print("   ", line)
-    n = sum(total.values())
-    return sum(total[k] for k in DETECTED) / n if n else 0.0
 
 
 def main() -> None:

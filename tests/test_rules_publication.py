@@ -99,3 +99,27 @@ def test_a_report_published_now_joins_the_public_list(db):
     assert published_reports() == []
     publish_report(_secretariat(cycle.network), report)
     assert published_reports() == [report]
+
+
+def test_the_public_list_reads_networks_and_organisations_without_a_query_per_report(db):
+    from sqlalchemy import event
+
+    for month in (1, 2, 3):
+        cycle = CycleFactory(status="reporting")  # each in a network of its own
+        report = _report(cycle, status="published", title=f"Feedback {month}",
+                         published_at=datetime(2026, month, 1, tzinfo=UTC))
+        report.kind, report.organisation_id = "feedback", OrganisationFactory().id
+    db.session.commit()
+    db.session.expunge_all()
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        shown = [(r.title, r.cycle.network.name, r.organisation.name) for r in published_reports()]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [title for title, _network, _org in shown] == ["Feedback 3", "Feedback 2", "Feedback 1"]
+    assert len(statements) == 4  # the reports, then their cycles, networks and organisations: one query each
