@@ -91,7 +91,8 @@ def known_equivalents() -> set[str]:
     return set(re.findall(r"`([\w.\u01c1]+__mutmut_\d+)`", EQUIVALENTS.read_text()))
 
 
-def report(targets: list[Target]) -> None:
+def report(targets: list[Target]) -> float:
+    """Print the figures; return the share of the non-equivalent mutants that were killed (0-100)."""
     from mutmut.stats import status_by_exit_code
 
     equivalents = known_equivalents()
@@ -130,27 +131,35 @@ def report(targets: list[Target]) -> None:
         print("\nNot killed (see one with: python scripts/mutate.py --mutmut 'show NAME' TARGET ...):")
         for line in survivors:
             print("   ", line)
+    rest = sum(v for k, v in total.items() if k != "equivalent") - total["equivalent"]
+    return 100 * sum(total[k] for k in DETECTED) / rest if rest else 100.0
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="+", metavar="TARGET")
     parser.add_argument("--tests", default="", help="test files to run (default: mutmut's, the whole suite)")
     parser.add_argument("--workers", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--report-only", action="store_true", help="print the last run's figures")
     parser.add_argument("--mutmut", default="", help="run this mutmut command instead, e.g. 'show NAME'")
+    parser.add_argument("--fail-under", type=float, default=0.0,
+                        help="exit with 1 if less than this share (%%) of the non-equivalent mutants is killed")
     options = parser.parse_args()
     targets = [parse_target(t) for t in options.targets]
     configure(targets, shlex.split(options.tests))
     if options.mutmut:
         run_mutmut(shlex.split(options.mutmut))
-        return
+        return 0
     if not options.report_only:
         started = time.monotonic()
         names = [g for t in targets for g in t.mutant_globs()]
         run_mutmut(["run", "--max-children", str(options.workers), *names])
         print(f"\nmutation run took {time.monotonic() - started:.0f} s with {options.workers} worker(s)")
-    report(targets)
+    score = report(targets)
+    if score < options.fail_under:
+        print(f"\n{score:.1f} % of the non-equivalent mutants killed, less than the required {options.fail_under:g} %")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
