@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint bench load assets messages clean serve-prod worker
+.PHONY: run test test-only lint bench load assets messages clean serve-prod worker mutate mutate-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,37 @@ test-only:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check peerreview tests benchmarks config.py wsgi.py
 
+## make mutate: mutation testing of the modules that hold the rules (mutmut; docs/testing.md).
+## A target is `module.py` (every function) or `module.py:name,name` (only those functions).
+MUTATE_MODULES ?= \
+	peerreview/submissions/values.py \
+	peerreview/submissions/benchmarking.py \
+	peerreview/reports/pdf.py \
+	peerreview/cycles/services.py:transition_problem,cycle_counts,next_phase,move_cycle \
+	peerreview/reports/services.py:publish_report,published_reports \
+	peerreview/__init__.py:register_unit_of_work
+## The tests mutmut runs (for each mutant only those among them that call the mutated function).
+MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/test_cycles_services.py \
+	tests/test_rules_values.py tests/test_rules_statistics.py tests/test_rules_phases.py \
+	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py
+## Mutants tested at once: this machine has two shared cores.
+MUTATE_WORKERS ?= 1
+## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).
+MUTATE_FAIL_UNDER ?= 90
+
+$(VENV)/.installed-mutate: $(VENV)/.installed-test setup.cfg
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
+	touch $@
+
+mutate: $(VENV)/.installed-mutate
+	rm -rf mutants
+	$(BIN)/python scripts/mutate.py --workers $(MUTATE_WORKERS) --tests "$(MUTATE_TESTS)" \
+		--fail-under $(MUTATE_FAIL_UNDER) $(MUTATE_MODULES)
+
+## make mutate-report: the figures of the last `make mutate` again, without running anything
+mutate-report: $(VENV)/.installed-mutate
+	$(BIN)/python scripts/mutate.py --report-only --fail-under $(MUTATE_FAIL_UNDER) $(MUTATE_MODULES)
+
 ## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.large_cycle
@@ -71,4 +102,4 @@ worker: $(VENV)/.installed
 	$(BIN)/huey_consumer peerreview.worker.huey -k thread -w 2 --flush-locks
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite .pytest_cache mutants
