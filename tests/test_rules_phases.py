@@ -32,8 +32,10 @@ def _secretariat(network):
 
 def _report(cycle, status: str) -> Report:
     renderer = UserFactory()
-    report = Report(cycle_id=cycle.id, kind="synthesis", title=f"{status} synthesis", status=status, pdf=b"%PDF",
-                    sha256="0" * 64, size=4, rendered_by_id=renderer.id)
+    # One report per cycle, kind and subject: each call reports on an organisation of its own.
+    report = Report(cycle_id=cycle.id, kind="feedback", organisation_id=OrganisationFactory().id,
+                    title=f"{status} feedback", status=status, pdf=b"%PDF", sha256="0" * 64, size=4,
+                    rendered_by_id=renderer.id)
     db.session.add(report)
     db.session.flush()
     return report

@@ -86,7 +86,8 @@ def test_only_the_networks_secretariat_publishes(db):
 def test_the_public_list_holds_only_published_reports_newest_first(db):
     cycle = CycleFactory(status="reporting")
     older = _report(cycle, status="published", title="Older", published_at=datetime(2026, 1, 2, tzinfo=UTC))
-    _report(cycle, status="draft", title="Draft")
+    draft = _report(CycleFactory(status="reporting"), status="draft", title="Draft")  # one synthesis per cycle
+    assert draft not in published_reports()
     newer = _report(CycleFactory(status="closed"), status="published", title="Newer",
                     published_at=datetime(2026, 2, 3, tzinfo=UTC))
     assert [r.title for r in published_reports()] == ["Newer", "Older"]
@@ -122,4 +123,5 @@ def test_the_public_list_reads_networks_and_organisations_without_a_query_per_re
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert [title for title, _network, _org in shown] == ["Feedback 3", "Feedback 2", "Feedback 1"]
-    assert len(statements) == 4  # the reports, then their cycles, networks and organisations: one query each
+    # the reports, then their cycles, networks, organisations and those organisations' networks: one query each
+    assert len(statements) == 5
