@@ -41,15 +41,16 @@ test-only:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check peerreview tests benchmarks config.py wsgi.py
+	$(BIN)/ruff check peerreview tests benchmarks scripts config.py wsgi.py
+	$(BIN)/lint-imports --config .importlinter
 
 ## make mutate: mutation testing of the modules that hold the rules (mutmut; docs/testing.md).
 ## A target is `module.py` (every function) or `module.py:name,name` (only those functions).
 MUTATE_MODULES ?= \
-	peerreview/submissions/values.py \
+	peerreview/numbers.py \
 	peerreview/submissions/benchmarking.py \
 	peerreview/reports/pdf.py \
-	peerreview/cycles/services.py:transition_problem,cycle_counts,next_phase,move_cycle \
+	peerreview/workflow/phases.py \
 	peerreview/reports/services.py:publish_report,published_reports \
 	peerreview/__init__.py:register_unit_of_work
 ## The tests mutmut runs (for each mutant only those among them that call the mutated function).

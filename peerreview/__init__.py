@@ -100,7 +100,6 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from peerreview.audit.routes import bp as audit_bp
     from peerreview.auth.routes import bp as auth_bp
     from peerreview.cycles.routes import bp as cycles_bp
     from peerreview.framework.routes import bp as framework_bp
@@ -110,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from peerreview.reports.routes import bp as reports_bp
     from peerreview.reviews.routes import bp as reviews_bp
     from peerreview.submissions.routes import bp as submissions_bp
+    from peerreview.workflow import cycle_pages, submission_page  # noqa: F401 (adds their composite pages)
+    from peerreview.workflow.audit_log import bp as audit_bp
 
     for blueprint in (public_bp, auth_bp, organisations_bp, framework_bp, cycles_bp, submissions_bp,
                       reviews_bp, reports_bp, audit_bp, mail_bp):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from peerreview.auth.models import RoleGrant, User
 from peerreview.auth.services import NewUser, create_user
 from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
-from peerreview.cycles.services import invite_organisation, move_cycle, save_cycle
+from peerreview.cycles.services import save_cycle
 from peerreview.extensions import db
 from peerreview.framework.services import create_framework, framework_areas, save_area, save_indicator
 from peerreview.organisations.models import Network, Organisation
@@ -29,7 +29,8 @@ from peerreview.organisations.services import (
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
 from peerreview.submissions.narratives import save_narratives
-from peerreview.submissions.services import cell_name, save_values, submit
+from peerreview.submissions.services import cell_name, invite_organisation, save_values, submit
+from peerreview.workflow.phases import move_cycle
 
 DEMO_PASSWORD = "demo-peer-review-2026"
 ILLUSTRATIVE = "Illustrative demo figures, not official statistics."

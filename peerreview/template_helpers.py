@@ -8,11 +8,11 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 
-from peerreview.cycles.services import PHASE_LABELS
+from peerreview.cycles.models import PHASE_LABELS
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.markdown import render_markdown
+from peerreview.numbers import format_plain
 from peerreview.permissions import Action, can
-from peerreview.submissions.values import format_plain
 
 
 def _datetime(value: datetime | None) -> str:

@@ -5,6 +5,8 @@ from peerreview.audit.models import AuditEvent
 from peerreview.cycles import services
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
+from peerreview.submissions import services as submissions
+from peerreview.workflow import phases
 from tests.factories import CycleFactory, IndicatorFactory, OrganisationFactory, UserFactory
 
 
@@ -18,12 +20,12 @@ def setup(db):
 def test_opening_needs_indicators_and_participants(setup):
     cycle, sec = setup
     with pytest.raises(Conflict, match="no indicators"):
-        services.move_cycle(sec, cycle, "open")
+        phases.move_cycle(sec, cycle, "open")
     IndicatorFactory(framework=cycle.framework)
     with pytest.raises(Conflict, match="Invite at least one organisation"):
-        services.move_cycle(sec, cycle, "open")
-    services.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
-    services.move_cycle(sec, cycle, "open")
+        phases.move_cycle(sec, cycle, "open")
+    submissions.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
+    phases.move_cycle(sec, cycle, "open")
     assert cycle.status == "open"
 
 
@@ -31,23 +33,23 @@ def test_phases_cannot_be_skipped_and_closing_needs_a_published_report(setup):
     cycle, sec = setup
     cycle.status = "reporting"
     with pytest.raises(Conflict, match="one phase at a time"):
-        services.move_cycle(sec, cycle, "draft")
+        phases.move_cycle(sec, cycle, "draft")
     with pytest.raises(Conflict, match="Publish at least one report"):
-        services.move_cycle(sec, cycle, "closed")
+        phases.move_cycle(sec, cycle, "closed")
 
 
 def test_review_needs_a_submission(setup):
     cycle, sec = setup
     cycle.status = "open"
     with pytest.raises(Conflict, match="No organisation has submitted"):
-        services.move_cycle(sec, cycle, "in_review")
+        phases.move_cycle(sec, cycle, "in_review")
 
 
 def test_every_move_is_recorded_with_who_from_and_to(setup):
     cycle, sec = setup
     IndicatorFactory(framework=cycle.framework)
-    services.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
-    services.move_cycle(sec, cycle, "open")
+    submissions.invite_organisation(sec, cycle, OrganisationFactory(network=cycle.network).id)
+    phases.move_cycle(sec, cycle, "open")
     event = db.session.query(AuditEvent).filter_by(action="cycle.transition").one()
     assert (event.actor_id, event.before, event.after) == (sec.id, {"status": "draft"}, {"status": "open"})
     assert event.at.tzinfo is not None
@@ -57,27 +59,27 @@ def test_other_network_secretariat_cannot_move_the_cycle(setup):
     cycle, _sec = setup
     stranger = UserFactory(role="secretariat", network=CycleFactory().network)
     with pytest.raises(PermissionDenied):
-        services.move_cycle(stranger, cycle, "open")
+        phases.move_cycle(stranger, cycle, "open")
 
 
 def test_invite_refuses_twice_and_non_pes(setup):
     cycle, sec = setup
     org = OrganisationFactory(network=cycle.network)
-    services.invite_organisation(sec, cycle, org.id)
+    submissions.invite_organisation(sec, cycle, org.id)
     with pytest.raises(Conflict) as failed:
-        services.invite_organisation(sec, cycle, org.id)
+        submissions.invite_organisation(sec, cycle, org.id)
     assert f"{org.name} already takes part in this cycle" in failed.value.message
     with pytest.raises(ValidationFailed):
-        services.invite_organisation(sec, cycle, OrganisationFactory(kind="secretariat", network=cycle.network).id)
+        submissions.invite_organisation(sec, cycle, OrganisationFactory(kind="secretariat", network=cycle.network).id)
 
 
 def test_only_members_of_the_cycles_network_can_be_invited(setup):
     cycle, sec = setup
     outsider = OrganisationFactory(network=CycleFactory().network)
     with pytest.raises(ValidationFailed) as failed:
-        services.invite_organisation(sec, cycle, outsider.id)
+        submissions.invite_organisation(sec, cycle, outsider.id)
     assert "of this network" in failed.value.errors["organisation_id"]
-    assert outsider not in services.invitable_organisations(cycle)
+    assert outsider not in submissions.invitable_organisations(cycle)
 
 
 def test_cycle_validation_reports_all_problems_at_once(setup):

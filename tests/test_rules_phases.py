@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from peerreview.audit.models import AuditEvent
-from peerreview.cycles.services import cycle_counts, move_cycle, next_phase, transition_problem
 from peerreview.errors import Conflict, PermissionDenied
 from peerreview.extensions import db
 from peerreview.reports.models import Report
+from peerreview.workflow.phases import cycle_counts, move_cycle, next_phase, transition_problem
 from tests.factories import (
     AssignmentFactory,
     CycleFactory,

@@ -1,14 +1,14 @@
 """Value parsing, rule by rule: every refusal names what is wrong, every boundary is exact.
 
 Written against `make mutate` (docs/testing.md): each test pins one rule of
-peerreview/submissions/values.py so that changing the rule turns a test red.
+peerreview/numbers.py so that changing the rule turns a test red.
 """
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
-from peerreview.submissions.values import (
+from peerreview.numbers import (
     MAX_ABS,
     ValueProblem,
     check_value,

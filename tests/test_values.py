@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peerreview.submissions.values import ValueProblem, check_value, parse_decimal
+from peerreview.numbers import ValueProblem, check_value, parse_decimal
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -1,11 +1,16 @@
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from peerreview.auth.models import User
 from peerreview.db_types import UTCDateTime, utcnow
 from peerreview.extensions import db
+
+if TYPE_CHECKING:  # for the annotation only: the audit trail sits below every feature, auth included
+    from peerreview.auth.models import User
 
 
 class AuditEvent(db.Model):
@@ -19,7 +24,7 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column()

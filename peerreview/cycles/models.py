@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,13 @@ IN_REVIEW = "in_review"
 REPORTING = "reporting"
 CLOSED = "closed"
 PHASES = (DRAFT, OPEN, IN_REVIEW, REPORTING, CLOSED)
+PHASE_LABELS = {
+    DRAFT: _l("Draft"),
+    OPEN: _l("Open for submissions"),
+    IN_REVIEW: _l("In review"),
+    REPORTING: _l("Reporting"),
+    CLOSED: _l("Closed"),
+}
 
 
 class Cycle(db.Model):

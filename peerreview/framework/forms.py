@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peerreview.forms_support import choices
 from peerreview.framework.breakdowns import dimension_choices
-from peerreview.submissions.values import ValueProblem, parse_decimal
+from peerreview.numbers import ValueProblem, parse_decimal
 
 DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"),
                     "neutral": _l("Neutral (context figure)")}

@@ -7,9 +7,9 @@ from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
+from peerreview.numbers import format_plain
 from peerreview.organisations.services import acting_network
 from peerreview.permissions import Action, require
-from peerreview.submissions.values import format_plain
 
 bp = Blueprint("framework", __name__, url_prefix="/frameworks")
 

@@ -15,17 +15,17 @@ from sqlalchemy.orm import selectinload
 from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.auth.models import User
-from peerreview.cycles.models import IN_REVIEW, REPORTING, Cycle
-from peerreview.cycles.services import PHASE_LABELS
+from peerreview.charts import bar_chart
+from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.markdown import render_markdown
+from peerreview.numbers import format_plain
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.permissions import Action, require
-from peerreview.reports.charts import bar_chart
 from peerreview.reports.models import (
     DRAFT,
     FAILED,
@@ -42,7 +42,6 @@ from peerreview.reviews.services import anchor_label
 from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
-from peerreview.submissions.values import format_plain
 
 REPORT_STATE_LABELS = {QUEUED: _l("queued for rendering"), RENDERING: _l("being rendered"),
                        DRAFT: _l("draft"), FAILED: _l("failed"), PUBLISHED: _l("published")}

@@ -3,11 +3,10 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import apply_errors, to_id
+from peerreview.forms_support import to_id
 from peerreview.permissions import Action, require
 from peerreview.reviews import services
-from peerreview.reviews.forms import CommentForm, ReplyForm, parse_anchor
-from peerreview.submissions.routes import render_submission_page
+from peerreview.reviews.forms import ReplyForm
 from peerreview.submissions.services import get_submission
 
 bp = Blueprint("reviews", __name__)
@@ -39,22 +38,6 @@ def unassign(assignment_id: int):
     services.unassign_reviewer(current_user, assignment_id)
     flash(_("The reviewer is no longer assigned."), "success")
     return _back(submission_id, "reviewers")
-
-
-@bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
-@login_required
-def comment(submission_id: int):
-    submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
-    form = CommentForm()
-    try:
-        services.add_comment(current_user, submission, body=form.body.data or "",
-                             visibility=form.visibility.data or "", **parse_anchor(form.anchor.data))
-    except ValidationFailed as failed:
-        # Shown again with the text as typed, the errors beside the fields and in the summary.
-        apply_errors(form, failed.errors)
-        return render_submission_page(submission, form, 422)
-    flash(_("Your comment is saved."), "success")
-    return _back(submission.id)
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["POST"])

@@ -7,8 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_REVIEWER, RoleGrant, User
-from peerreview.cycles.models import CLOSED, IN_REVIEW, REPORTING
-from peerreview.cycles.services import PHASE_LABELS
+from peerreview.cycles.models import CLOSED, IN_REVIEW, PHASE_LABELS, REPORTING
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE

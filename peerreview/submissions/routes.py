@@ -2,61 +2,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.audit.services import submission_history
 from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import to_id
 from peerreview.framework.services import framework_areas, framework_indicators
-from peerreview.permissions import Action, can
-from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices
-from peerreview.reviews.services import assignments_for, comment_problem, eligible_reviewers, thread, visible_comments
+from peerreview.numbers import format_plain
+from peerreview.permissions import Action
 from peerreview.submissions import narratives as narrative_services
 from peerreview.submissions import services
 from peerreview.submissions.forms import ReturnForm, VersionForm
-from peerreview.submissions.values import format_plain
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
-
-
-@bp.route("/<int:submission_id>")
-@login_required
-def detail(submission_id: int):
-    submission = services.get_submission(current_user, submission_id)
-    return render_submission_page(submission)
-
-
-def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
-    """The submission with its values, comments and (for the secretariat) reviewers.
-
-    Also used by the comment action to show a rejected comment again, as typed.
-    """
-    indicators = framework_indicators(submission.cycle.framework_id)
-    values = services.value_map(submission.id)
-    comments = visible_comments(current_user, submission)
-    areas = framework_areas(submission.cycle.framework_id)
-    by_anchor: dict = {}
-    for c in comments:
-        key = ("area", c.area_id) if c.area_id else (c.indicator_id, c.breakdown, c.year)
-        by_anchor[key] = by_anchor.get(key, 0) + 1
-    reviewer = can(current_user, Action.REVIEW_SUBMISSION, submission)
-    if not reviewer:
-        comment_form = None
-    if reviewer and comment_form is None:
-        comment_form = CommentForm(formdata=None)
-        comment_form.anchor.data = request.args.get("anchor", "submission")
-    if comment_form is not None:
-        comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
-    manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
-    filled, expected = services.completeness(submission, indicators, values)
-    return render_template(
-        "submissions/detail.html", submission=submission, indicators=indicators, values=values,
-        threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
-        comment_problem=comment_problem(submission), edit_problem=services.edit_problem(submission),
-        assignments=assignments_for(submission.id) if manage else [],
-        candidates=eligible_reviewers(submission) if manage else [], manage=manage,
-        return_form=ReturnForm(), format_plain=format_plain,
-        filled=filled, expected=expected, history=submission_history(current_user, submission),
-        cell_labels=services.cell_labels(indicators, submission.cycle.years), areas=areas,
-        narratives=narrative_services.narratives_for(submission.id)), status
 
 
 def _editable_submission(submission_id: int):

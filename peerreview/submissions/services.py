@@ -1,4 +1,4 @@
-"""Submissions: the value grid, saving drafts, submitting and returning."""
+"""Submissions: invitations, the value grid, saving drafts, submitting and returning."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,19 +11,19 @@ from sqlalchemy.orm import selectinload
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT
 from peerreview.auth.services import role_holders
-from peerreview.cycles.models import OPEN
-from peerreview.cycles.services import PHASE_LABELS
+from peerreview.cycles.models import DRAFT as CYCLE_DRAFT
+from peerreview.cycles.models import OPEN, PHASE_LABELS, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
-from peerreview.organisations.models import Organisation
+from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value
+from peerreview.organisations.models import Organisation, network_membership
 from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
-from peerreview.submissions.values import ValueProblem, format_plain, parse_indicator_value
 
 
 def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
@@ -275,3 +275,43 @@ def _tell_delegation(submission: Submission, reason: str) -> None:
                   _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
                     "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
                     link=link), network_id=network_id)
+
+
+def invitable_organisations(cycle: Cycle) -> list[Organisation]:
+    """Public employment services of the cycle's network that do not take part in it yet."""
+    taking_part = select(Submission.organisation_id).where(Submission.cycle_id == cycle.id)
+    query = (select(Organisation).join(network_membership, network_membership.c.organisation_id == Organisation.id)
+             .where(network_membership.c.network_id == cycle.network_id, Organisation.kind == "pes",
+                    Organisation.id.not_in(taking_part))
+             .order_by(Organisation.name))
+    return list(db.session.scalars(query))
+
+
+def invite_organisation(actor, cycle: Cycle, organisation_id: int):
+    """Make an organisation a participant: it gets an empty draft submission."""
+    require(actor, Action.MANAGE_CYCLE, cycle)
+    if cycle.status not in (CYCLE_DRAFT, OPEN):
+        raise Conflict(_("Organisations can only be invited while the cycle is a draft or open for "
+                         "submissions; this cycle is %(phase)s.", phase=PHASE_LABELS[cycle.status]))
+    organisation = db.session.get(Organisation, organisation_id or 0)
+    if organisation is None or organisation.kind != "pes" or cycle.network_id not in organisation.network_ids:
+        raise ValidationFailed(_("The organisation could not be invited."),
+                               errors={"organisation_id": _("Choose a public employment service of this network.")})
+    # Only a page opened before someone else invited it offers an organisation taking part
+    # already: a conflict with that other change, whether it came first or at the same moment.
+    def taking_part() -> Conflict | None:
+        if db.session.scalar(select(Submission.id).where(Submission.cycle_id == cycle.id,
+                                                         Submission.organisation_id == organisation.id)) is None:
+            return None
+        return Conflict(_("%(org)s already takes part in this cycle.", org=organisation.name))
+
+    refusal = taking_part()
+    if refusal is not None:
+        raise refusal
+    submission = Submission(cycle_id=cycle.id, organisation_id=organisation.id)
+    with refuse_simultaneous_change(explain=taking_part):
+        db.session.add(submission)
+        db.session.flush()
+    record(actor, "cycle.invite", submission, after={"organisation": organisation.name},
+           network_id=cycle.network_id, cycle_id=cycle.id)
+    return submission

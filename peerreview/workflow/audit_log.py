@@ -1,3 +1,4 @@
+"""The audit log pages of a network's secretariat (recording is in audit/, below every feature)."""
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
