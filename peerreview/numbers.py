@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import _
+from babel.numbers import format_decimal
+from flask import has_request_context
+from flask_babel import _, get_locale
 
 # Largest magnitude accepted: the column holds 14 integer digits.
 MAX_ABS = Decimal("99999999999999")
@@ -94,11 +96,33 @@ def parse_indicator_value(raw: str, indicator) -> Decimal | None:
     return value
 
 
+def round_half_up(value: Decimal, decimals: int) -> Decimal:
+    """THE rounding rule: half away from zero to the indicator's decimals (48.15 -> 48.2).
+
+    Python's own formatting rounds half to even (48.15 -> 48.2 but 48.25 -> 48.2) and floats
+    are not exact (48.15 is 48.149999...): both gave two different medians on one page.
+    Statistics keep full precision; this runs once, when a number is shown.
+    """
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def format_number(value: Decimal | None, decimals: int, locale: str | None = None) -> str:
+    """A value for people to read: rounded half-up once, grouped per locale (61 404.5, 61,404.5)."""
+    if value is None:
+        return ""
+    rounded = round_half_up(value, decimals)
+    if locale is None:
+        locale = str(get_locale() or "en") if has_request_context() else "en"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    # Already rounded: Babel's own (half-even) rounding has nothing left to round.
+    return format_decimal(rounded, format=pattern, locale=locale)
+
+
 def format_plain(value: Decimal | None, decimals: int | None = None) -> str:
     """A value as the form shows it: dot decimal separator, no grouping."""
     if value is None:
         return ""
     if decimals is not None:
-        return f"{value:.{decimals}f}"
+        return f"{round_half_up(value, decimals):.{decimals}f}"
     text = format(value.normalize(), "f")
     return text

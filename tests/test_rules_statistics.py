@@ -36,6 +36,8 @@ def test_spread_counts_organisations_and_takes_the_lowest_and_highest():
     spread = _spread_of(["30", "-2.5", "1000", "7"])
     assert (spread.n, spread.low, spread.high, spread.median) == (4, Decimal("-2.5"), Decimal("1000"),
                                                                   Decimal("18.5"))  # (7+30)/2
+    # sorted -2.5, 7, 30, 1000: q1 at position 0.75 -> -2.5 + 0.75*9.5 = 4.625; q3 at 2.25 -> 30 + 0.25*970
+    assert (spread.q1, spread.q3) == (Decimal("4.625"), Decimal("272.5"))
 
 
 def test_spreads_are_kept_apart_per_indicator_and_year():
@@ -46,9 +48,9 @@ def test_spreads_are_kept_apart_per_indicator_and_year():
     }
     result = spreads(values)
     assert result == {
-        (10, 2023): Spread(2, Decimal("2"), Decimal("1"), Decimal("3")),
-        (10, 2024): Spread(1, Decimal("100"), Decimal("100"), Decimal("100")),
-        (11, 2023): Spread(3, Decimal("60"), Decimal("50"), Decimal("70")),
+        (10, 2023): Spread(2, Decimal("2"), Decimal("1"), Decimal("3"), Decimal("1.5"), Decimal("2.5")),
+        (10, 2024): Spread(1, Decimal("100"), Decimal("100"), Decimal("100"), Decimal("100"), Decimal("100")),
+        (11, 2023): Spread(3, Decimal("60"), Decimal("50"), Decimal("70"), Decimal("55"), Decimal("65")),
     }
 
 
@@ -96,8 +98,9 @@ def test_draft_values_never_enter_a_comparison(cycle_with_values):
                                             {2024: Decimal("90"), 2023: Decimal("20")},
                                             {2024: Decimal("40"), 2023: Decimal("10")}]
     # 2024: 40, 50, 90 -> median 50 (with the draft's 0 it would be 45); 2023: 10, 20 -> 15 (with 5000: 20)
-    assert per_year == {2024: Spread(3, Decimal("50"), Decimal("40"), Decimal("90")),
-                        2023: Spread(2, Decimal("15"), Decimal("10"), Decimal("20"))}
+    # quartiles: 40, 50, 90 -> 40 + 0.5*10 = 45 and 50 + 0.5*40 = 70; 10, 20 -> 12.5 and 17.5
+    assert per_year == {2024: Spread(3, Decimal("50"), Decimal("40"), Decimal("90"), Decimal("45"), Decimal("70")),
+                        2023: Spread(2, Decimal("15"), Decimal("10"), Decimal("20"), Decimal("12.5"), Decimal("17.5"))}
 
 
 def test_a_submission_returned_to_draft_leaves_the_comparison(cycle_with_values):
@@ -110,15 +113,15 @@ def test_a_submission_returned_to_draft_leaves_the_comparison(cycle_with_values)
     db.session.flush()
     rows, per_year = compare_indicator(cycle, share)
     assert [row.organisation.name for row in rows] == ["Arbetsförmedlingen", "Hello Work"]
-    assert per_year == {2024: Spread(2, Decimal("45"), Decimal("40"), Decimal("50")),
-                        2023: Spread(1, Decimal("10"), Decimal("10"), Decimal("10"))}
+    assert per_year == {2024: Spread(2, Decimal("45"), Decimal("40"), Decimal("50"), Decimal("42.5"), Decimal("47.5")),
+                        2023: Spread(1, Decimal("10"), Decimal("10"), Decimal("10"), Decimal("10"), Decimal("10"))}
 
 
 def test_comparison_by_breakdown(cycle_with_values):
     cycle, share, _other, orgs = cycle_with_values
     rows, per_year = compare_indicator(cycle, share, "SEX_F")
     assert [(row.organisation.name, row.values) for row in rows] == [("ESDC", {2024: Decimal("99")})]
-    assert per_year == {2024: Spread(1, Decimal("99"), Decimal("99"), Decimal("99"))}
+    assert per_year == {2024: Spread(1, Decimal("99"), Decimal("99"), Decimal("99"), Decimal("99"), Decimal("99"))}
 
 
 def test_an_indicator_nobody_submitted_has_no_rows(cycle_with_values):

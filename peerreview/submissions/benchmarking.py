@@ -1,14 +1,22 @@
-"""Comparing organisations: medians and one indicator across a cycle.
+"""Benchmarking statistics, in one place for pages, charts and PDFs.
 
 Only submitted values take part: a delegation's draft is nobody else's business.
-Each function reads what it needs in one query, whatever the cycle's size.
+A value flagged confidential is left out of everything others see, the statistics
+included (a median of three can give one away); a value flagged not available is
+shown as such and counts nowhere. Statistics keep full Decimal precision: rounding
+happens once, at display (peerreview.numbers.format_number).
+
+Quartiles use linear interpolation between closest ranks (Hyndman & Fan type 7: Excel's
+QUARTILE.INC, numpy's default), so the second quartile is the ordinary median.
+Ranks are competition ranks ("1, 2, 2, 4") in the indicator's direction; a neutral
+indicator has no ranks. Each function reads what it needs in one query.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
-from statistics import median
 
 from sqlalchemy import select
 
@@ -18,9 +26,57 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
 
+# What a cell holds, beside a number.
+VALUE = "value"
+CONFIDENTIAL = "confidential"
+NOT_AVAILABLE = "not_available"
+MISSING = "missing"
+
+HIGHER = "higher"
+LOWER = "lower"
+
+
+def quantile(ordered: list[Decimal], p: Decimal) -> Decimal:
+    """Type-7 quantile of values sorted ascending (p between 0 and 1)."""
+    h = (len(ordered) - 1) * p
+    below = int(h)
+    fraction = h - below
+    if fraction == 0 or below + 1 >= len(ordered):
+        return ordered[below]
+    return ordered[below] + fraction * (ordered[below + 1] - ordered[below])
+
 
 def _median(values: list[Decimal]) -> Decimal | None:
-    return median(values) if values else None
+    return quantile(sorted(values), Decimal("0.5")) if values else None
+
+
+@dataclass
+class Spread:
+    n: int
+    median: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    q1: Decimal | None = None
+    q3: Decimal | None = None
+
+
+def spread_of(values: Iterable[Decimal]) -> Spread | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return Spread(len(ordered), quantile(ordered, Decimal("0.5")), ordered[0], ordered[-1],
+                  quantile(ordered, Decimal("0.25")), quantile(ordered, Decimal("0.75")))
+
+
+def ranks(values: dict[int, Decimal], direction: str) -> dict[int, int]:
+    """{key: rank}, 1 the best; equal values share a rank and the next rank is skipped."""
+    if direction not in (HIGHER, LOWER):
+        return {}
+    best_first = sorted(values.values(), reverse=direction == HIGHER)
+    first_place: dict[Decimal, int] = {}
+    for position, value in enumerate(best_first, start=1):
+        first_place.setdefault(value, position)
+    return {key: first_place[value] for key, value in values.items()}
 
 
 def total_values(cycle_id: int, *, indicator_id: int | None = None,
@@ -36,20 +92,12 @@ def total_values(cycle_id: int, *, indicator_id: int | None = None,
     return {(org, ind, year): Decimal(value) for org, ind, year, value in db.session.execute(query)}
 
 
-@dataclass
-class Spread:
-    n: int
-    median: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-
-
 def spreads(values: dict[tuple[int, int, int], Decimal]) -> dict[tuple[int, int], Spread]:
     """{(indicator_id, year): Spread} across organisations."""
     grouped: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
     for (_org, indicator_id, year), value in values.items():
         grouped[(indicator_id, year)].append(value)
-    return {key: Spread(len(v), _median(v), min(v), max(v)) for key, v in grouped.items()}
+    return {key: spread_of(v) for key, v in grouped.items()}
 
 
 @dataclass
@@ -68,3 +116,73 @@ def compare_indicator(cycle, indicator, breakdown: str = TOTAL.code):
     ordered = sorted(rows.values(), key=lambda r: r.organisation.name)
     per_year = {year: spread for (_ind, year), spread in spreads(values).items()}
     return ordered, per_year
+
+
+# --- one indicator, one year: every participant against the network ---------------------
+
+@dataclass
+class Observation:
+    """What one organisation submitted for one cell: a number, or a flag instead of one."""
+    organisation_id: int
+    year: int
+    value: Decimal | None
+    flag: str = VALUE  # VALUE, CONFIDENTIAL or NOT_AVAILABLE
+
+
+@dataclass
+class Standing:
+    organisation_id: int
+    state: str  # VALUE, CONFIDENTIAL (value set for the viewer's own only), NOT_AVAILABLE or MISSING
+    value: Decimal | None = None
+    rank: int | None = None
+    previous: Decimal | None = None
+    change: Decimal | None = None
+
+
+@dataclass
+class YearComparison:
+    year: int
+    spread: Spread | None
+    standings: list[Standing] = field(default_factory=list)  # one per participant, in the given order
+
+
+def compare_year(observations: Iterable[Observation], participants: list[int], year: int, direction: str,
+                 *, viewer_organisation_id: int | None = None) -> YearComparison:
+    """Every participant's standing in `year`: value, rank, change since `year - 1`.
+
+    Confidential values are left out of the spread, the ranks and the changes; only the
+    viewer's own organisation sees its own confidential value (without a rank).
+    """
+    cells: dict[tuple[int, int], Observation] = {(o.organisation_id, o.year): o for o in observations}
+    usable = {org: cells[(org, year)].value for org in participants
+              if (org, year) in cells and cells[(org, year)].flag == VALUE and cells[(org, year)].value is not None}
+    rank_of = ranks(usable, direction)
+    standings = []
+    for org in participants:
+        cell = cells.get((org, year))
+        if cell is None or (cell.flag == VALUE and cell.value is None):
+            standings.append(Standing(org, MISSING))
+        elif cell.flag == NOT_AVAILABLE:
+            standings.append(Standing(org, NOT_AVAILABLE))
+        elif cell.flag == CONFIDENTIAL:
+            # Others learn only that a figure exists and is not theirs to read.
+            own = org == viewer_organisation_id
+            standings.append(Standing(org, CONFIDENTIAL, value=cell.value if own else None))
+        else:
+            before = cells.get((org, year - 1))
+            previous = before.value if before is not None and before.flag == VALUE else None
+            standings.append(Standing(org, VALUE, value=cell.value, rank=rank_of.get(org), previous=previous,
+                                      change=cell.value - previous if previous is not None else None))
+    return YearComparison(year, spread_of(usable.values()), standings)
+
+
+def observations(cycle_id: int, indicator_id: int, breakdown: str = TOTAL.code) -> list[Observation]:
+    """Submitted cells of one indicator and breakdown, every year, in one query."""
+    return [Observation(org, year, value)
+            for (org, _ind, year), value in total_values(cycle_id, indicator_id=indicator_id,
+                                                         breakdown=breakdown).items()]
+
+
+def submitted_organisations(cycle_id: int) -> list[int]:
+    return list(db.session.scalars(select(Submission.organisation_id).where(
+        Submission.cycle_id == cycle_id, Submission.status == SUBMITTED)))
