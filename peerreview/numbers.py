@@ -11,7 +11,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
-from flask import has_request_context
+from flask import has_app_context
 from flask_babel import _, get_locale
 
 # Largest magnitude accepted: the column holds 14 integer digits.
@@ -112,7 +112,7 @@ def format_number(value: Decimal | None, decimals: int, locale: str | None = Non
         return ""
     rounded = round_half_up(value, decimals)
     if locale is None:
-        locale = str(get_locale() or "en") if has_request_context() else "en"
+        locale = str(get_locale() or "en") if has_app_context() else "en"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     # Already rounded: Babel's own (half-even) rounding has nothing left to round.
     return format_decimal(rounded, format=pattern, locale=locale)

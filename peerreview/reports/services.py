@@ -15,14 +15,14 @@ from sqlalchemy.orm import selectinload
 from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.auth.models import User
-from peerreview.charts import bar_chart
+from peerreview.charts import PAGE_HEIGHT, Bar, bar_chart
 from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.markdown import render_markdown
-from peerreview.numbers import format_plain
+from peerreview.numbers import format_number
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.permissions import Action, require
@@ -120,8 +120,8 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         rows.append({
             "area": f"{ind.area.code} {ind.area.name}" if ind.area else "",
             "code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
-            "cells": [{"year": y, "own": format_plain(o, ind.decimals) if o is not None else "–",
-                       "median": format_plain(m, ind.decimals) if m is not None else "–",
+            "cells": [{"year": y, "own": format_number(o, ind.decimals) if o is not None else "–",
+                       "median": format_number(m, ind.decimals) if m is not None else "–",
                        "n": spread[(ind.id, y)].n if (ind.id, y) in spread else 0}
                       for y, o, m in zip(years, own, medians, strict=True)],
         })
@@ -129,14 +129,14 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
     last = years[-1]
     organisations = organisations_by_id(org for org, _i, _y in values)
     for ind in indicators[:12]:  # the headline indicators as pictures; all are in the table
-        items = [(o.short_name if o.id != organisation.id else f"▶ {organisation.short_name}",
-                  values.get((o_id, ind.id, last)), o_id == organisation.id)
+        items = [Bar(f"{o.name} ({o.country})", values.get((o_id, ind.id, last)), o_id == organisation.id)
                  for o_id, o in organisations.items()]
         m = spread.get((ind.id, last))
         title = f"{ind.code} {ind.name} ({last})"
+        # A page at most: beyond what fits as bars, the same values become a strip chart.
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
                                                          unit=ind.unit, decimals=ind.decimals,
-                                                         direction=ind.direction)})
+                                                         direction=ind.direction, max_height=PAGE_HEIGHT)})
     texts = submitted_narratives(cycle.id, organisation.id)
     narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
                   for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
@@ -165,9 +165,9 @@ def synthesis_context(cycle: Cycle) -> dict:
         for y in cycle.years:
             s = spread.get((ind.id, y))
             cells.append({"year": y, "n": s.n if s else 0,
-                          "median": format_plain(s.median, ind.decimals) if s else "–",
-                          "low": format_plain(s.low, ind.decimals) if s else "–",
-                          "high": format_plain(s.high, ind.decimals) if s else "–"})
+                          "median": format_number(s.median, ind.decimals) if s else "–",
+                          "low": format_number(s.low, ind.decimals) if s else "–",
+                          "high": format_number(s.high, ind.decimals) if s else "–"})
         rows.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "cells": cells,
                      "area": f"{ind.area.code} {ind.area.name}" if ind.area else ""})
     return {
@@ -205,6 +205,11 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
         if submission is None:
             raise ValidationFailed(_("The report was not rendered."), errors={
                 "organisation_id": _("Choose an organisation that takes part in this cycle.")})
+        if submission.status != SUBMITTED:
+            # Its report would compare nothing: five pages of dashes (finding 4 of issue 9).
+            raise ValidationFailed(_("The report was not rendered."), errors={
+                "organisation_id": _("%(org)s has not submitted its data yet; a feedback report is made only "
+                                     "for an organisation that submitted.", org=submission.organisation.name)})
         organisation = submission.organisation
         title = _("Feedback report: %(org)s – %(cycle)s", org=organisation.name, cycle=cycle.title)
     elif kind == SYNTHESIS:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from peerreview.extensions import db
@@ -31,6 +32,8 @@ VALUE = "value"
 CONFIDENTIAL = "confidential"
 NOT_AVAILABLE = "not_available"
 MISSING = "missing"
+
+STATE_LABELS = {CONFIDENTIAL: _l("confidential"), NOT_AVAILABLE: _l("not available"), MISSING: _l("not submitted")}
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -186,3 +189,40 @@ def observations(cycle_id: int, indicator_id: int, breakdown: str = TOTAL.code) 
 def submitted_organisations(cycle_id: int) -> list[int]:
     return list(db.session.scalars(select(Submission.organisation_id).where(
         Submission.cycle_id == cycle_id, Submission.status == SUBMITTED)))
+
+
+@dataclass
+class ComparedRow:
+    organisation: Organisation
+    standing: Standing
+
+
+@dataclass
+class IndicatorComparison:
+    year: int
+    spread: Spread | None
+    previous_spread: Spread | None
+    rows: list[ComparedRow]  # best first (ranked ones by rank, then the others), ties by name
+
+
+def indicator_comparison(cycle, indicator, breakdown: str, year: int, *,
+                         viewer_organisation_id: int | None = None) -> IndicatorComparison:
+    """Every participant of the cycle in one indicator, breakdown and year: two queries."""
+    cells = observations(cycle.id, indicator.id, breakdown)
+    participants = list(db.session.scalars(select(Submission.organisation_id)
+                                           .where(Submission.cycle_id == cycle.id)))
+    organisations = organisations_by_id(participants)
+    now = compare_year(cells, participants, year, indicator.direction,
+                       viewer_organisation_id=viewer_organisation_id)
+    before = spread_of(c.value for c in cells if c.year == year - 1 and c.flag == VALUE and c.value is not None)
+    rows = [ComparedRow(organisations[s.organisation_id], s) for s in now.standings]
+    rows.sort(key=_best_first)
+    return IndicatorComparison(year, now.spread, before, rows)
+
+
+def _best_first(row: ComparedRow):
+    standing = row.standing
+    if standing.state != VALUE:
+        return (1, Decimal(0), row.organisation.name)
+    # Ranked by the indicator's direction; a neutral indicator simply from highest to lowest.
+    return (0, Decimal(standing.rank) if standing.rank is not None else -standing.value, row.organisation.name)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.charts import bar_chart
+from peerreview.charts import Bar, bar_chart
 from peerreview.cycles.forms import InviteForm, TransitionForm
 from peerreview.cycles.models import PHASE_LABELS
 from peerreview.cycles.routes import bp as cycles_bp
@@ -20,7 +20,7 @@ from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.services import reviewer_counts
-from peerreview.submissions.benchmarking import compare_indicator
+from peerreview.submissions.benchmarking import STATE_LABELS, VALUE, indicator_comparison
 from peerreview.submissions.services import (
     expected_value_count,
     invitable_organisations,
@@ -89,22 +89,23 @@ def compare(cycle_id: int):
                      indicators[0] if indicators else None)
     if indicator is None:
         return render_template("cycles/compare.html", cycle=cycle, indicator=None, indicators=[])
-    breakdown_codes = [b.code for b in breakdowns_for(indicator.dimensions)]
+    breakdowns = breakdowns_for(indicator.dimensions)
     breakdown = request.args.get("breakdown", TOTAL.code)
-    if breakdown not in breakdown_codes:
+    if breakdown not in {b.code for b in breakdowns}:
         breakdown = TOTAL.code
-    rows, per_year = compare_indicator(cycle, indicator, breakdown)
     year = request.args.get("year", type=int)
     if year not in cycle.years:
         year = cycle.last_year
     own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
-    items = [(r.organisation.short_name, r.values.get(year), r.organisation.id == own_org) for r in rows]
-    spread = per_year.get(year)
-    chart = bar_chart(items, title=f"{indicator.code} {indicator.name}, {year}",
+    comparison = indicator_comparison(cycle, indicator, breakdown, year, viewer_organisation_id=own_org)
+    breakdown_label = next(b.label for b in breakdowns if b.code == breakdown)
+    spread = comparison.spread
+    chart = bar_chart([Bar(f"{r.organisation.name} ({r.organisation.country})", r.standing.value,
+                           r.organisation.id == own_org)
+                       for r in comparison.rows if r.standing.state == VALUE],
+                      title=f"{indicator.code} {indicator.name}, {breakdown_label}, {year}",
                       median=spread.median if spread else None, unit=indicator.unit, decimals=indicator.decimals,
                       direction=indicator.direction)
     return render_template("cycles/compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
-                           rows=rows, per_year=per_year, chart=chart, year=year, breakdown=breakdown,
-                           breakdowns=breakdowns_for(indicator.dimensions), own_org=own_org)
-
-
+                           comparison=comparison, chart=chart, year=year, breakdown=breakdown,
+                           breakdowns=breakdowns, own_org=own_org, STATES=STATE_LABELS)
