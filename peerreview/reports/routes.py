@@ -8,6 +8,7 @@ from peerreview.forms_support import choices, to_id
 from peerreview.permissions import Action
 from peerreview.reports import services
 from peerreview.reports.forms import RenderFeedbackForm
+from peerreview.submissions.models import SUBMITTED
 from peerreview.submissions.services import cycle_submissions
 
 bp = Blueprint("reports", __name__)
@@ -36,7 +37,9 @@ def manage(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_REPORTS)
     form = RenderFeedbackForm()
     participants = cycle_submissions(cycle.id)
-    form.organisation_id.choices = choices((s.organisation_id, s.organisation.name) for s in participants)
+    # A feedback report is made only for an organisation that submitted.
+    form.organisation_id.choices = choices((s.organisation_id, s.organisation.name) for s in participants
+                                           if s.status == SUBMITTED)
     return render_template("reports/manage.html", cycle=cycle, reports=services.cycle_reports(cycle.id),
                            feedback_form=form, REPORT_STATE_LABELS=services.REPORT_STATE_LABELS)
 
