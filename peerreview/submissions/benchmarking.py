@@ -226,3 +226,63 @@ def _best_first(row: ComparedRow):
         return (1, Decimal(0), row.organisation.name)
     # Ranked by the indicator's direction; a neutral indicator simply from highest to lowest.
     return (0, Decimal(standing.rank) if standing.rank is not None else -standing.value, row.organisation.name)
+
+
+# --- one organisation against the network, every indicator ------------------------------
+
+@dataclass
+class ProfileLine:
+    indicator: object  # framework Indicator
+    spread: Spread | None
+    value: Decimal | None
+    rank: int | None
+    position: Decimal | None  # 1 = the best, 0 = the last; None without a rank
+    values: list[Decimal]
+    leaders: list[Organisation]  # the best three (peers to learn from)
+
+
+@dataclass
+class Profile:
+    organisation: Organisation
+    year: int
+    lines: list[ProfileLine]
+    strongest: list[ProfileLine]
+    weakest: list[ProfileLine]
+
+
+def position_of(rank: int, n: int) -> Decimal:
+    """Where a rank sits between the last (0) and the best (1); alone, one is the best."""
+    return Decimal(1) if n <= 1 else Decimal(n - rank) / Decimal(n - 1)
+
+
+def organisation_profile(cycle, organisation: Organisation, indicators: list, year: int,
+                         *, show=3) -> Profile:
+    """Each indicator's total in `year` against the network; strongest and weakest positions and,
+    where it is weakest, the organisations that do best. Two queries, whatever the network's size."""
+    values = total_values(cycle.id)
+    by_indicator: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for (org, indicator_id, y), value in values.items():
+        if y == year:
+            by_indicator[indicator_id][org] = value
+    organisations = organisations_by_id({org for org, _i, _y in values})
+    lines = []
+    for indicator in indicators:
+        cell = by_indicator.get(indicator.id, {})
+        rank_of = ranks(cell, indicator.direction)
+        spread = spread_of(cell.values())
+        rank = rank_of.get(organisation.id)
+        best = sorted(rank_of, key=lambda org: (rank_of[org], organisations[org].name))
+        lines.append(ProfileLine(indicator, spread, cell.get(organisation.id), rank,
+                                 position_of(rank, spread.n) if rank is not None else None, list(cell.values()),
+                                 [organisations[org] for org in best if org != organisation.id][:show]))
+    ranked = [line for line in lines if line.position is not None and line.spread.n > 1]
+    by_position = sorted(ranked, key=lambda line: (-line.position, line.indicator.code))
+    strongest = [line for line in by_position if line.position >= Decimal("0.5")][:show]
+    weakest = [line for line in reversed(by_position) if line.position < Decimal("0.5")][:show]
+    return Profile(organisation, year, lines, strongest, weakest)
+
+
+def participant(cycle_id: int, organisation_id: int | None) -> Organisation | None:
+    """The organisation, if it takes part in the cycle."""
+    return db.session.scalar(select(Organisation).join(Submission, Submission.organisation_id == Organisation.id)
+                             .where(Submission.cycle_id == cycle_id, Organisation.id == (organisation_id or 0)))

@@ -8,19 +8,25 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.charts import Bar, bar_chart
+from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
 from peerreview.cycles.forms import InviteForm, TransitionForm
 from peerreview.cycles.models import PHASE_LABELS
 from peerreview.cycles.routes import bp as cycles_bp
 from peerreview.cycles.services import get_cycle
-from peerreview.errors import ValidationFailed
+from peerreview.errors import NotFound, ValidationFailed
 from peerreview.forms_support import choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.services import reviewer_counts
-from peerreview.submissions.benchmarking import STATE_LABELS, VALUE, indicator_comparison
+from peerreview.submissions.benchmarking import (
+    STATE_LABELS,
+    VALUE,
+    indicator_comparison,
+    organisation_profile,
+    participant,
+)
 from peerreview.submissions.services import (
     expected_value_count,
     invitable_organisations,
@@ -109,3 +115,25 @@ def compare(cycle_id: int):
     return render_template("cycles/compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
                            comparison=comparison, chart=chart, year=year, breakdown=breakdown,
                            breakdowns=breakdowns, own_org=own_org, STATES=STATE_LABELS)
+
+
+@cycles_bp.route("/<int:cycle_id>/profile/<int:organisation_id>")
+@login_required
+def profile(cycle_id: int, organisation_id: int):
+    cycle = get_cycle(current_user, cycle_id, Action.COMPARE_INDICATORS)
+    organisation = participant(cycle.id, organisation_id)
+    if organisation is None:
+        raise NotFound(_("This organisation does not take part in this cycle."))
+    year = request.args.get("year", type=int)
+    if year not in cycle.years:
+        year = cycle.last_year
+    indicators = framework_indicators(cycle.framework_id)
+    result = organisation_profile(cycle, organisation, indicators, year)
+    lines = [line for line in result.lines if line.values]
+    chart = strip_chart([StripRow(f"{line.indicator.code} {line.indicator.name}", line.values, line.value,
+                                  organisation.name, line.spread.median, line.spread.q1, line.spread.q3)
+                         for line in lines],
+                        title=_("%(org)s against the network, %(year)s", org=organisation.name, year=year),
+                        units=[line.indicator.unit for line in lines],
+                        decimals_per_row=[line.indicator.decimals for line in lines])
+    return render_template("cycles/profile.html", cycle=cycle, profile=result, chart=chart, year=year)
