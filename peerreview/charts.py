@@ -178,7 +178,7 @@ def strip_chart(rows: list[StripRow], *, title: str, unit: str = "", decimals: i
     rows = [r for r in rows if r.values]
     if not rows:
         return Markup("")
-    label_width = 0 if len(rows) == 1 else min(max(_text_width(_short(r.label, 30)) for r in rows), 190) + 6
+    label_width = 0 if len(rows) == 1 else min(max(_text_width(_short(r.label, 34)) for r in rows), 216) + 6
     row_height = 40
     top = 6
     height = top + len(rows) * row_height + 18
@@ -199,7 +199,7 @@ def strip_chart(rows: list[StripRow], *, title: str, unit: str = "", decimals: i
         y = top + i * row_height + 14
         if label_width:
             parts.append(f'<text x="{label_width - 6:.1f}" y="{y + 4}" text-anchor="end">'
-                         f'{escape(_short(row.label, 30))}</text>')
+                         f'{escape(_short(row.label, 34))}</text>')
         parts.append(f'<text x="{left - 4:.1f}" y="{y + 4}" text-anchor="end" fill="#505a5f">{escape(low_text)}</text>'
                      f'<text x="{right + 4:.1f}" y="{y + 4}" fill="#505a5f">{escape(high_text)}</text>'
                      f'<line x1="{left:.1f}" y1="{y}" x2="{right:.1f}" y2="{y}" stroke="#b1b4b6"/>')
@@ -218,11 +218,13 @@ def strip_chart(rows: list[StripRow], *, title: str, unit: str = "", decimals: i
             summary += ", " + _("median %(value)s", value=format_number(row.median, dec, locale))
         if row.own is not None:
             ox = x(row.own)
-            own_text = f"{row.own_label}: {format_number(row.own, dec, locale)} {unit_i}".strip()
-            anchor = "start" if ox < (left + right) / 2 else "end"
+            number = f"{format_number(row.own, dec, locale)} {unit_i}".strip()
+            own_text = f"{_short(row.own_label, 40)}: {number}" if row.own_label else number
+            # Under its dot, moved inward where it would pass a margin: never cut.
+            text_x = min(max(ox - _text_width(own_text) / 2, 0.0), WIDTH - _text_width(own_text))
             parts.append(f'<circle cx="{ox:.1f}" cy="{y}" r="5" fill="{HIGHLIGHT}" stroke="#fff"/>'
-                         f'<text x="{ox + (7 if anchor == "start" else -7):.1f}" y="{y + 20}" text-anchor="{anchor}" '
-                         f'font-weight="bold" fill="{HIGHLIGHT}">{escape(own_text)}</text>')
+                         f'<text x="{text_x:.1f}" y="{y + 20}" font-weight="bold" fill="{HIGHLIGHT}">'
+                         f'{escape(own_text)}</text>')
             summary += ", " + own_text
         descriptions.append(f"{row.label}: {summary}.")
     parts[2] = f'<desc id="{_uid}-d">{escape(" ".join(descriptions))}</desc>'

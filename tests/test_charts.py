@@ -139,3 +139,16 @@ def test_strip_chart_shows_quartiles_median_and_the_organisation(app):
 ])
 def test_axis_ticks_are_round_numbers_covering_the_values(low, high, ticks):
     assert nice_ticks(low, high) == pytest.approx(ticks)
+
+
+@pytest.mark.parametrize("own", ["99999", "50001", "1"])
+def test_the_highlighted_label_of_a_strip_is_never_cut(app, own):
+    values = [Decimal(v) for v in ("1", "50000", "99999")]
+    with app.test_request_context():
+        svg = _svg(strip_chart([StripRow("3a Job vacancies filled", values, Decimal(own),
+                                         "Labour and Employment Agency of Bosnia and Herzegovina")],
+                               title="t", unit="vacancies", decimals=0))
+    width, _height = _size(svg)
+    for text in _texts(svg):
+        left = _right_edge(text) - len(text.text or "") * CHAR_WIDTH
+        assert left >= 0 and _right_edge(text) <= width, text.text

@@ -130,8 +130,9 @@ def profile(cycle_id: int, organisation_id: int):
     indicators = framework_indicators(cycle.framework_id)
     result = organisation_profile(cycle, organisation, indicators, year)
     lines = [line for line in result.lines if line.values]
+    # The title names the organisation: its dot is labelled with the value only.
     chart = strip_chart([StripRow(f"{line.indicator.code} {line.indicator.name}", line.values, line.value,
-                                  organisation.name, line.spread.median, line.spread.q1, line.spread.q3)
+                                  "", line.spread.median, line.spread.q1, line.spread.q3)
                          for line in lines],
                         title=_("%(org)s against the network, %(year)s", org=organisation.name, year=year),
                         units=[line.indicator.unit for line in lines],
