@@ -207,7 +207,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         "framework_id": wapes_fw.id, "host_organisation_id": orgs["DE"].id, "kickoff_place": "Bonn",
         "kickoff_start": date(2026, 10, 13), "kickoff_end": date(2026, 10, 14), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2026, 12, 15), "review_deadline": date(2027, 2, 15),
-        "reporting_deadline": date(2027, 4, 30)})
+        "reporting_deadline": date(2027, 4, 30), "illustrative_data": True})
     wapes_subs = {key: invite_organisation(sec_wapes, wapes_cycle, orgs[key].id) for key in WAPES_PARTICIPANTS}
     move_cycle(sec_wapes, wapes_cycle, OPEN)
     for key, submission in wapes_subs.items():
@@ -250,7 +250,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         "framework_id": eu_fw.id, "host_organisation_id": None, "kickoff_place": "Brussels",
         "kickoff_start": date(2026, 9, 22), "kickoff_end": date(2026, 9, 22), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2027, 1, 31), "review_deadline": date(2027, 3, 31),
-        "reporting_deadline": date(2027, 6, 30)})
+        "reporting_deadline": date(2027, 6, 30), "illustrative_data": True})
     eu_subs = {key: invite_organisation(sec_eu, eu_cycle, orgs[key].id) for key in EU_PARTICIPANTS}
     move_cycle(sec_eu, eu_cycle, OPEN)
     for i, key in enumerate(EU_PARTICIPANTS):

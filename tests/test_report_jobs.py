@@ -52,7 +52,7 @@ def test_rendering_again_keeps_one_record(db, world, no_render_jobs):
 
 
 def test_a_failed_render_keeps_its_reason_and_can_be_tried_again(db, world, monkeypatch, client, login):
-    def broken(template, context):
+    def broken(template, context, **_options):
         raise RuntimeError("fonts missing")
 
     monkeypatch.setattr(services, "render_pdf", broken)

@@ -1,7 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -49,12 +65,14 @@ class CycleForm(FlaskForm):
     submission_deadline = DayMonthYearField(_l("Submission deadline"))
     review_deadline = DayMonthYearField(_l("Review deadline"))
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
+    illustrative_data = BooleanField(_l("Its figures are illustrative (demo or test data), not official statistics: "
+                                        "every report of the cycle says so"), widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> dict:
         keys = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place", "kickoff_start",
                 "kickoff_end", "first_year", "last_year", "submission_deadline", "review_deadline",
-                "reporting_deadline")
+                "reporting_deadline", "illustrative_data")
         return {key: getattr(self, key).data for key in keys}
 
 

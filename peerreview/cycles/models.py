@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.db_types import UTCDateTime, utcnow
@@ -51,6 +51,8 @@ class Cycle(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # Demo or test figures: every report of the cycle says they are illustrative; real ones never do.
+    illustrative_data: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -91,6 +91,7 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
     values = {key: data.get(key) for key in CYCLE_FIELDS}
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
+    values["illustrative_data"] = bool(data.get("illustrative_data"))
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""

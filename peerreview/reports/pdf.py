@@ -7,10 +7,11 @@ read a local file or reach the network.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 BASE_URL = "https://peerreview.invalid/"
@@ -39,8 +40,28 @@ def _mime(path: Path) -> str:
             ".woff2": "font/woff2", ".ttf": "font/ttf"}.get(path.suffix, "application/octet-stream")
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+@dataclass
+class DataFile:
+    """The report's data, attached inside the PDF (PDF/A-3 allows embedded files)."""
+    name: str
+    content: bytes
+    description: str = ""
+
+
+def render_pdf(template: str, context: dict, *, data: DataFile | None = None) -> bytes:
+    """An archival, accessible PDF: PDF/A-3u, tagged (structure tree, language, alt text from
+    each chart's title and description), with the data attached as a file.
+
+    The template sets the metadata (title, author = the network, subject, keywords with the
+    report's id, language). A weasyprint.Attachment cannot be used for two renders, so it is
+    built here, per render (../shared/FEASIBILITY.md).
+    """
     html = render_template(template, **context)
     static_root = Path(current_app.static_folder) / "pdf"
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_root))
-    return document.write_pdf()
+    fetcher = StaticOnlyFetcher(static_root)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    attachments = []
+    if data is not None:
+        attachments.append(Attachment(string=data.content, name=data.name, description=data.description,
+                                      relationship="Data", url_fetcher=fetcher))
+    return document.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True, attachments=attachments)

@@ -5,7 +5,7 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import _, format_date, format_datetime
+from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from huey.exceptions import RetryTask, TaskLockedException
 from sqlalchemy import select
@@ -14,17 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from peerreview import jobs
 from peerreview.audit.services import record
-from peerreview.auth.models import User
-from peerreview.charts import PAGE_HEIGHT, Bar, bar_chart
 from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
-from peerreview.framework.services import framework_areas, framework_indicators
-from peerreview.markdown import render_markdown
-from peerreview.numbers import format_number
-from peerreview.organisations.models import Organisation
-from peerreview.organisations.services import organisations_by_id
 from peerreview.permissions import Action, require
 from peerreview.reports.models import (
     DRAFT,
@@ -36,12 +29,9 @@ from peerreview.reports.models import (
     SYNTHESIS,
     Report,
 )
-from peerreview.reports.pdf import render_pdf
-from peerreview.reviews.models import SHARED, Comment
-from peerreview.reviews.services import anchor_label
-from peerreview.submissions.benchmarking import spreads, total_values
+from peerreview.reports.pdf import DataFile, render_pdf
+from peerreview.reports.print_data import feedback_context, feedback_csv, synthesis_context, synthesis_csv
 from peerreview.submissions.models import SUBMITTED, Submission
-from peerreview.submissions.narratives import submitted_narratives
 
 REPORT_STATE_LABELS = {QUEUED: _l("queued for rendering"), RENDERING: _l("being rendered"),
                        DRAFT: _l("draft"), FAILED: _l("failed"), PUBLISHED: _l("published")}
@@ -68,116 +58,6 @@ def get_report(actor, report_id: int) -> Report:
         raise NotFound(_("No such report."))
     require(actor, Action.DOWNLOAD_REPORT, report)
     return report
-
-
-def _cover(cycle: Cycle, title: str, subtitle: str) -> dict:
-    kickoff = ""
-    if cycle.kickoff_start:
-        kickoff = format_date(cycle.kickoff_start, "d MMMM y")
-        if cycle.kickoff_end and cycle.kickoff_end != cycle.kickoff_start:
-            kickoff = f"{format_date(cycle.kickoff_start, 'd')}–{format_date(cycle.kickoff_end, 'd MMMM y')}"
-    return {
-        "title": title,
-        "subtitle": subtitle,
-        "network": cycle.network.name,
-        "cycle": cycle.title,
-        "theme": cycle.theme,
-        "host": cycle.host_organisation.name if cycle.host_organisation else "",
-        "kickoff": f"{cycle.kickoff_place}, {kickoff}" if cycle.kickoff_place else kickoff,
-        "years": f"{cycle.first_year}–{cycle.last_year}",
-        "generated": format_datetime(utcnow(), "d MMMM y, HH:mm zzz"),
-    }
-
-
-def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[dict]:
-    query = (select(Comment).join(Submission, Submission.id == Comment.submission_id)
-             .where(Submission.cycle_id == cycle_id, Comment.visibility == SHARED)
-             .options(selectinload(Comment.author).selectinload(User.organisation),
-                      selectinload(Comment.indicator), selectinload(Comment.area),
-                      selectinload(Comment.submission).selectinload(Submission.organisation))
-             .order_by(Comment.created_at, Comment.id))
-    if organisation_id is not None:
-        query = query.where(Submission.organisation_id == organisation_id)
-    return [{
-        "organisation": c.submission.organisation.name,
-        "anchor": anchor_label(c),
-        "author": c.author.name,
-        "is_reply": c.parent_id is not None,
-        "body": c.body,
-        "date": format_datetime(c.created_at, "d MMM y"),
-    } for c in db.session.scalars(query)]
-
-
-def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
-    indicators = framework_indicators(cycle.framework_id)
-    values = total_values(cycle.id)
-    spread = spreads(values)
-    years = cycle.years
-    rows = []
-    for ind in indicators:
-        own = [values.get((organisation.id, ind.id, y)) for y in years]
-        medians = [spread[(ind.id, y)].median if (ind.id, y) in spread else None for y in years]
-        rows.append({
-            "area": f"{ind.area.code} {ind.area.name}" if ind.area else "",
-            "code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
-            "cells": [{"year": y, "own": format_number(o, ind.decimals) if o is not None else "–",
-                       "median": format_number(m, ind.decimals) if m is not None else "–",
-                       "n": spread[(ind.id, y)].n if (ind.id, y) in spread else 0}
-                      for y, o, m in zip(years, own, medians, strict=True)],
-        })
-    charts = []
-    last = years[-1]
-    organisations = organisations_by_id(org for org, _i, _y in values)
-    for ind in indicators[:12]:  # the headline indicators as pictures; all are in the table
-        items = [Bar(f"{o.name} ({o.country})", values.get((o_id, ind.id, last)), o_id == organisation.id)
-                 for o_id, o in organisations.items()]
-        m = spread.get((ind.id, last))
-        title = f"{ind.code} {ind.name} ({last})"
-        # A page at most: beyond what fits as bars, the same values become a strip chart.
-        charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
-                                                         unit=ind.unit, decimals=ind.decimals,
-                                                         direction=ind.direction, max_height=PAGE_HEIGHT)})
-    texts = submitted_narratives(cycle.id, organisation.id)
-    narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
-                  for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
-    return {
-        "cover": _cover(cycle, _("Feedback report"), organisation.name),
-        "organisation": organisation.name,
-        "narratives": narratives,
-        "years": years,
-        "rows": rows,
-        "charts": charts,
-        "comments": _shared_comments(cycle.id, organisation.id),
-        "illustrative": True,
-    }
-
-
-def synthesis_context(cycle: Cycle) -> dict:
-    indicators = framework_indicators(cycle.framework_id)
-    values = total_values(cycle.id)
-    spread = spreads(values)
-    participants = db.session.execute(
-        select(Organisation.name, Submission.status).join(Submission, Submission.organisation_id == Organisation.id)
-        .where(Submission.cycle_id == cycle.id).order_by(Organisation.name)).all()
-    rows = []
-    for ind in indicators:
-        cells = []
-        for y in cycle.years:
-            s = spread.get((ind.id, y))
-            cells.append({"year": y, "n": s.n if s else 0,
-                          "median": format_number(s.median, ind.decimals) if s else "–",
-                          "low": format_number(s.low, ind.decimals) if s else "–",
-                          "high": format_number(s.high, ind.decimals) if s else "–"})
-        rows.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "cells": cells,
-                     "area": f"{ind.area.code} {ind.area.name}" if ind.area else ""})
-    return {
-        "cover": _cover(cycle, _("Synthesis report"), cycle.network.name),
-        "participants": [{"name": n, "submitted": s == SUBMITTED} for n, s in participants],
-        "years": cycle.years,
-        "rows": rows,
-        "comments": [c for c in _shared_comments(cycle.id) if not c["is_reply"]],
-        "illustrative": True,
-    }
 
 
 def _render_problem(cycle: Cycle) -> str | None:
@@ -260,9 +140,13 @@ def _render_into(report: Report) -> None:
     """Render the PDF of a queued report into its record (no commit)."""
     cycle = report.cycle
     if report.kind == FEEDBACK:
-        pdf = render_pdf("reports/pdf/feedback.html", feedback_context(cycle, report.organisation))
+        context = feedback_context(cycle, report.organisation, report_id=report.id)
+        pdf = render_pdf("reports/pdf/feedback.html", context, data=DataFile(
+            "feedback-data.csv", feedback_csv(cycle, report.organisation), _("The report's figures")))
     else:
-        pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle))
+        context = synthesis_context(cycle, report_id=report.id)
+        pdf = render_pdf("reports/pdf/synthesis.html", context, data=DataFile(
+            "synthesis-data.csv", synthesis_csv(cycle), _("The report's figures")))
     digest = hashlib.sha256(pdf).hexdigest()
     report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
     report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
