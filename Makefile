@@ -78,6 +78,7 @@ mutate-report: $(VENV)/.installed-mutate
 ## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.large_cycle
+	$(BIN)/python -m benchmarks.report_render
 
 ## make load: Locust against gunicorn + PostgreSQL on loopback, bounded in users and seconds
 load: $(VENV)/.installed-test

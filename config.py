@@ -42,6 +42,10 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'peerreview.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Hard limits per report render (its own process): wall time, and address space (virtual
+    # memory, which counts more than the resident ~850 MB a 150-organisation synthesis needs).
+    REPORT_RENDER_SECONDS = float(os.environ.get("REPORT_RENDER_SECONDS", "600"))
+    REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "3072"))
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     BABEL_DEFAULT_LOCALE = "en"

@@ -160,3 +160,35 @@ def test_simultaneous_render_requests_leave_one_record(monkeypatch):
     assert len(rows) == 1
     assert outcomes == [rows[0].id, rows[0].id], outcomes
     assert len(queued) == 2 and rows[0].status == "queued"
+
+
+def test_a_render_runs_in_its_own_process_within_hard_limits(app, world):
+    """The PDF is written by a child process: a memory or time limit stops it, and the reason is kept."""
+    import pytest
+
+    from peerreview.reports.pdf import RenderFailed, RenderLimits, render_pdf
+    from peerreview.reports.print_data import synthesis_context
+
+    with app.test_request_context():
+        context = synthesis_context(world.cycle)
+        pdf = render_pdf("reports/pdf/synthesis.html", context, limits=RenderLimits(seconds=120, memory_mb=4096))
+        assert pdf.startswith(b"%PDF")
+        with pytest.raises(RenderFailed, match="longer than its limit of 0.01 seconds"):
+            render_pdf("reports/pdf/synthesis.html", context, limits=RenderLimits(seconds=0.01, memory_mb=4096))
+        with pytest.raises(RenderFailed, match="memory limit (of|is) 64 MB"):
+            render_pdf("reports/pdf/synthesis.html", context, limits=RenderLimits(seconds=120, memory_mb=64))
+
+
+def test_a_render_over_its_memory_limit_fails_visibly(app, world, db):
+    from peerreview.reports.models import Report
+    from peerreview.reports import services as report_services
+
+    app.config["REPORT_RENDER_MEMORY_MB"] = 64
+    try:
+        report = report_services.render_report(world.secretariat, world.cycle, kind="synthesis")
+        db.session.commit()
+    finally:
+        app.config["REPORT_RENDER_MEMORY_MB"] = 3072
+    report = db.session.get(Report, report.id)
+    assert report.status == "failed"
+    assert "64 MB" in report.failure

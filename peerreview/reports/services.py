@@ -29,7 +29,7 @@ from peerreview.reports.models import (
     SYNTHESIS,
     Report,
 )
-from peerreview.reports.pdf import DataFile, render_pdf
+from peerreview.reports.pdf import DataFile, RenderLimits, render_pdf
 from peerreview.reports.print_data import feedback_context, feedback_csv, synthesis_context, synthesis_csv
 from peerreview.submissions.models import SUBMITTED, Submission
 
@@ -136,16 +136,22 @@ def _report_for(cycle_id: int, kind: str, subject_key: int) -> Report | None:
                                                   Report.subject_key == subject_key))
 
 
+def _render_limits() -> RenderLimits:
+    """Hard limits per render (config REPORT_RENDER_SECONDS, REPORT_RENDER_MEMORY_MB)."""
+    return RenderLimits(seconds=float(current_app.config.get("REPORT_RENDER_SECONDS", 600)),
+                        memory_mb=int(current_app.config.get("REPORT_RENDER_MEMORY_MB", 3072)))
+
+
 def _render_into(report: Report) -> None:
     """Render the PDF of a queued report into its record (no commit)."""
     cycle = report.cycle
     if report.kind == FEEDBACK:
         context = feedback_context(cycle, report.organisation, report_id=report.id)
-        pdf = render_pdf("reports/pdf/feedback.html", context, data=DataFile(
+        pdf = render_pdf("reports/pdf/feedback.html", context, limits=_render_limits(), data=DataFile(
             "feedback-data.csv", feedback_csv(cycle, report.organisation), _("The report's figures")))
     else:
         context = synthesis_context(cycle, report_id=report.id)
-        pdf = render_pdf("reports/pdf/synthesis.html", context, data=DataFile(
+        pdf = render_pdf("reports/pdf/synthesis.html", context, limits=_render_limits(), data=DataFile(
             "synthesis-data.csv", synthesis_csv(cycle), _("The report's figures")))
     digest = hashlib.sha256(pdf).hexdigest()
     report.pdf, report.sha256, report.size = pdf, digest, len(pdf)

@@ -1,0 +1,97 @@
+"""Benchmark: the synthesis PDF at 30 and 150 organisations (12 indicators, 3 years), each figure
+beside the bare WeasyPrint time for the same HTML.
+
+    make bench      (runs this after benchmarks.large_cycle)
+
+Targets (issue 9): synthesis for 30 organisations <= 5 s and for 150 <= 26 s, tagged PDF/A, under
+1 GB; the application's own time (queries, statistics, charts, template) <= 10 % of the total.
+Each size renders in a fresh child process, so that its peak memory is its own.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+from config import TestingConfig
+from peerreview import create_app
+from peerreview.extensions import db
+from tests.scratch_db import scratch_database
+
+SIZES = [(30, 12), (150, 12)]  # organisations, indicators
+OUT = Path(os.environ.get("BENCH_PDF_DIR", "/tmp"))
+
+
+def _measure(url: str, options: dict, n_orgs: int, n_ind: int, queue) -> None:
+    from flask import render_template
+    from weasyprint import HTML
+
+    from benchmarks.large_cycle import build
+    from peerreview.cycles.models import Cycle
+    from peerreview.reports.pdf import BASE_URL, DataFile, RenderLimits, StaticOnlyFetcher, render_pdf
+    from peerreview.reports.print_data import synthesis_context, synthesis_csv
+
+    config = type("BenchConfig", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(config)
+    name = f"r{n_orgs}"
+    with app.app_context():
+        db.create_all()
+        cycle_id, *_rest = build(name, n_orgs, n_ind)
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        start = time.perf_counter()
+        context = synthesis_context(cycle, report_id=1)
+        data = synthesis_csv(cycle)
+        html = render_template("reports/pdf/synthesis.html", **context)
+        app_seconds = time.perf_counter() - start
+        static_root = Path(app.static_folder) / "pdf"
+        start = time.perf_counter()
+        HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_root)).write_pdf(
+            pdf_variant="pdf/a-3u", pdf_tags=True)
+        bare_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        # As the render job does it: WeasyPrint in its own process, under the hard limits.
+        pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle, report_id=1),
+                         data=DataFile("synthesis-data.csv", data), limits=RenderLimits(600, 3072))
+        total_seconds = time.perf_counter() - start
+    path = OUT / f"bench-synthesis-{n_orgs}.pdf"
+    path.write_bytes(pdf)
+    # The larger of this process (context, template, the bare render) and the render's child.
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    queue.put((n_orgs, n_ind, app_seconds, bare_seconds, total_seconds, peak_mb, len(pdf), str(path)))
+
+
+def run() -> int:
+    rows = []
+    ctx = multiprocessing.get_context("spawn")
+    for n_orgs, n_ind in SIZES:
+        with scratch_database(f"benchpdf{n_orgs}", os.environ.get("BENCH_DATABASE_URL", "")) as (url, options):
+            queue = ctx.Queue()
+            child = ctx.Process(target=_measure, args=(url, options, n_orgs, n_ind, queue))
+            child.start()
+            rows.append(queue.get())
+            child.join()
+    print(f"\n{'organisations':>13} {'app s':>7} {'bare WeasyPrint s':>18} {'total s':>8} {'app share':>9} "
+          f"{'peak MB':>8} {'pages PDF':>10}")
+    ok = True
+    targets = {30: 5.0, 150: 26.0}
+    for n_orgs, _n_ind, app_s, bare_s, total_s, peak_mb, size, path in rows:
+        share = app_s / total_s if total_s else 0
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(path).pages)
+        print(f"{n_orgs:>13} {app_s:>7.2f} {bare_s:>18.2f} {total_s:>8.2f} {share:>8.0%} {peak_mb:>8.0f} "
+              f"{pages:>10}  {path} ({size:,} bytes)")
+        ok &= total_s <= targets.get(n_orgs, 1e9) and peak_mb < 1024 and share <= 0.10
+    print("targets (30: <= 5 s, 150: <= 26 s, < 1 GB, app <= 10 %):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(run())
