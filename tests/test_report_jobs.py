@@ -180,8 +180,8 @@ def test_a_render_runs_in_its_own_process_within_hard_limits(app, world):
 
 
 def test_a_render_over_its_memory_limit_fails_visibly(app, world, db):
-    from peerreview.reports.models import Report
     from peerreview.reports import services as report_services
+    from peerreview.reports.models import Report
 
     app.config["REPORT_RENDER_MEMORY_MB"] = 64
     try:
