@@ -115,3 +115,19 @@ def test_the_render_form_offers_only_organisations_that_submitted(client, login,
     assert "has not submitted its data yet" in page
     options = page[page.index('id="organisation_id"'):page.index("</select>", page.index('id="organisation_id"'))]
     assert "Bundesagentur" in options and "Hello Work" not in options
+
+
+def test_publishing_asks_first_and_says_who_will_see_it(client, login, world, db):
+    login(world.secretariat)
+    manage = client.get(f"/cycles/{world.cycle.id}/reports").get_data(as_text=True)
+    assert f"/reports/{world.draft_report.id}/publish" in manage
+    page = client.get(f"/reports/{world.draft_report.id}/publish")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Who will see it: everyone, without signing in" in html and "WAPES" in html
+    assert world.draft_report.sha256 in html
+    assert world.draft_report.status == "draft"  # asking changes nothing
+    assert client.get(f"/reports/{world.published_report.id}/publish").status_code == 409
+    assert client.post(f"/reports/{world.draft_report.id}/publish").status_code == 302
+    db.session.refresh(world.draft_report)
+    assert world.draft_report.status == "published"

@@ -59,6 +59,14 @@ def render(cycle_id: int):
     return redirect(url_for("reports.manage", cycle_id=cycle.id))
 
 
+@bp.route("/reports/<int:report_id>/publish", methods=["GET"])
+@login_required
+def publish_confirm(report_id: int):
+    """Publishing asks first, and says who will see the report."""
+    report = services.report_to_publish(current_user, report_id)
+    return render_template("reports/publish_confirm.html", report=report, cycle=report.cycle)
+
+
 @bp.route("/reports/<int:report_id>/publish", methods=["POST"])
 @login_required
 def publish(report_id: int):

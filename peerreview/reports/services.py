@@ -199,8 +199,15 @@ def _run_render(report_id: int) -> str | None:
     return report.status
 
 
-def publish_report(actor, report: Report) -> Report:
+def report_to_publish(actor, report_id: int) -> Report:
+    """A draft the actor may publish, for the page that asks to confirm and says who will see it."""
+    report = get_report(actor, report_id)
     require(actor, Action.MANAGE_REPORTS, report.cycle)
+    _publish_problem(report)
+    return report
+
+
+def _publish_problem(report: Report) -> None:
     if report.is_published:
         raise Conflict(_("This report was already published on %(when)s UTC.",
                          when=report.published_at.strftime("%d %b %Y %H:%M")))
@@ -209,6 +216,11 @@ def publish_report(actor, report: Report) -> Report:
                          title=report.title, state=REPORT_STATE_LABELS[report.status]))
     if report.cycle.status not in (IN_REVIEW, REPORTING):
         raise Conflict(_("Reports are published while the cycle is in review or reporting."))
+
+
+def publish_report(actor, report: Report) -> Report:
+    require(actor, Action.MANAGE_REPORTS, report.cycle)
+    _publish_problem(report)
     report.status = PUBLISHED
     report.published_at = utcnow()
     report.published_by_id = actor.id
