@@ -7,6 +7,7 @@ read a local file or reach the network.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import resource
 from dataclasses import dataclass
@@ -85,7 +86,15 @@ def _write_pdf(html: str, static_root: Path, data: DataFile | None) -> bytes:
     if data is not None:
         attachments.append(Attachment(string=data.content, name=data.name, description=data.description,
                                       relationship="Data", url_fetcher=fetcher))
-    return document.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True, attachments=attachments)
+    # Layout makes millions of short-lived objects: the cyclic garbage collector, paused for
+    # the render, cost a third of the time (../shared/FEASIBILITY.md). Reference counting still frees.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return document.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True, attachments=attachments)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _child(connection, html: str, static_root: Path, data: DataFile | None, memory_mb: int) -> None:
