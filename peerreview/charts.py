@@ -100,7 +100,7 @@ class Bar:
 
 def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1, direction: str = "higher",
               median: Decimal | None = None, locale: str | None = None,
-              max_height: float | None = None) -> Markup:
+              max_height: float | None = None, quartiles: tuple[Decimal, Decimal] | None = None) -> Markup:
     """Horizontal bars, best first (highest first unless lower is better), with the median.
 
     When the bars do not fit in `max_height` (a printed page) at a readable size, it draws the
@@ -113,7 +113,8 @@ def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1
     if max_height is not None and len(present) * (ROW + GAP) + 60 > max_height:
         return strip_chart([StripRow(title, [b.value for b in present],
                                      next((b.value for b in present if b.highlighted), None),
-                                     next((b.label for b in present if b.highlighted), ""), median)],
+                                     next((b.label for b in present if b.highlighted), ""), median,
+                                     *(quartiles or (None, None)))],
                            title=title, unit=unit, decimals=decimals, locale=locale)
     labels = [_short(b.label) for b in present]
     shown = [f"{format_number(b.value, decimals, locale)} {unit}".strip() for b in present]

@@ -81,12 +81,13 @@ def test_names_are_escaped(app):
 def test_at_150_organisations_a_chart_fits_a_page_and_shows_the_reviewed_pes(app):
     with app.test_request_context():
         svg = _svg(bar_chart(_many(150), title="1a", unit="%", decimals=1, median=Decimal("75000"),
-                             max_height=PAGE_HEIGHT))
+                             max_height=PAGE_HEIGHT, quartiles=(Decimal("40000"), Decimal("110000"))))
     width, height = _size(svg)
     assert width <= WIDTH and height <= PAGE_HEIGHT
     texts = [t.text or "" for t in _texts(svg)]
     assert any(t.startswith("Public Employment Service number 77:") for t in texts)  # the reviewed PES, named
     assert len(svg.findall(".//s:circle", NS)) == 151  # every organisation a dot, plus the highlighted one
+    assert len(svg.findall(".//s:rect", NS)) == 1  # the box of the middle half
     for text in _texts(svg):
         assert _right_edge(text) <= width, text.text
 

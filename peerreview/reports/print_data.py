@@ -132,7 +132,8 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         # the reviewed organisation is always marked and named.
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
                                                          unit=ind.unit, decimals=ind.decimals,
-                                                         direction=ind.direction, max_height=PAGE_HEIGHT)})
+                                                         direction=ind.direction, max_height=PAGE_HEIGHT,
+                                                         quartiles=(m.q1, m.q3) if m else None)})
     texts = submitted_narratives(cycle.id, organisation.id)
     narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
                   for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
@@ -181,7 +182,8 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
             "code": ind.code, "name": ind.name, "unit": ind.unit, "title": title,
             "chart": bar_chart([Bar(f"{o.name} ({o.country})", values.get((o.id, ind.id, last))) for o in submitted],
                                title=title, median=s.median if s else None, unit=ind.unit, decimals=ind.decimals,
-                               direction=ind.direction, max_height=PAGE_HEIGHT),
+                               direction=ind.direction, max_height=PAGE_HEIGHT,
+                               quartiles=(s.q1, s.q3) if s else None),
             "table": [{"name": o.name, "country": o.country,
                        "values": [format_number(values.get((o.id, ind.id, y)), ind.decimals) or "–"
                                   for y in cycle.years]} for o in submitted],
