@@ -145,5 +145,5 @@ def test_format_plain(ctx):
     assert format_plain(Decimal("45.50")) == "45.5"
     assert format_plain(Decimal("1E+3")) == "1000"  # never in exponent notation
     assert format_plain(Decimal("1234567.5")) == "1234567.5"  # no grouping
-    assert format_plain(Decimal("45.25"), 1) == "45.2"  # half to even, like Decimal
+    assert format_plain(Decimal("45.25"), 1) == "45.3"  # half-up: the one rounding rule (issue 9, finding 3)
     assert format_plain(Decimal("45"), 2) == "45.00"

@@ -93,7 +93,10 @@ def test_delegate_reviewer_secretariat_and_public(person):
     sec.page.get_by_role("button", name="Render feedback report").click()
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("queued for rendering")
     expect(sec.page.locator("table")).to_contain_text("Draft")  # the job has run (at once in the tests)
-    sec.page.get_by_role("button", name="Publish").click()
+    sec.page.get_by_role("link", name=re.compile("^Publish…")).click()  # a link styled as a button
+    expect(sec.page.locator(".govuk-warning-text")).to_contain_text("Who will see it: everyone")
+    sec.check()
+    sec.page.get_by_role("button", name="Publish for everyone").click()
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is published")
     sec.check()
 
