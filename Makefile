@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist): the suite runs on both cores; each worker has its own database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-only lint bench load assets messages clean serve-prod worker mutate mutate-report
 
