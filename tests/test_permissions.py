@@ -177,3 +177,20 @@ def test_outside_a_request_the_assignment_is_asked_every_time(world, db):
     assert not is_assigned_reviewer(world.reviewer, world.other_submission)
     AssignmentFactory(submission=world.other_submission, reviewer=world.reviewer, assigned_by_id=world.secretariat.id)
     assert is_assigned_reviewer(world.reviewer, world.other_submission)
+
+
+def test_only_a_secretariat_role_closes_accounts_and_only_a_reviewer_role_opens_assignments(world, db):
+    from peerreview.auth.models import RoleGrant
+
+    # A delegate of network A closes nobody's account in network A.
+    assert not can(world.delegate, Action.DEACTIVATE_USER, world.other_delegate)
+    # The assigned reviewer stays a member of network A as a delegate only: the assignment opens nothing.
+    db.session.query(RoleGrant).filter_by(user_id=world.reviewer.id).delete()
+    db.session.add(RoleGrant(user_id=world.reviewer.id, network_id=world.network.id, role="delegate"))
+    db.session.flush()
+    db.session.refresh(world.reviewer)
+    from peerreview.permissions import scope
+    from peerreview.submissions.models import Submission
+
+    assert not can(world.reviewer, Action.VIEW_SUBMISSION, world.own_submission)
+    assert list(db.session.scalars(db.select(Submission.id).where(scope(world.reviewer, Action.VIEW_SUBMISSION)))) == []
