@@ -132,3 +132,26 @@ def test_at_150_organisations_every_chart_fits_its_page_and_shows_the_reviewed_p
     for page in reader.pages:
         box = page.mediabox
         assert (float(box.width), float(box.height)) == (595.0, 842.0) or abs(float(box.width) - 595.28) < 1
+
+
+def test_the_secretariat_marks_a_cycle_illustrative_and_can_take_it_back(world, db):
+    from dataclasses import replace
+
+    from peerreview.cycles import services as cycles
+
+    data = cycles.CycleData(**{key: getattr(world.cycle, key) for key in cycles.CYCLE_FIELDS})
+    assert data.illustrative_data is False  # real unless someone says otherwise
+    cycles.save_cycle(world.secretariat, world.network, replace(data, illustrative_data=True), world.cycle.id,
+                      expected_version=world.cycle.version)
+    db.session.flush()
+    assert world.cycle.illustrative_data is True
+    cycles.save_cycle(world.secretariat, world.network, replace(data, illustrative_data=False), world.cycle.id,
+                      expected_version=world.cycle.version)
+    db.session.flush()
+    assert world.cycle.illustrative_data is False
+
+
+def test_the_cycle_form_has_a_labelled_checkbox_for_illustrative_figures(client, login, world):
+    login(world.secretariat)
+    html = client.get(f"/cycles/{world.cycle.id}/edit").get_data(as_text=True)
+    assert 'name="illustrative_data"' in html and "not official statistics" in html
