@@ -155,3 +155,27 @@ def test_the_cycle_form_has_a_labelled_checkbox_for_illustrative_figures(client,
     login(world.secretariat)
     html = client.get(f"/cycles/{world.cycle.id}/edit").get_data(as_text=True)
     assert 'name="illustrative_data"' in html and "not official statistics" in html
+
+
+def test_the_feedback_report_shows_sex_and_age_groups_incl_50_plus(world, db):
+    _without_published_report(world)
+    # 1a is collected by sex and age (the factory's default); last reference year 2024.
+    for submission, value in ((world.own_submission, "22.5"), (world.other_submission, "31.0")):
+        ValueFactory(submission_id=submission.id, indicator_id=world.indicator.id, breakdown="Y_GE50",
+                     value=Decimal(value))
+    ValueFactory(submission_id=world.own_submission.id, indicator_id=world.indicator.id, breakdown="SEX_F",
+                 value=Decimal("41.0"))
+    world.other_submission.status = "draft"  # its 31.0 must leave the median: drafts are nobody's business
+    db.session.commit()
+    from peerreview.reports.services import feedback_context
+
+    table = next(t for t in feedback_context(world.cycle, world.own_org)["breakdowns"] if t["code"] == "1a")
+    rows = {r["label"]: (r["own"], r["median"], r["n"]) for r in table["rows"]}
+    assert rows["Aged 50 and over"] == ("22.5", "22.5", 1)
+    assert rows["Women"] == ("41.0", "41.0", 1)
+    assert rows["Men"] == ("–", "–", 0)
+    world.other_submission.status = "submitted"
+    db.session.commit()
+    report = rendered(world, kind="feedback", organisation_id=world.own_org.id)
+    text = "\n".join(_text(_reader(report)))
+    assert "By sex and age group" in text and "Aged 50 and over 22.5 26.8 (2)" in text  # (22.5 + 31.0) / 2 = 26.75

@@ -28,7 +28,8 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
-from peerreview.submissions.benchmarking import spreads, total_values
+from peerreview.framework.breakdowns import breakdowns_for
+from peerreview.submissions.benchmarking import breakdown_values, spread_of, spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
 
@@ -147,9 +148,35 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         "years": years,
         "rows": rows,
         "charts": charts,
+        "breakdowns": _breakdown_tables(cycle, organisation, indicators),
         "comments": _shared_comments(cycle.id, organisation.id),
         "illustrative": cycle.illustrative_data,
     }
+
+
+def _breakdown_tables(cycle: Cycle, organisation: Organisation, indicators) -> list[dict]:
+    """Per indicator collected by sex or age group: the organisation beside the network's median
+    in each group, last reference year."""
+    year = cycle.last_year
+    values = breakdown_values(cycle.id, year)
+    by_cell: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    for (_org, ind, code), value in values.items():
+        by_cell[(ind, code)].append(value)
+    tables = []
+    for ind in indicators:
+        groups = breakdowns_for(ind.dimensions)[1:]
+        if not groups:
+            continue
+        rows = []
+        for group in groups:
+            spread = spread_of(by_cell.get((ind.id, group.code), []))
+            own = values.get((organisation.id, ind.id, group.code))
+            rows.append({"label": str(group.label), "own": format_number(own, ind.decimals) or "–",
+                         "median": format_number(spread.median, ind.decimals) if spread else "–",
+                         "n": spread.n if spread else 0})
+        if any(r["own"] != "–" or r["n"] for r in rows):
+            tables.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "year": year, "rows": rows})
+    return tables
 
 
 def _participants(cycle: Cycle) -> list[tuple[Organisation, str]]:

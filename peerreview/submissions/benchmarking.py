@@ -95,6 +95,17 @@ def total_values(cycle_id: int, *, indicator_id: int | None = None,
     return {(org, ind, year): Decimal(value) for org, ind, year, value in db.session.execute(query)}
 
 
+def breakdown_values(cycle_id: int, year: int) -> dict[tuple[int, int, str], Decimal]:
+    """{(organisation_id, indicator_id, breakdown): value} of one year, every breakdown but the
+    total, submitted only: one query for every indicator's breakdowns (sex, age groups incl. 50+)."""
+    query = (select(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
+                    IndicatorValue.value)
+             .join(Submission, Submission.id == IndicatorValue.submission_id)
+             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED, IndicatorValue.year == year,
+                    IndicatorValue.breakdown != TOTAL.code))
+    return {(org, ind, code): Decimal(value) for org, ind, code, value in db.session.execute(query)}
+
+
 def spreads(values: dict[tuple[int, int, int], Decimal]) -> dict[tuple[int, int], Spread]:
     """{(indicator_id, year): Spread} across organisations."""
     grouped: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
