@@ -21,6 +21,7 @@ from peerreview.charts import PAGE_HEIGHT, Bar, bar_chart
 from peerreview.cycles.models import Cycle
 from peerreview.db_types import utcnow
 from peerreview.extensions import db
+from peerreview.framework.breakdowns import breakdowns_for
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.markdown import render_markdown
 from peerreview.numbers import format_number
@@ -28,7 +29,6 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.reviews.models import SHARED, Comment
 from peerreview.reviews.services import anchor_label
-from peerreview.framework.breakdowns import breakdowns_for
 from peerreview.submissions.benchmarking import breakdown_values, spread_of, spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
