@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from decimal import Decimal
 
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
