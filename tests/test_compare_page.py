@@ -131,3 +131,16 @@ def test_publishing_asks_first_and_says_who_will_see_it(client, login, world, db
     assert client.post(f"/reports/{world.draft_report.id}/publish").status_code == 302
     db.session.refresh(world.draft_report)
     assert world.draft_report.status == "published"
+
+
+def test_a_feedback_report_is_not_published_for_a_submission_returned_meanwhile(world, db):
+    from peerreview.errors import Conflict
+
+    world.other_submission.status = "draft"  # the draft report in the world is the other organisation's
+    db.session.flush()
+    with pytest.raises(Conflict, match="no longer submitted"):
+        services.publish_report(world.secretariat, world.draft_report)
+    assert world.draft_report.status == "draft"
+    world.other_submission.status = "submitted"
+    db.session.flush()
+    assert services.publish_report(world.secretariat, world.draft_report).status == "published"

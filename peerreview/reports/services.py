@@ -216,6 +216,11 @@ def _publish_problem(report: Report) -> None:
                          title=report.title, state=REPORT_STATE_LABELS[report.status]))
     if report.cycle.status not in (IN_REVIEW, REPORTING):
         raise Conflict(_("Reports are published while the cycle is in review or reporting."))
+    if report.kind == FEEDBACK and db.session.scalar(select(Submission.status).where(
+            Submission.cycle_id == report.cycle_id, Submission.organisation_id == report.organisation_id)) != SUBMITTED:
+        raise Conflict(_("%(org)s's submission is no longer submitted (it was returned for revision): its feedback "
+                         "report can be published once it is submitted again and the report rendered anew.",
+                         org=report.organisation.name))
 
 
 def publish_report(actor, report: Report) -> Report:
