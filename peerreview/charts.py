@@ -43,7 +43,14 @@ def _text_width(text: str) -> float:
 
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+    """Shortened to fit, keeping a trailing "(country)": the part that tells two names apart."""
+    if len(label) <= limit:
+        return label
+    name, bracket, suffix = label.rpartition(" (")
+    if bracket and suffix.endswith(")") and len(suffix) < limit // 2:
+        tail = f" ({suffix}"
+        return name[: limit - len(tail) - 1].rstrip() + "…" + tail
+    return label[: limit - 1].rstrip() + "…"
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -136,6 +143,13 @@ def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1
                     if median is not None else "")
     _uid, parts = _open(height, title, description)
     _axis(parts, x, ticks, top, bottom, locale)
+    if median is not None:
+        mx = x(float(median))
+        parts.append(
+            f'<line x1="{mx:.1f}" y1="{top - 4}" x2="{mx:.1f}" y2="{bottom:.1f}" stroke="{MEDIAN}" '
+            f'stroke-width="2" stroke-dasharray="4 3"/>'
+            f'<text x="{min(max(mx, 60), WIDTH - 60):.1f}" y="{height - 4:.1f}" text-anchor="middle" '
+            f'fill="{MEDIAN}">{escape(_("median"))} {escape(format_number(median, decimals, locale))}</text>')
     for i, (bar, label, text) in enumerate(zip(present, labels, shown, strict=True)):
         y = top + i * (ROW + GAP)
         left, right = sorted((x(0.0), x(float(bar.value))))
@@ -145,14 +159,8 @@ def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1
             f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{ROW}" '
             f'fill="{HIGHLIGHT if bar.highlighted else MUTED}"/>'
             # Right of the bar's end: inside the drawing, because value_width was kept free for it.
-            f'<text x="{max(right, x(0.0)) + 4:.1f}" y="{y + 13}"{weight}>{escape(text)}</text>')
-    if median is not None:
-        mx = x(float(median))
-        parts.append(
-            f'<line x1="{mx:.1f}" y1="{top - 4}" x2="{mx:.1f}" y2="{bottom:.1f}" stroke="{MEDIAN}" '
-            f'stroke-width="2" stroke-dasharray="4 3"/>'
-            f'<text x="{min(max(mx, 60), WIDTH - 60):.1f}" y="{height - 4:.1f}" text-anchor="middle" '
-            f'fill="{MEDIAN}">{escape(_("median"))} {escape(format_number(median, decimals, locale))}</text>')
+            f'<text x="{max(right, x(0.0)) + 4:.1f}" y="{y + 13}"{weight} stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke">{escape(text)}</text>')
     parts.append("</svg>")
     # Every interpolated text went through escape() above; the numbers are ours.
     return Markup("".join(parts))  # noqa: S704

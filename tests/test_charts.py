@@ -62,7 +62,7 @@ def test_the_chart_and_its_table_round_the_median_the_same_way(app):
     with app.test_request_context():
         svg = _svg(bar_chart([Bar("A", Decimal("48.1")), Bar("B", Decimal("48.2"))], title="t",
                              median=Decimal("48.15"), decimals=1))
-    assert "48.2" in [t.text for t in _texts(svg)][-1]  # the median label
+    assert "median 48.2" in [t.text for t in _texts(svg)]  # the median label
 
 
 def test_numbers_follow_the_locale(app):
@@ -153,3 +153,12 @@ def test_the_highlighted_label_of_a_strip_is_never_cut(app, own):
     for text in _texts(svg):
         left = _right_edge(text) - len(text.text or "") * CHAR_WIDTH
         assert left >= 0 and _right_edge(text) <= width, text.text
+
+
+def test_a_shortened_name_keeps_its_country():
+    from peerreview.charts import _short
+
+    short = _short("Korea Employment Information Service of the Republic (KR)", 38)
+    assert short.endswith("… (KR)") and len(short) <= 38
+    assert _short("Bundesagentur für Arbeit (DE)", 38) == "Bundesagentur für Arbeit (DE)"
+    assert _short("A name without a country that is far too long to fit", 20) == "A name without a co…"
