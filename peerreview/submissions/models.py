@@ -59,6 +59,11 @@ class IndicatorValue(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[User | None] = relationship()
+    # Per-cell optimistic lock: two saves that both started from this version cannot both change the cell.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Narrative(db.Model):
@@ -73,3 +78,8 @@ class Narrative(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[User | None] = relationship()
+    # Per-area optimistic lock: texts of one area never block values or the texts of another area.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

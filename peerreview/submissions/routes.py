@@ -1,3 +1,5 @@
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
@@ -9,7 +11,7 @@ from peerreview.numbers import format_plain
 from peerreview.permissions import Action
 from peerreview.submissions import narratives as narrative_services
 from peerreview.submissions import services
-from peerreview.submissions.forms import ReturnForm, VersionForm
+from peerreview.submissions.forms import CsrfForm, ReturnForm
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
@@ -32,71 +34,102 @@ def edit(submission_id: int):
     areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
     area = request.args.get("area", "")
     indicators = [i for i in all_indicators if i.area and i.area.code == area] if area else all_indicators
-    form = VersionForm()
+    form = CsrfForm()
     raw: dict[str, str] = {}
     errors: dict[str, str] = {}
     labels: dict[str, str] = {}
+    conflicts: list = []
     status = 200
     if form.validate_on_submit():
-        raw = {k: v for k, v in request.form.items() if k.startswith("v-")}
+        changes = services.changes_from_form(request.form, indicators, submission.cycle.years)
         try:
-            result = services.save_values(current_user, submission, raw, indicators=indicators,
-                                          expected_version=to_id(form.version.data))
+            result = services.save_values(current_user, submission, changes, indicators=indicators)
         except Conflict as conflict:
-            # Nothing is saved, nothing the user typed is lost: the form comes back with their entries.
+            # Refused as a whole (a simultaneous save of the same cells, or the submission was submitted):
+            # nothing is saved, nothing typed is lost; the form comes back with the person's entries.
             form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            errors, labels = result.errors, result.error_labels
-            if not errors:
-                flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
-                if request.form.get("then") == "submit":
-                    return redirect(url_for("submissions.detail", submission_id=submission.id,
-                                            _anchor="submit"))
-                return redirect(url_for("submissions.edit", submission_id=submission.id, area=area or None))
-            # Valid values were saved; the invalid ones are shown as typed beside their cells.
+            return _value_form(submission, indicators, areas, area, form, dict(request.form), {}, {}, [], 409)
+        errors, labels, conflicts = result.errors, result.error_labels, result.conflicts
+        back = url_for("submissions.edit", submission_id=submission.id, area=area or None,
+                       _anchor=_return_anchor(request.form.get("anchor", "")))
+        if not errors and not conflicts:
+            flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
+            if request.form.get("then") == "submit":
+                return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="submit"))
+            return redirect(back)
+        # Valid values were saved; the invalid ones are shown as typed beside their cells, and the
+        # cells someone else changed meanwhile are offered with both values to choose from.
+        if errors:
             flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
                     saved=result.saved + result.cleared, bad=len(errors)), "warning")
-            raw = {k: v for k, v in raw.items() if k in errors}
-    # The next save starts from what is stored now; after a conflict the user's entries
-    # stay in the form, and saving them again is a deliberate choice.
-    form.version.data = submission.version
+        raw = {k: v for k, v in request.form.items() if k.startswith("v-") and k in errors}
+    return _value_form(submission, indicators, areas, area, form, raw, errors, labels, conflicts, status)
+
+
+def _value_form(submission, indicators, areas, area, form, typed: dict, errors, labels, conflicts, status: int):
+    """The value grid: stored values, with what the person typed (`typed`, v-<cell>) on top of them.
+
+    Each cell's o- field holds the value the next save starts from: the stored one, or, for a save
+    refused as a whole, the one the person started from (`typed`'s o- fields), so that saving again
+    still finds what others changed meanwhile.
+    """
     values = services.value_map(submission.id)
     shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
-    shown.update(raw)
+    stored = dict(shown)
+    shown.update({k: v for k, v in typed.items() if k.startswith("v-")})
+    stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
-                           areas=areas, area=area,
-                           shown=shown, errors=errors, labels=labels, cell_name=services.cell_name), status
+                           areas=areas, area=area, shown=shown, stored=stored, errors=errors, labels=labels,
+                           conflicts=conflicts, cell_name=services.cell_name), status
+
+
+def _return_anchor(anchor: str) -> str | None:
+    """Back to where the person was after a save: an element id of the form's own making, nothing else."""
+    return anchor if re.fullmatch(r"(ind|area)-[0-9A-Za-z_]{1,20}", anchor) else None
 
 
 @bp.route("/<int:submission_id>/narratives", methods=["GET", "POST"])
 @login_required
 def narratives(submission_id: int):
-    """The self-assessment: one text per excellence area."""
+    """The self-assessment: one text per excellence area, each with its own version."""
     submission = _editable_submission(submission_id)
     areas = framework_areas(submission.cycle.framework_id)
-    form = VersionForm()
-    texts = {a.id: request.form.get(narrative_services.field_name(a.id), "") for a in areas}
+    form = CsrfForm()
+    saved = narrative_services.narratives_for(submission.id)
+    texts = {a.id: saved[a.id].body if a.id in saved else "" for a in areas}
+    versions = {a.id: saved[a.id].version if a.id in saved else 0 for a in areas}
+    digests = {a.id: narrative_services.text_digest(texts[a.id]) for a in areas}
     errors: dict[str, str] = {}
+    conflicts: list = []
     status = 200
     if form.validate_on_submit():
+        changes = [narrative_services.NarrativeChange(a.id, request.form[narrative_services.field_name(a.id)],
+                                                      to_id(request.form.get(f"nv-{a.id}")) or 0,
+                                                      request.form.get(f"nh-{a.id}"))
+                   for a in areas if narrative_services.field_name(a.id) in request.form
+                   and request.form.get(f"keep-{a.id}") != "theirs"]
         try:
-            changed = narrative_services.save_narratives(current_user, submission, texts,
-                                                         expected_version=to_id(form.version.data))
+            result = narrative_services.save_narratives(current_user, submission, changes)
         except ValidationFailed as failed:
             errors, status = failed.errors, 422
-        except Conflict as conflict:
+            texts.update({c.area_id: c.text for c in changes})
+        except Conflict as conflict:  # refused as a whole; what the person typed stays in the form
             form.form_errors.append(conflict.message)
             status = 409
+            texts.update({c.area_id: c.text for c in changes})
         else:
-            flash(_("Self-assessment saved: %(n)d area(s) changed.", n=changed), "success")
-            return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="self-assessment"))
-    else:
-        saved = narrative_services.narratives_for(submission.id)
-        texts = {a.id: saved[a.id].body if a.id in saved else "" for a in areas}
-        form.version.data = submission.version
+            if not result.conflicts:
+                flash(_("Self-assessment saved: %(n)d area(s) changed.", n=result.changed), "success")
+                return redirect(url_for("submissions.detail", submission_id=submission.id,
+                                        _anchor="self-assessment"))
+            conflicts = result.conflicts
+            # The person's own text stays in the box; saving it again now is a deliberate choice.
+            for conflict in conflicts:
+                texts[conflict.area_id], versions[conflict.area_id] = conflict.yours, conflict.version
+                digests[conflict.area_id] = narrative_services.text_digest(conflict.theirs)
     return render_template("submissions/narratives.html", submission=submission, areas=areas, texts=texts,
-                           errors=errors, form=form, field_name=narrative_services.field_name), status
+                           versions=versions, digests=digests, errors=errors, conflicts=conflicts, form=form,
+                           field_name=narrative_services.field_name), status
 
 
 @bp.route("/<int:submission_id>/submit", methods=["POST"])

@@ -1,11 +1,13 @@
 """Submissions: invitations, the value grid, saving drafts, submitting and returning."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
@@ -19,7 +21,7 @@ from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
-from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value
+from peerreview.numbers import ValueProblem, format_plain, parse_decimal, parse_indicator_value
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
@@ -70,8 +72,11 @@ def submissions_for_delegate(actor) -> list[Submission]:
     return list(db.session.scalars(query))
 
 
-def value_map(submission_id: int) -> dict[tuple[int, str, int], IndicatorValue]:
-    rows = db.session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == submission_id))
+def value_map(submission_id: int, *, with_authors: bool = False) -> dict[tuple[int, str, int], IndicatorValue]:
+    query = select(IndicatorValue).where(IndicatorValue.submission_id == submission_id)
+    if with_authors:
+        query = query.options(selectinload(IndicatorValue.updated_by))
+    rows = db.session.scalars(query)
     return {(v.indicator_id, v.breakdown, v.year): v for v in rows}
 
 
@@ -89,16 +94,35 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
-def _saved_meanwhile(submission: Submission) -> Conflict:
-    """Someone saved (or submitted) the submission after this user opened it: who, when, what now."""
-    problem = edit_problem(submission)
-    if problem:
-        return Conflict(problem)
-    who = submission.last_saved_by.name if submission.last_saved_by else _("someone")
-    return Conflict(_("%(who)s saved this submission at %(when)s UTC, after you opened it. Your entries "
-                      "were not saved; they are still in the form. Check them against the current "
-                      "values and save again.", who=who,
-                      when=submission.last_saved_at.strftime("%d %b %Y %H:%M") if submission.last_saved_at else ""))
+VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell as a person (or a file) sends it, with the value they started from.
+
+    `raw` is the text now in the cell ("" empties it); `started_from` is the text the cell held
+    when the person loaded the form or downloaded the file ("" for an empty cell). Both are read
+    with the same number rule (peerreview.numbers), so "12,5" and "12.5" are the same value.
+    """
+
+    indicator_id: int
+    breakdown: str
+    year: int
+    raw: str
+    started_from: str = ""
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    """A cell someone else changed after this person loaded it: theirs stays until the person chooses."""
+
+    cell: str
+    label: str
+    theirs: str
+    yours: str
+    changed_by: str
+    changed_at: datetime | None
 
 
 @dataclass
@@ -107,78 +131,152 @@ class SaveResult:
     cleared: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     error_labels: dict[str, str] = field(default_factory=dict)
+    conflicts: list[CellConflict] = field(default_factory=list)
 
 
-def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_version: int | None,
-                indicators: list[Indicator] | None = None) -> SaveResult:
-    """Save every valid value of the grid; report every invalid one with its cell.
+def changes_from_form(form: Mapping[str, str], indicators: list[Indicator], years: list[int]) -> list[CellChange]:
+    """The cells of a posted value form: v-<cell> holds the text now, o-<cell> the text the form was loaded with.
 
-    Cells absent from `raw` are left alone; cells sent empty are cleared. A save
-    based on an older version of the submission is refused as a whole so that
-    two people never silently overwrite each other.
+    A cell sent without its o- field counts as started from empty, so it can never silently replace a
+    value its sender did not see.
     """
+    changes = []
+    for indicator in indicators:
+        for breakdown in indicator.breakdowns:
+            for year in years:
+                name = cell_name(indicator.id, breakdown.code, year)
+                if name in form:
+                    changes.append(CellChange(indicator.id, breakdown.code, year, form[name],
+                                              form.get("o-" + name, "")))
+    return changes
+
+
+def _read_started_from(text: str) -> Decimal | None:
+    """The value a person started from; text the app itself never showed counts as unreadable (None)."""
+    try:
+        return parse_decimal(text)
+    except ValueProblem:
+        return None
+
+
+def save_values(actor, submission: Submission, changes: Iterable[CellChange], *, channel: str = "form",
+                indicators: list[Indicator] | None = None) -> SaveResult:
+    """Save the cells a person changed; never overwrite a cell someone else changed meanwhile.
+
+    The one way values are written, for the form, an uploaded spreadsheet ("upload"), a copy of
+    the previous cycle ("copy") and the secretariat ("secretariat"). For each CellChange:
+
+    - unchanged (`raw` reads as the same value as `started_from`): nothing is written;
+    - invalid `raw`: reported in `errors` (cell name -> message) and `error_labels`; nothing
+      written for that cell, every other cell still saved;
+    - the stored value is no longer `started_from` (someone else changed it after the person
+      loaded it): nothing written for that cell; a CellConflict (who changed it, when, their
+      value, yours) goes into `conflicts`. The person keeps the other value by doing nothing,
+      or their own by sending the cell again with `started_from` = CellConflict.theirs;
+    - otherwise the cell is written (`raw` "" deletes it).
+
+    Cells outside the framework's grid (or the `indicators` given) are ignored. Two saves that
+    race for the same cell in the same instant are caught by the cell's version (the loser's
+    whole request gets a 409 and nothing of it is written). Saves of different cells never block
+    each other: the submission itself is not versioned by a value save. Returns a SaveResult;
+    the caller commits (one commit per request).
+    """
+    if channel not in VALUE_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     require(actor, Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
         raise Conflict(problem)
-    if expected_version is not None and expected_version != submission.version:
-        raise _saved_meanwhile(submission)
     if indicators is None:
         indicators = framework_indicators(submission.cycle.framework_id)
-    existing = value_map(submission.id)
+    grid = {(i.id, b.code, y): (i, b) for i in indicators for b in i.breakdowns for y in submission.cycle.years}
+    existing = value_map(submission.id, with_authors=True)
     result = SaveResult()
     now = utcnow()
     new_rows: list[dict] = []
-    to_clear: list[int] = []
-    changes: list[dict] = []
-    for indicator in indicators:
-        for breakdown in indicator.breakdowns:
-            for year in submission.cycle.years:
-                name = cell_name(indicator.id, breakdown.code, year)
-                if name not in raw:
-                    continue
-                try:
-                    value = parse_indicator_value(raw[name], indicator)
-                except ValueProblem as problem:
-                    result.errors[name] = str(problem)
-                    result.error_labels[name] = f"{indicator.code} {breakdown.label} {year}"
-                    continue
-                current = existing.get((indicator.id, breakdown.code, year))
-                if value is None:
-                    if current is not None:
-                        to_clear.append(current.id)
-                        changes.append({"cell": name, "before": format_plain(current.value), "after": None})
-                    continue
-                if current is None:
-                    new_rows.append({"submission_id": submission.id, "indicator_id": indicator.id,
-                                     "breakdown": breakdown.code, "year": year, "value": value,
-                                     "note": "", "updated_at": now, "updated_by_id": actor.id})
-                    changes.append({"cell": name, "before": None, "after": format_plain(value)})
-                elif Decimal(current.value) != value:
-                    changes.append({"cell": name, "before": format_plain(current.value),
-                                    "after": format_plain(value)})
-                    current.value = value
-                    current.updated_at = now
-                    current.updated_by_id = actor.id
-                    result.saved += 1
-    # A simultaneous save of the same version loses here: its new cells hit the unique constraint,
-    # or its version bump finds the version already moved on.
-    with refuse_simultaneous_change(explain=lambda: _saved_meanwhile(submission)):
+    to_clear: list[IndicatorValue] = []
+    audit: list[tuple[str, str | None, str | None]] = []
+    for change in changes:
+        key = (change.indicator_id, change.breakdown, change.year)
+        if key not in grid:
+            continue
+        indicator, breakdown = grid[key]
+        name = cell_name(*key)
+        label = f"{indicator.code} {breakdown.label} {change.year}"
+        try:
+            value = parse_indicator_value(change.raw, indicator)
+        except ValueProblem as problem:
+            result.errors[name] = str(problem)
+            result.error_labels[name] = label
+            continue
+        started = _read_started_from(change.started_from)
+        if value == started:
+            continue  # the person did not change this cell
+        current = existing.get(key)
+        stored = None if current is None else Decimal(current.value)
+        if stored == value:
+            continue  # someone else already made the same change
+        if stored != started:
+            result.conflicts.append(CellConflict(
+                cell=name, label=label, theirs=format_plain(stored), yours=change.raw.strip(),
+                changed_by=current.updated_by.name if current is not None and current.updated_by
+                else (submission.last_saved_by.name if submission.last_saved_by else _("someone")),
+                changed_at=current.updated_at if current is not None else submission.last_saved_at))
+            continue
+        if value is None:
+            to_clear.append(current)
+            audit.append((name, format_plain(stored), None))
+        elif current is None:
+            new_rows.append({"submission_id": submission.id, "indicator_id": key[0], "breakdown": key[1],
+                             "year": key[2], "value": value, "note": "", "updated_at": now,
+                             "updated_by_id": actor.id, "version": 1})
+            audit.append((name, None, format_plain(value)))
+        else:
+            current.value, current.updated_at, current.updated_by_id = value, now, actor.id
+            audit.append((name, format_plain(stored), format_plain(value)))
+            result.saved += 1
+    # Two saves racing for one cell: the second INSERT hits the unique constraint, the second UPDATE
+    # or DELETE finds the cell's version moved on. Either way its request is refused as a whole.
+    with refuse_simultaneous_change(explain=lambda: _refused_meanwhile(submission)):
         if new_rows:
             db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
             result.saved += len(new_rows)
-        if to_clear:
-            db.session.execute(delete(IndicatorValue).where(IndicatorValue.id.in_(to_clear)))
-            result.cleared = len(to_clear)
-        if changes:
-            submission.last_saved_at = now
-            submission.last_saved_by_id = actor.id
-            record(actor, "submission.values", submission,
-                   before={c["cell"]: c["before"] for c in changes},
-                   after={c["cell"]: c["after"] for c in changes},
-                   network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        for row in to_clear:
+            db.session.delete(row)
+        result.cleared = len(to_clear)
+        if audit:
+            touch_submission(actor, submission, now)
+            after = {cell: new for cell, _old, new in audit}
+            after["channel"] = channel
+            record(actor, "submission.values", submission, before={cell: old for cell, old, _new in audit},
+                   after=after, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
     return result
+
+
+def touch_submission(actor, submission: Submission, now: datetime) -> None:
+    """Note who saved last, without moving the submission's version; refuse if it stopped being a draft.
+
+    A plain UPDATE guarded by the status: it waits for a simultaneous submit (or return) to finish and
+    then finds the submission no longer a draft, so no value lands in a submitted submission.
+    """
+    table = Submission.__table__
+    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == DRAFT)
+                              .values(last_saved_at=now, last_saved_by_id=actor.id))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise _refused_meanwhile(submission)
+    db.session.expire(submission, ["last_saved_at", "last_saved_by_id", "last_saved_by"])
+
+
+def _refused_meanwhile(submission: Submission) -> Conflict:
+    """After a clash with a simultaneous request: what happened to the submission, in words."""
+    db.session.refresh(submission)
+    problem = edit_problem(submission)
+    if problem:
+        return Conflict(problem)
+    return Conflict(_("Someone else changed some of these cells at the same moment, so nothing of this save "
+                      "was kept. Your entries are still in the form: save again to see which cells differ."))
 
 
 def expected_value_count(indicators: list[Indicator], years: list[int]) -> int:

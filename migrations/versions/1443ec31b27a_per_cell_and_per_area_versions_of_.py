@@ -1,0 +1,37 @@
+"""per-cell and per-area versions of values and narratives
+
+Revision ID: 1443ec31b27a
+Revises: 04d2651c4acf
+Create Date: 2026-11-27 15:10:14.877535
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import peerreview.db_types
+
+
+# revision identifiers, used by Alembic.
+revision = '1443ec31b27a'
+down_revision = '04d2651c4acf'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Every existing value and text starts at version 1 (the server default fills the rows in place).
+    with op.batch_alter_table('indicator_value', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('narrative', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+
+
+def downgrade():
+    with op.batch_alter_table('narrative', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
+    with op.batch_alter_table('indicator_value', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
