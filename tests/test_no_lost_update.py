@@ -202,3 +202,31 @@ def test_a_text_too_long_keeps_everything_typed(two_tabs):
                                    f"nv-{area_d.id}": "0", f"narrative-{area_d.id}": "kept text"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "Use at most 20000 characters" in html and "kept text</textarea>" in html
+
+
+def test_guidance_beside_each_indicator_and_areas_in_framework_order(client, login, db):
+    """Finding 5: definitions and units beside the rows, ranges in words, areas A, B, C... not C, E, D, B, A."""
+    from peerreview.extensions import db as _db
+
+    cycle = CycleFactory(status="open")
+    areas = {code: AreaFactory(framework=cycle.framework, code=code, name=f"Area {code}") for code in "ABCDE"}
+    for position, (code, area, low, high, decimals) in enumerate([
+            ("1a", "C", 0, 100, 1), ("4a", "E", 0, None, 0), ("3a", "D", None, 10, 2), ("2b", "B", None, None, 1),
+            ("5a", "A", 0, 100, 1)]):
+        IndicatorFactory(framework=cycle.framework, area=areas[area], code=code, position=position, dimensions="",
+                         unit="%" if high == 100 else "persons", decimals=decimals,
+                         min_value=None if low is None else Decimal(low),
+                         max_value=None if high is None else Decimal(high), definition=f"Definition of {code}.")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(network=cycle.network, organisation=submission.organisation)
+    _db.session.commit()
+    login(delegate)
+    html = client.get(f"/submissions/{submission.id}/edit").get_data(as_text=True)
+    headings = re.findall(r'<h2 class="govuk-heading-m">(\w) Area', html)
+    assert headings == ["A", "B", "C", "D", "E"]
+    assert "<strong>4a</strong>: Definition of 4a." in html
+    assert "(unit: %, valid: 0 to 100, at most 1 decimal place)" in html
+    assert "(unit: persons, valid: 0 or more, whole numbers)" in html
+    assert "(unit: persons, valid: 10 or less, at most 2 decimal places)" in html
+    assert "(unit: persons, at most 1 decimal place)" in html
+    assert "…" not in html

@@ -29,7 +29,7 @@ def _editable_submission(submission_id: int):
 @login_required
 def edit(submission_id: int):
     submission = _editable_submission(submission_id)
-    all_indicators = framework_indicators(submission.cycle.framework_id)
+    all_indicators = services.in_entry_order(framework_indicators(submission.cycle.framework_id))
     # Large frameworks can be filled one excellence area at a time (?area=C).
     areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
     area = request.args.get("area", "")

@@ -21,7 +21,7 @@ from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
-from peerreview.numbers import ValueProblem, format_plain, parse_decimal, parse_indicator_value
+from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value, parse_plain
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
@@ -37,6 +37,12 @@ def cell_labels(indicators: list[Indicator], years: list[int]) -> dict[str, str]
     """Readable names of the grid's cells: "1a Women 2024"."""
     return {cell_name(i.id, b.code, y): f"{i.code} {b.label} {y}" for i in indicators for b in i.breakdowns
             for y in years}
+
+
+def in_entry_order(indicators: list[Indicator]) -> list[Indicator]:
+    """Indicators as the entry form lists them: by excellence area in framework order (A, B, C...), then by
+    their position in the framework; indicators outside any area last."""
+    return sorted(indicators, key=lambda i: (i.area is None, i.area.code if i.area else "", i.position, i.code))
 
 
 def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
@@ -101,9 +107,11 @@ VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
 class CellChange:
     """One cell as a person (or a file) sends it, with the value they started from.
 
-    `raw` is the text now in the cell ("" empties it); `started_from` is the text the cell held
-    when the person loaded the form or downloaded the file ("" for an empty cell). Both are read
-    with the same number rule (peerreview.numbers), so "12,5" and "12.5" are the same value.
+    `raw` is the text now in the cell ("" empties it), read with the number rule of
+    peerreview.numbers (docs/numbers.md). `started_from` is the value the cell held when the person
+    loaded the form or downloaded the file, as the app wrote it there (numbers.format_plain: a point,
+    no grouping; "" for an empty cell). A `started_from` that is not in that format counts as empty,
+    so the cell can never silently replace a value its sender did not see.
     """
 
     indicator_id: int
@@ -152,9 +160,9 @@ def changes_from_form(form: Mapping[str, str], indicators: list[Indicator], year
 
 
 def _read_started_from(text: str) -> Decimal | None:
-    """The value a person started from; text the app itself never showed counts as unreadable (None)."""
+    """The value a person started from, as the app wrote it; anything else counts as an empty cell (None)."""
     try:
-        return parse_decimal(text)
+        return parse_plain(text)
     except ValueProblem:
         return None
 
