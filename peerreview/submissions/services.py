@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT
@@ -203,6 +204,7 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
     now = utcnow()
     new_rows: list[dict] = []
     to_clear: list[IndicatorValue] = []
+    updates: list[dict] = []
     audit: list[tuple[str, str | None, str | None]] = []
     for change in changes:
         key = (change.indicator_id, change.breakdown, change.year)
@@ -240,15 +242,17 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
                              "updated_by_id": actor.id, "version": 1})
             audit.append((name, None, format_plain(value)))
         else:
-            current.value, current.updated_at, current.updated_by_id = value, now, actor.id
+            updates.append({"_id": current.id, "_version": current.version, "_value": value})
             audit.append((name, format_plain(stored), format_plain(value)))
-            result.saved += 1
     # Two saves racing for one cell: the second INSERT hits the unique constraint, the second UPDATE
     # or DELETE finds the cell's version moved on. Either way its request is refused as a whole.
     with refuse_simultaneous_change(explain=lambda: _refused_meanwhile(submission)):
         if new_rows:
             db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
             result.saved += len(new_rows)
+        if updates:
+            _update_cells(updates, actor, now)
+            result.saved += len(updates)
         for row in to_clear:
             db.session.delete(row)
         result.cleared = len(to_clear)
@@ -260,6 +264,21 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
                    after=after, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
     return result
+
+
+def _update_cells(updates: list[dict], actor, now: datetime) -> None:
+    """Change stored cells in one batch, each only if still at the version read (compare and set)."""
+    table = IndicatorValue.__table__
+    statement = (table.update()
+                 .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+                 .values(value=bindparam("_value"), updated_at=now, updated_by_id=actor.id,
+                         version=table.c.version + 1))
+    done = db.session.execute(statement, updates)
+    if done.rowcount != len(updates):  # another request changed one of these cells in the meantime
+        raise StaleDataError(f"{len(updates) - done.rowcount} of {len(updates)} cells changed meanwhile")
+    for row in db.session.identity_map.values():
+        if isinstance(row, IndicatorValue):
+            db.session.expire(row)
 
 
 def touch_submission(actor, submission: Submission, now: datetime) -> None:
