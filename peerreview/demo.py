@@ -213,7 +213,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     for key, submission in wapes_subs.items():
         _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
         _self_assess(delegates[key], submission, PES[key][1])
-        submit(delegates[key], submission)
+        submit(delegates[key], submission, gaps_confirmed=True)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
     pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
     for key, reviewer_keys in pairs.items():
@@ -257,7 +257,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         rng = random.Random(f"eu-{key}")
         if i % 3 == 0:
             _fill(delegates[key], eu_subs[key], eu_ind, rng)
-            submit(delegates[key], eu_subs[key])
+            submit(delegates[key], eu_subs[key], gaps_confirmed=True)
         elif i % 3 == 1:
             _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
         # else: not started

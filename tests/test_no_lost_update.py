@@ -230,3 +230,61 @@ def test_guidance_beside_each_indicator_and_areas_in_framework_order(client, log
     assert "(unit: persons, valid: 10 or less, at most 2 decimal places)" in html
     assert "(unit: persons, at most 1 decimal place)" in html
     assert "…" not in html
+
+
+def test_submitting_with_gaps_goes_through_the_check_page(client, login, db):
+    """Finding 4: the check page lists what is missing and what will be locked; gaps need a confirmation."""
+    from peerreview.extensions import db as _db
+
+    cycle = CycleFactory(status="open")
+    ind = IndicatorFactory(framework=cycle.framework, code="1a", dimensions="", decimals=1)
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(network=cycle.network, organisation=submission.organisation)
+    sec = UserFactory(role="secretariat", network=cycle.network)
+    ValueFactory(submission_id=submission.id, indicator_id=ind.id, breakdown="_T", year=2024, value=Decimal("4"))
+    _db.session.commit()
+    login(delegate)
+    detail = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Check and submit" in detail and f"/submissions/{submission.id}/check" in detail
+    # "Save and review before submitting" now leads to the check page.
+    saved = client.post(f"/submissions/{submission.id}/edit", data={"then": "submit"})
+    assert saved.headers["Location"].endswith(f"/submissions/{submission.id}/check")
+    page = client.get(f"/submissions/{submission.id}/check").get_data(as_text=True)
+    assert "1 of 3 values filled." in page and "2 values are empty:" in page
+    assert "Total 2022, Total 2023" in page and "What will be locked" in page
+    assert 'id="confirm_gaps"' in page and "I submit without the 2 empty values listed above" in page
+    refused = client.post(f"/submissions/{submission.id}/submit")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "govuk-error-summary" in html
+    assert 'id="confirm_gaps-error"' in html and "2 values are missing. Fill them in, or confirm" in html
+    _db.session.refresh(submission)
+    assert submission.status == "draft"
+    assert client.post(f"/submissions/{submission.id}/submit", data={"confirm_gaps": "yes"}).status_code == 302
+    _db.session.refresh(submission)
+    assert submission.status == "submitted"
+
+    # Returned with a reason: shown on the submission page until the delegation submits again.
+    login(sec)
+    assert client.post(f"/submissions/{submission.id}/return",
+                       data={"reason": "Please add 2022 and 2023."}).status_code == 302
+    login(delegate)
+    detail = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Returned for revision" in detail and "Please add 2022 and 2023." in detail
+    client.post(f"/submissions/{submission.id}/submit", data={"confirm_gaps": "yes"})
+    detail = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Returned for revision" not in detail and 'id="returned"' not in detail  # the history keeps it
+
+
+def test_nothing_entered_is_refused_before_the_check(client, login, db):
+    from peerreview.extensions import db as _db
+
+    cycle = CycleFactory(status="open")
+    IndicatorFactory(framework=cycle.framework, dimensions="")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(network=cycle.network, organisation=submission.organisation)
+    _db.session.commit()
+    login(delegate)
+    answer = client.post(f"/submissions/{submission.id}/submit", data={"confirm_gaps": "yes"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/edit")
+    assert "Enter at least one value before submitting." in client.get(answer.headers["Location"]).get_data(
+        as_text=True)

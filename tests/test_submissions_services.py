@@ -134,7 +134,12 @@ def test_submit_locks_the_values_with_an_explanation(draft):
     with pytest.raises(ValidationFailed, match="at least one value"):
         services.submit(delegate, submission)
     services.save_values(delegate, submission, cells(ind, {("_T", 2024): "10"}))
-    services.submit(delegate, submission)
+    with pytest.raises(ValidationFailed) as gaps:  # 8 of 9 cells empty: not one click
+        services.submit(delegate, submission)
+    assert gaps.value.errors == {"confirm_gaps": "8 values are missing. Fill them in, or confirm that you submit "
+                                                 "without them."}
+    assert submission.status == "draft"
+    services.submit(delegate, submission, gaps_confirmed=True)
     assert submission.status == "submitted"
     with pytest.raises(Conflict, match="ask the network secretariat to return"):
         services.save_values(delegate, submission, cells(ind, {("_T", 2024): "11"}, {("_T", 2024): "10"}))
@@ -144,11 +149,12 @@ def test_secretariat_returns_with_a_reason(draft):
     submission, ind, delegate = draft
     sec = UserFactory(role="secretariat", network=submission.cycle.network)
     services.save_values(delegate, submission, cells(ind, {("_T", 2024): "10"}))
-    services.submit(delegate, submission)
+    services.submit(delegate, submission, gaps_confirmed=True)
     with pytest.raises(ValidationFailed):
         services.return_for_revision(sec, submission, "  ")
-    services.return_for_revision(sec, submission, "Please add the breakdown by sex.")
+    services.return_for_revision(sec, submission, "  Please add the breakdown by sex. ")
     assert submission.status == "draft"
+    assert submission.returned_reason == "Please add the breakdown by sex." and submission.returned_at is not None
     from sqlalchemy import select
 
     from peerreview.extensions import db
@@ -187,3 +193,30 @@ def test_random_grid_input_never_crashes_and_only_valid_values_are_stored(draft,
         assert value.value.is_finite() and Decimal(0) <= value.value <= Decimal(100)
         assert value.breakdown in {"_T", "SEX_F", "SEX_M"} and value.year in (2022, 2023, 2024)
     assert set(result.errors) <= set(raw)
+
+
+def test_a_complete_submission_needs_no_confirmation_and_one_gap_is_said_in_the_singular(draft):
+    submission, ind, delegate = draft
+    entries = {(b, y): "10" for b in ("_T", "SEX_F", "SEX_M") for y in (2022, 2023, 2024)}
+    del entries[("SEX_M", 2023)]
+    services.save_values(delegate, submission, cells(ind, entries))
+    with pytest.raises(ValidationFailed) as gap:
+        services.submit(delegate, submission)
+    assert gap.value.errors["confirm_gaps"] == ("1 value is missing. Fill it in, or confirm that you submit "
+                                                "without it.")
+    indicators = [ind]
+    missing = services.missing_cells(submission, indicators, services.value_map(submission.id))
+    assert [(i.code, empty) for i, empty in missing] == [(ind.code, ["Men 2023"])]
+    services.save_values(delegate, submission, cells(ind, {("SEX_M", 2023): "10"}))
+    services.submit(delegate, submission)
+    assert submission.status == "submitted"
+
+
+def test_resubmitting_clears_the_return_reason(draft):
+    submission, ind, delegate = draft
+    sec = UserFactory(role="secretariat", network=submission.cycle.network)
+    services.save_values(delegate, submission, cells(ind, {("_T", 2024): "10"}))
+    services.submit(delegate, submission, gaps_confirmed=True)
+    services.return_for_revision(sec, submission, "Add 2023.")
+    services.submit(delegate, submission, gaps_confirmed=True)
+    assert (submission.returned_reason, submission.returned_at) == ("", None)

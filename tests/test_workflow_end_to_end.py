@@ -69,13 +69,13 @@ def test_whole_cycle(client, login, db):
     r = client.post(f"/submissions/{subs['BA'].id}/edit", data={
         f"v-{ind_id}-Y_GE50-2024": "38.0", f"v-{ind_id}-SEX_F-2024": "41.2"})
     assert r.status_code == 302
-    assert client.post(f"/submissions/{subs['BA'].id}/submit").status_code == 302
+    assert client.post(f"/submissions/{subs['BA'].id}/submit", data={"confirm_gaps": "yes"}).status_code == 302
     assert client.get(f"/submissions/{subs['BA'].id}/edit").status_code == 409
     assert "read-only" in client.get(f"/submissions/{subs['BA'].id}").get_data(as_text=True)
     login(hw_delegate)
     assert client.get(f"/submissions/{subs['BA'].id}").status_code == 403
     client.post(f"/submissions/{subs['HW'].id}/edit", data={f"v-{ind_id}-_T-2024": "50.1"})
-    assert client.post(f"/submissions/{subs['HW'].id}/submit").status_code == 302
+    assert client.post(f"/submissions/{subs['HW'].id}/submit", data={"confirm_gaps": "yes"}).status_code == 302
 
     # Secretariat: review phase and reviewers, with the conflict-of-interest refusal.
     login(sec)

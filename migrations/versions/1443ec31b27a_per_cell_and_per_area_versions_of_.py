@@ -1,4 +1,4 @@
-"""per-cell and per-area versions of values and narratives
+"""per-cell and per-area versions of values and narratives; the return reason of a submission
 
 Revision ID: 1443ec31b27a
 Revises: 04d2651c4acf
@@ -26,9 +26,18 @@ def upgrade():
     with op.batch_alter_table('narrative', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
+    # No submission has a return reason yet: empty for every existing row.
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('returned_reason', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('returned_at', peerreview.db_types.UTCDateTime(), nullable=True))
+
 
 
 def downgrade():
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('returned_at')
+        batch_op.drop_column('returned_reason')
+
     with op.batch_alter_table('narrative', schema=None) as batch_op:
         batch_op.drop_column('version')
 

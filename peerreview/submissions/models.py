@@ -38,7 +38,10 @@ class Submission(db.Model):
     last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
-    # Optimistic lock: a save based on an older version is refused, not applied.
+    # Why the secretariat last returned it; shown to the delegation until it submits again.
+    returned_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic lock of the submission's state (submit, return); value and text saves do not move it.
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

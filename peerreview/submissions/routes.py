@@ -55,7 +55,7 @@ def edit(submission_id: int):
         if not errors and not conflicts:
             flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
             if request.form.get("then") == "submit":
-                return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="submit"))
+                return redirect(url_for("submissions.check", submission_id=submission.id))
             return redirect(back)
         # Valid values were saved; the invalid ones are shown as typed beside their cells, and the
         # cells someone else changed meanwhile are offered with both values to choose from.
@@ -132,15 +132,38 @@ def narratives(submission_id: int):
                            field_name=narrative_services.field_name), status
 
 
+@bp.route("/<int:submission_id>/check")
+@login_required
+def check(submission_id: int):
+    """Before submitting: what is missing, what will be locked; submitting with gaps needs a confirmation."""
+    submission = _editable_submission(submission_id)
+    return _check_page(submission, {}, 200)
+
+
+def _check_page(submission, errors: dict, status: int):
+    indicators = framework_indicators(submission.cycle.framework_id)
+    values = services.value_map(submission.id)
+    missing = services.missing_cells(submission, indicators, values)
+    areas = framework_areas(submission.cycle.framework_id)
+    texts = narrative_services.narratives_for(submission.id)
+    empty_areas = [a for a in areas if not (texts.get(a.id) and texts[a.id].body.strip())]
+    return render_template("submissions/check.html", submission=submission, form=CsrfForm(), missing=missing,
+                           gaps=sum(len(empty) for _i, empty in missing), filled=len(values),
+                           expected=services.expected_value_count(indicators, submission.cycle.years),
+                           areas=areas, empty_areas=empty_areas, errors=errors), status
+
+
 @bp.route("/<int:submission_id>/submit", methods=["POST"])
 @login_required
 def submit(submission_id: int):
     submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
     try:
-        services.submit(current_user, submission)
+        services.submit(current_user, submission, gaps_confirmed=request.form.get("confirm_gaps") == "yes")
     except ValidationFailed as failed:
-        flash(failed.message, "error")
-        return redirect(url_for("submissions.edit", submission_id=submission.id))
+        if not failed.errors:  # nothing entered at all
+            flash(failed.message, "error")
+            return redirect(url_for("submissions.edit", submission_id=submission.id))
+        return _check_page(submission, failed.errors, 422)
     flash(_("Submitted. The values are now read-only; the network secretariat has been told."), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 

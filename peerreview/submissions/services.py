@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import _
+from flask_babel import _, ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -320,19 +320,38 @@ def value_counts(submission_ids: list[int]) -> dict[int, int]:
     return count_per(IndicatorValue.submission_id, submission_ids)
 
 
-def submit(actor, submission: Submission) -> Submission:
+def missing_cells(submission: Submission, indicators: list[Indicator],
+                  values: dict) -> list[tuple[Indicator, list[str]]]:
+    """The empty cells of the grid, per indicator in entry order: [(indicator, ["Women 2023", ...])]."""
+    missing = []
+    for indicator in in_entry_order(indicators):
+        empty = [f"{b.label} {y}" for b in indicator.breakdowns for y in submission.cycle.years
+                 if (indicator.id, b.code, y) not in values]
+        if empty:
+            missing.append((indicator, empty))
+    return missing
+
+
+def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Submission:
+    """Submit the delegation's values; with empty cells only when the person confirmed it (the check page)."""
     require(actor, Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
         raise Conflict(problem)
-    has_value = db.session.scalar(select(IndicatorValue.id).where(
-        IndicatorValue.submission_id == submission.id).limit(1))
-    if has_value is None:
+    values = value_map(submission.id)
+    if not values:
         raise ValidationFailed(_("Enter at least one value before submitting."))
+    indicators = framework_indicators(submission.cycle.framework_id)
+    gaps = sum(len(empty) for _indicator, empty in missing_cells(submission, indicators, values))
+    if gaps and not gaps_confirmed:
+        raise ValidationFailed(_("The submission was not submitted."), errors={"confirm_gaps": ngettext(
+            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
+            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)})
     with refuse_simultaneous_change(explain=lambda: _submitted_meanwhile(submission)):
         submission.status = SUBMITTED
         submission.submitted_at = utcnow()
         submission.submitted_by_id = actor.id
+        submission.returned_reason, submission.returned_at = "", None  # answered by this submission
         record(actor, "submission.transition", submission, before={"status": DRAFT},
                after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
@@ -383,6 +402,7 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
     with refuse_simultaneous_change(explain=returned_meanwhile):
         submission.status = DRAFT
         submission.submitted_at = None
+        submission.returned_reason, submission.returned_at = reason.strip(), utcnow()
         record(actor, "submission.transition", submission, before={"status": SUBMITTED},
                after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
                cycle_id=submission.cycle_id)
