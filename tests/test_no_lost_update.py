@@ -6,6 +6,7 @@ database session, as in a real server (the default test app's outer context woul
 session between the two clients).
 """
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -288,3 +289,38 @@ def test_nothing_entered_is_refused_before_the_check(client, login, db):
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/edit")
     assert "Enter at least one value before submitting." in client.get(answer.headers["Location"]).get_data(
         as_text=True)
+
+
+def test_the_secretariat_sees_completeness_and_lateness_sorted_and_as_csv(client, login, db):
+    from datetime import date, timedelta
+
+    from peerreview.extensions import db as _db
+    from peerreview.organisations.models import Organisation
+
+    cycle = CycleFactory(status="open", submission_deadline=date.today() - timedelta(days=3))
+    ind = IndicatorFactory(framework=cycle.framework, dimensions="")
+    late = SubmissionFactory(cycle=cycle, organisation__name="Zeta PES")
+    done = SubmissionFactory(cycle=cycle, organisation__name="=Alpha PES", status="submitted",
+                             submitted_at=datetime.now(UTC) - timedelta(days=10))
+    for year in cycle.years:
+        ValueFactory(submission_id=done.id, indicator_id=ind.id, year=year)
+    ValueFactory(submission_id=late.id, indicator_id=ind.id, year=cycle.years[0])
+    sec = UserFactory(role="secretariat", network=cycle.network)
+    _db.session.commit()
+    assert isinstance(late.organisation, Organisation)
+    login(sec)
+    html = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert "1 of 2 submitted." in html and "Download this table (CSV)" in html
+    assert "3 days late" in html and "on time" in html
+    assert html.index("=Alpha PES") < html.index("Zeta PES")
+    by_completeness = client.get(f"/cycles/{cycle.id}?sort=completeness").get_data(as_text=True)
+    assert by_completeness.index("Zeta PES") < by_completeness.index("=Alpha PES")
+    assert 'aria-sort="ascending"' in by_completeness
+    csv_answer = client.get(f"/cycles/{cycle.id}/completeness.csv?sort=lateness")
+    assert csv_answer.mimetype == "text/csv"
+    lines = csv_answer.get_data(as_text=True).splitlines()
+    assert lines[0] == ("organisation,country,status,submitted at (UTC),values filled,values expected,"
+                        "per cent filled,days late")
+    assert lines[1].startswith("Zeta PES,") and lines[1].endswith(",draft,,1,3,33,3")
+    assert lines[2].startswith("'=Alpha PES,")  # no formula for the spreadsheet
+    assert lines[2].endswith(",3,3,100,0")
