@@ -1,7 +1,7 @@
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
 from peerreview.errors import Conflict, ValidationFailed
@@ -10,7 +10,7 @@ from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action
 from peerreview.submissions import narratives as narrative_services
-from peerreview.submissions import services
+from peerreview.submissions import previous, services
 from peerreview.submissions.forms import CsrfForm, ReturnForm
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
@@ -78,9 +78,23 @@ def _value_form(submission, indicators, areas, area, form, typed: dict, errors, 
     stored = dict(shown)
     shown.update({k: v for k, v in typed.items() if k.startswith("v-")})
     stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
+    earlier = {services.cell_name(*key): format_plain(value)
+               for key, value in previous.previous_values(submission, indicators).items()}
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
                            areas=areas, area=area, shown=shown, stored=stored, errors=errors, labels=labels,
-                           conflicts=conflicts, cell_name=services.cell_name), status
+                           conflicts=conflicts, earlier=earlier, cell_name=services.cell_name), status
+
+
+@bp.route("/<int:submission_id>/copy-previous", methods=["POST"])
+@login_required
+def copy_previous(submission_id: int):
+    """Fill the empty cells with the organisation's values of the previous cycle, as a starting point."""
+    submission = _editable_submission(submission_id)
+    result = previous.copy_previous_values(current_user, submission)
+    flash(ngettext("%(num)d value copied from the previous cycle into empty cells. Check it before submitting.",
+                   "%(num)d values copied from the previous cycle into empty cells. Check them before submitting.",
+                   result.saved), "success")
+    return redirect(url_for("submissions.edit", submission_id=submission.id))
 
 
 def _return_anchor(anchor: str) -> str | None:
