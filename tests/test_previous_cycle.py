@@ -96,3 +96,13 @@ def test_a_stranger_cannot_copy(two_cycles, client, login, db):
     db.session.commit()
     login(other)
     assert client.post(f"/submissions/{submission.id}/copy-previous").status_code == 403
+
+
+def test_the_history_says_how_values_came_in(two_cycles, client, login, db):
+    submission, ind, delegate = two_cycles
+    db.session.commit()
+    login(delegate)
+    client.post(f"/submissions/{submission.id}/copy-previous")
+    html = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "2 values changed (copied from the previous cycle):" in html
+    assert f"{ind.code} Total 2022: – → 41.5" in html and "channel" not in html

@@ -171,3 +171,4 @@ def test_submission_history_shows_who_changed_which_value(client, login, db):
     html = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "Change history" in html and "Dana Delegate" in html
     assert f"{ind.code} Total 2024: 12.5 → 13" in html
+    assert "1 value changed (typed in the form):" in html and "channel" not in html
