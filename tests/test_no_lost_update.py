@@ -324,3 +324,29 @@ def test_the_secretariat_sees_completeness_and_lateness_sorted_and_as_csv(client
     assert lines[1].startswith("Zeta PES,") and lines[1].endswith(",draft,,1,3,33,3")
     assert lines[2].startswith("'=Alpha PES,")  # no formula for the spreadsheet
     assert lines[2].endswith(",3,3,100,0")
+
+
+def test_accept_and_unlock_on_the_submission_page(client, login, db):
+    from peerreview.extensions import db as _db
+
+    cycle = CycleFactory(status="open")
+    IndicatorFactory(framework=cycle.framework, dimensions="")
+    submission = SubmissionFactory(cycle=cycle, status="submitted", submitted_at=datetime.now(UTC))
+    sec = UserFactory(role="secretariat", network=cycle.network, name="Sam Sec")
+    _db.session.commit()
+    login(sec)
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Accept and lock" in page and 'id="return"' in page
+    assert client.post(f"/submissions/{submission.id}/accept").status_code == 302
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "by Sam Sec" in page and "locked." in page and 'id="return"' not in page
+    assert '<label class="govuk-label" for="unlock_reason">' in page
+    refused = client.post(f"/submissions/{submission.id}/unlock", data={"unlock_reason": ""})
+    assert refused.headers["Location"].endswith("#accept")
+    assert "Say why the accepted submission is unlocked." in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    assert client.post(f"/submissions/{submission.id}/accept").status_code == 409
+    assert client.post(f"/submissions/{submission.id}/unlock",
+                       data={"unlock_reason": "A typo in 1a."}).status_code == 302
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "unlocked by the secretariat: “A typo in 1a.”" in page and "accepted and locked by the secretariat" in page

@@ -220,3 +220,30 @@ def test_resubmitting_clears_the_return_reason(draft):
     services.return_for_revision(sec, submission, "Add 2023.")
     services.submit(delegate, submission, gaps_confirmed=True)
     assert (submission.returned_reason, submission.returned_at) == ("", None)
+
+
+def test_accept_locks_and_only_an_unlock_with_a_reason_frees_it(draft):
+    submission, ind, delegate = draft
+    sec = UserFactory(role="secretariat", network=submission.cycle.network, name="Sam Sec")
+    with pytest.raises(Conflict, match="Only a submitted submission can be accepted"):
+        services.accept(sec, submission)
+    services.save_values(delegate, submission, cells(ind, {("_T", 2024): "10"}))
+    services.submit(delegate, submission, gaps_confirmed=True)
+    with pytest.raises(PermissionDenied):
+        services.accept(delegate, submission)
+    services.accept(sec, submission)
+    assert submission.accepted_by_id == sec.id and submission.accepted_at is not None
+    with pytest.raises(Conflict, match="Sam Sec accepted this submission"):
+        services.accept(sec, submission)
+    with pytest.raises(Conflict, match="Unlock it first, with a reason"):
+        services.return_for_revision(sec, submission, "Add 2023.")
+    with pytest.raises(ValidationFailed) as no_reason:
+        services.unlock(sec, submission, "  ")
+    assert no_reason.value.errors == {"unlock_reason": "Say why the accepted submission is unlocked."}
+    assert submission.accepted_at is not None
+    services.unlock(sec, submission, "The reviewers found a typo in 1a.")
+    assert (submission.accepted_at, submission.accepted_by_id, submission.status) == (None, None, "submitted")
+    with pytest.raises(Conflict, match="nothing to unlock"):
+        services.unlock(sec, submission, "again")
+    services.return_for_revision(sec, submission, "Correct 1a.")
+    assert submission.status == "draft"

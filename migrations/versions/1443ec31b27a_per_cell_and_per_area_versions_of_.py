@@ -1,4 +1,4 @@
-"""per-cell and per-area versions of values and narratives; the return reason of a submission
+"""per-cell and per-area versions of values and narratives; the return reason and the acceptance of a submission
 
 Revision ID: 1443ec31b27a
 Revises: 04d2651c4acf
@@ -30,11 +30,18 @@ def upgrade():
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.add_column(sa.Column('returned_reason', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('returned_at', peerreview.db_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('accepted_at', peerreview.db_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('accepted_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_submission_accepted_by_id_user_account', 'user_account',
+                                    ['accepted_by_id'], ['id'])
 
 
 
 def downgrade():
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_submission_accepted_by_id_user_account', type_='foreignkey')
+        batch_op.drop_column('accepted_by_id')
+        batch_op.drop_column('accepted_at')
         batch_op.drop_column('returned_at')
         batch_op.drop_column('returned_reason')
 

@@ -41,6 +41,10 @@ class Submission(db.Model):
     # Why the secretariat last returned it; shown to the delegation until it submits again.
     returned_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Accepted by the secretariat: locked; it can be returned only after an unlock with a reason.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
     # Optimistic lock of the submission's state (submit, return); value and text saves do not move it.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -194,3 +194,26 @@ def return_for_revision(submission_id: int):
         return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="return"))
     flash(_("The submission is back with %(org)s as a draft.", org=submission.organisation.name), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/accept", methods=["POST"])
+@login_required
+def accept(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    services.accept(current_user, submission)
+    flash(_("Accepted: the submission of %(org)s is locked.", org=submission.organisation.name), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/unlock", methods=["POST"])
+@login_required
+def unlock(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    try:
+        services.unlock(current_user, submission, request.form.get("unlock_reason", ""))
+    except ValidationFailed as failed:
+        flash(" ".join(failed.errors.values()) or failed.message, "error")
+        return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="accept"))
+    flash(_("Unlocked: the submission of %(org)s can be returned to the delegation again.",
+            org=submission.organisation.name), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))

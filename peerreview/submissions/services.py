@@ -383,10 +383,46 @@ def _tell_secretariat(submission: Submission, actor) -> None:
                   network_id=network_id)
 
 
+def accept(actor, submission: Submission) -> Submission:
+    """The secretariat accepts a submitted submission: locked until unlocked with a reason."""
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.status != SUBMITTED:
+        raise Conflict(_("Only a submitted submission can be accepted; this one is still a draft."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("%(who)s accepted this submission on %(when)s UTC already.",
+                         who=submission.accepted_by.name if submission.accepted_by else _("the secretariat"),
+                         when=submission.accepted_at.strftime("%d %b %Y %H:%M")))
+    with refuse_simultaneous_change():
+        submission.accepted_at, submission.accepted_by_id = utcnow(), actor.id
+        record(actor, "submission.accept", submission, after={"accepted": True},
+               network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        db.session.flush()
+    return submission
+
+
+def unlock(actor, submission: Submission, reason: str) -> Submission:
+    """Undo an acceptance, only with a reason (recorded); the submission stays submitted."""
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.accepted_at is None:
+        raise Conflict(_("This submission is not accepted, so there is nothing to unlock."))
+    if not reason.strip():
+        raise ValidationFailed(_("The submission was not unlocked."),
+                               errors={"unlock_reason": _("Say why the accepted submission is unlocked.")})
+    with refuse_simultaneous_change():
+        submission.accepted_at, submission.accepted_by_id = None, None
+        record(actor, "submission.unlock", submission, before={"accepted": True},
+               after={"accepted": False, "reason": reason.strip()}, network_id=submission.cycle.network_id,
+               cycle_id=submission.cycle_id)
+        db.session.flush()
+    return submission
+
+
 def return_for_revision(actor, submission: Submission, reason: str) -> Submission:
     require(actor, Action.MANAGE_CYCLE, submission.cycle)
     if submission.status != SUBMITTED:
         raise Conflict(_("Only a submitted submission can be returned; this one is still a draft."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("This submission is accepted and locked. Unlock it first, with a reason, to return it."))
     if submission.cycle.status != OPEN:
         raise Conflict(_("Submissions can be returned only while the cycle is open for submissions."))
     if not reason.strip():
