@@ -74,6 +74,7 @@ def build(size_name: str, n_orgs: int, n_ind: int):
         for i in range(n_orgs)])
     orgs = db.session.execute(text("SELECT id FROM organisation WHERE name LIKE :p"),
                               {"p": f"PES {size_name} %"}).scalars().all()
+    db.session.execute(network_membership.insert(), [{"network_id": network.id, "organisation_id": o} for o in orgs])
     indicators = db.session.execute(text("SELECT id FROM indicator WHERE framework_id = :f"),
                                     {"f": framework.id}).scalars().all()
     cycle = Cycle(network_id=network.id, framework_id=framework.id, title=f"Bench cycle {size_name}", theme="",
@@ -107,8 +108,6 @@ def build(size_name: str, n_orgs: int, n_ind: int):
     sec.grants.append(RoleGrant(network_id=network.id, role="secretariat"))
     delegate = User(email=f"del-{size_name}@bench.example", name="Bench Delegate", organisation_id=first_org)
     delegate.grants.append(RoleGrant(network_id=network.id, role="delegate"))
-    db.session.execute(network_membership.insert(), [{"network_id": network.id, "organisation_id": o}
-                                                     for o in orgs])
     for user in (sec, delegate):
         user.set_password("bench-password-123")
         db.session.add(user)
@@ -133,10 +132,12 @@ def measure_size(app, counter: QueryCounter, size_name: str, n_orgs: int, n_ind:
     assert page.status_code == 200, page.status_code
     with measure(counter, "cycle page as delegate (GET)", results):
         assert client.get(f"/cycles/{cycle_id}").status_code == 200
-    grid = dict.fromkeys(_cells(page.get_data(as_text=True)), "55.5")
-    version = _version(page.get_data(as_text=True))
+    html = page.get_data(as_text=True)
+    print(f"{size_name}: the form's HTML is {len(page.get_data()):,} bytes", flush=True)
+    grid = dict.fromkeys(_cells(html), "55.5")
+    originals = {f"o-{cell}": value for cell, value in _originals(html)}
     with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
-        saved = client.post(f"/submissions/{sub_id}/edit", data={"version": version, **grid})
+        saved = client.post(f"/submissions/{sub_id}/edit", data={**grid, **originals})
     assert saved.status_code == 302, saved.status_code
     client.post("/logout")
     client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
@@ -196,10 +197,10 @@ def _cells(html: str) -> list[str]:
     return re.findall(r'name="(v-\d+-[^"]+-\d{4})"', html)
 
 
-def _version(html: str) -> str:
+def _originals(html: str) -> list[tuple[str, str]]:
     import re
 
-    return re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    return re.findall(r'name="o-(v-\d+-[^"]+-\d{4})" value="([^"]*)"', html)
 
 
 if __name__ == "__main__":
