@@ -61,6 +61,8 @@ class Action(Enum):
     VIEW_INTERNAL_COMMENTS = "view_internal_comments"  # obj: Submission
     VIEW_COMMENT = "view_comment"  # obj: Comment (listable)
     REPLY_TO_COMMENT = "reply_to_comment"  # obj: Comment
+    VIEW_TEAM_ASSESSMENTS = "view_team_assessments"  # obj: Submission (individual scores: review team)
+    CONSOLIDATE_ASSESSMENT = "consolidate_assessment"  # obj: Submission (lead reviewer)
     MANAGE_REPORTS = "manage_reports"  # obj: Cycle
     DOWNLOAD_REPORT = "download_report"  # obj: Report (listable)
 
@@ -105,6 +107,14 @@ def forget_assignments() -> None:
 def _assignment_exists(user_id: int, submission_id: int) -> bool:
     return db.session.scalar(select(exists().where(
         ReviewerAssignment.submission_id == submission_id, ReviewerAssignment.reviewer_id == user_id)))
+
+
+def is_lead_reviewer(user, submission) -> bool:
+    if not (_authenticated(user) and user.has_role(ROLE_REVIEWER, submission.cycle.network_id)):
+        return False
+    return db.session.scalar(select(exists().where(
+        ReviewerAssignment.submission_id == submission.id, ReviewerAssignment.reviewer_id == user.id,
+        ReviewerAssignment.is_lead.is_(True))))
 
 
 def is_reviewer_in_cycle(user, cycle) -> bool:
@@ -228,6 +238,8 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_INTERNAL_COMMENTS: _view_internal,
     Action.VIEW_COMMENT: _view_comment,
     Action.REPLY_TO_COMMENT: _reply_to_comment,
+    Action.VIEW_TEAM_ASSESSMENTS: _view_internal,
+    Action.CONSOLIDATE_ASSESSMENT: lambda user, submission: is_lead_reviewer(user, submission),
     Action.MANAGE_REPORTS: _secretariat_of_cycle,
     Action.DOWNLOAD_REPORT: _download_report,
 }

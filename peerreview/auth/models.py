@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
         back_populates="user", lazy="selectin", cascade="all, delete-orphan",
         foreign_keys="RoleGrant.user_id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The zone times are shown in (an IANA name); empty: the zone of the network concerned.
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on password change and deactivation: invalidates reset and invitation links.
     session_token: Mapped[int] = mapped_column(default=0)

@@ -65,3 +65,20 @@ class InviteForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why move on although reviews are not complete?"), widget=GovTextArea(),
+                           validators=[Length(max=2000)])
+    submit = SubmitField(_l("Confirm the move"), widget=GovSubmitInput())
+
+
+class RevertForm(FlaskForm):
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why revert the move?"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Revert the move"), widget=GovSubmitInput())
+
+
+class ExtensionForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, widget=GovSelect())
+    submission_deadline = DayMonthYearField(_l("New submission deadline for this organisation"))
+    reason = TextAreaField(_l("Reason"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Extend the deadline"), widget=GovSubmitInput())

@@ -5,6 +5,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from peerreview.forms_support import choices, to_id
+from peerreview.reviews.assessments import AreaInput
 from peerreview.reviews.models import INTERNAL, SHARED
 from peerreview.reviews.services import MAX_COMMENT_LENGTH
 
@@ -59,3 +60,29 @@ class ReplyForm(FlaskForm):
 class AssignForm(FlaskForm):
     reviewer_id = SelectField(_l("Peer reviewer"), coerce=int, widget=GovSelect(), validate_choice=False)
     submit = SubmitField(_l("Assign"), widget=GovSubmitInput())
+
+
+class AssessmentForm(FlaskForm):
+    """CSRF only: the fields, one set per excellence area, are read by `assessment_inputs`."""
+
+
+ASSESSMENT_TEXT_LABELS = {
+    "strengths": _l("Strengths"),
+    "improvements": _l("Areas for improvement"),
+    "recommendations": _l("Recommendations"),
+    "good_practices": _l("Good practices worth sharing"),
+}
+
+
+def assessment_inputs(formdata, areas, *, with_texts: bool) -> list[AreaInput]:
+    """One AreaInput per excellence area from fields named `<field>-<area id>`."""
+    inputs = []
+    for area in areas:
+        version = formdata.get(f"version-{area.id}", "")
+        entry = AreaInput(area_id=area.id, score=formdata.get(f"score-{area.id}", ""),
+                          version=int(version) if version.isdigit() and len(version) < 10 else None)
+        if with_texts:
+            for name in ASSESSMENT_TEXT_LABELS:
+                setattr(entry, name, formdata.get(f"{name}-{area.id}", ""))
+        inputs.append(entry)
+    return inputs

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.auth.models import User
@@ -25,6 +25,10 @@ class ReviewerAssignment(db.Model):
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The lead reviewer consolidates the team's assessments into the submission's.
+    is_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consolidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the lead's only
 
 
 class Comment(db.Model):
@@ -50,7 +54,45 @@ class Comment(db.Model):
     visibility: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A clarification request asks the delegation a question; it stays open until resolved.
+    is_request: Mapped[bool] = mapped_column(default=False, server_default=false())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_shared(self) -> bool:
         return self.visibility == SHARED
+
+
+# Whose assessment of an excellence area a row holds.
+REVIEWER = "reviewer"  # one assigned reviewer's (stays within the review team)
+CONSOLIDATED = "consolidated"  # the lead's consolidation: the submission's assessment
+SELF = "self"  # the delegation's self-assessment score
+ASSESSMENT_KINDS = (REVIEWER, CONSOLIDATED, SELF)
+ASSESSMENT_TEXTS = ("strengths", "improvements", "recommendations", "good_practices")
+
+
+class AreaAssessment(db.Model):
+    """A maturity score (1-5, docs/maturity-scale.md) and findings for one excellence area."""
+
+    __tablename__ = "area_assessment"
+    # owner: "reviewer:<assignment id>", "consolidated" or "self"; one row per owner and area.
+    __table_args__ = (UniqueConstraint("submission_id", "area_id", "owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("excellence_area.id"))
+    area: Mapped[ExcellenceArea] = relationship()
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(40))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("reviewer_assignment.id"), index=True)
+    score: Mapped[int | None] = mapped_column()
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    improvements: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    good_practices: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Optimistic lock: two delegates (or a stale tab) never silently overwrite each other.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,12 +1,13 @@
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
 from peerreview.forms_support import to_id
 from peerreview.permissions import Action, require
-from peerreview.reviews import services
-from peerreview.reviews.forms import ReplyForm
+from peerreview.framework.services import framework_areas
+from peerreview.reviews import assessments, services
+from peerreview.reviews.forms import ASSESSMENT_TEXT_LABELS, AssessmentForm, ReplyForm, assessment_inputs
 from peerreview.submissions.services import get_submission
 
 bp = Blueprint("reviews", __name__)
@@ -53,3 +54,101 @@ def reply(comment_id: int):
         return _back(parent.submission_id, f"comment-{comment_id}")
     flash(_("Your reply is saved."), "success")
     return _back(parent.submission_id, f"comment-{comment_id}")
+
+
+# --- structured assessment ---------------------------------------------------------------
+
+def _assessment_page(submission, *, mode: str, errors: dict | None = None, typed: list | None = None,
+                     status: int = 200):
+    page = assessments.assessment_page_data(current_user, submission, mode=mode, typed=typed)
+    return render_template("reviews/assessment.html", submission=submission, mode=mode, errors=errors or {},
+                           form=AssessmentForm(), text_labels=ASSESSMENT_TEXT_LABELS,
+                           levels=assessments.MATURITY_LEVELS, **page), status
+
+
+@bp.route("/submissions/<int:submission_id>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(submission_id: int):
+    """The reviewer's own assessment: a score and findings per excellence area."""
+    submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
+    if request.method == "POST":
+        AssessmentForm().validate_on_submit() or abort(400)
+        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=True)
+        try:
+            assessments.save_reviewer_assessment(current_user, submission, typed)
+        except ValidationFailed as failed:
+            return _assessment_page(submission, mode="reviewer", errors=failed.errors, typed=typed, status=422)
+        flash(_("Your assessment is saved."), "success")
+        return redirect(url_for("reviews.assessment", submission_id=submission.id))
+    return _assessment_page(submission, mode="reviewer")
+
+
+@bp.route("/submissions/<int:submission_id>/assessment/consolidated", methods=["GET", "POST"])
+@login_required
+def consolidated(submission_id: int):
+    """The team's scores side by side; the lead reviewer writes the submission's assessment."""
+    submission = get_submission(current_user, submission_id, Action.VIEW_TEAM_ASSESSMENTS)
+    if request.method == "POST":
+        require(current_user, Action.CONSOLIDATE_ASSESSMENT, submission)
+        AssessmentForm().validate_on_submit() or abort(400)
+        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=True)
+        try:
+            assessments.save_consolidated(current_user, submission, typed)
+        except ValidationFailed as failed:
+            return _assessment_page(submission, mode="consolidated", errors=failed.errors, typed=typed, status=422)
+        flash(_("The consolidated assessment is saved."), "success")
+        return redirect(url_for("reviews.consolidated", submission_id=submission.id))
+    return _assessment_page(submission, mode="consolidated")
+
+
+@bp.route("/submissions/<int:submission_id>/self-scores", methods=["GET", "POST"])
+@login_required
+def self_scores(submission_id: int):
+    """The delegation scores itself on the same maturity scale."""
+    submission = get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
+    if request.method == "POST":
+        AssessmentForm().validate_on_submit() or abort(400)
+        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=False)
+        try:
+            assessments.save_self_scores(current_user, submission, typed)
+        except ValidationFailed as failed:
+            return _assessment_page(submission, mode="self", errors=failed.errors, typed=typed, status=422)
+        flash(_("Your self-assessment scores are saved."), "success")
+        return redirect(url_for("reviews.self_scores", submission_id=submission.id))
+    return _assessment_page(submission, mode="self")
+
+
+@bp.route("/submissions/<int:submission_id>/assessment/complete", methods=["POST"])
+@login_required
+def complete_review(submission_id: int):
+    submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
+    assessments.mark_review_complete(current_user, submission)
+    flash(_("Your review is marked complete."), "success")
+    return redirect(url_for("reviews.assessment", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/assessment/reopen", methods=["POST"])
+@login_required
+def reopen_review(submission_id: int):
+    submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
+    assessments.reopen_review(current_user, submission)
+    flash(_("Your review is open again."), "success")
+    return redirect(url_for("reviews.assessment", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/assessment/consolidate", methods=["POST"])
+@login_required
+def consolidate(submission_id: int):
+    submission = get_submission(current_user, submission_id, Action.CONSOLIDATE_ASSESSMENT)
+    assessments.consolidate(current_user, submission)
+    flash(_("The assessment is consolidated; the review of %(org)s is complete once every reviewer has "
+            "marked theirs complete.", org=submission.organisation.name), "success")
+    return redirect(url_for("reviews.consolidated", submission_id=submission.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/lead", methods=["POST"])
+@login_required
+def make_lead(assignment_id: int):
+    assignment = services.make_lead(current_user, assignment_id)
+    flash(_("%(name)s is the lead reviewer.", name=assignment.reviewer.name), "success")
+    return _back(assignment.submission_id, "reviewers")

@@ -93,6 +93,25 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
     return assignment
 
 
+def make_lead(actor, assignment_id: int) -> ReviewerAssignment:
+    """The lead reviewer consolidates the team's assessments; one per submission."""
+    assignment = get_assignment(actor, assignment_id)
+    submission = assignment.submission
+    if submission.cycle.status == CLOSED:
+        raise Conflict(_("The cycle is closed; the review team no longer changes."))
+    for other in assignments_for(submission.id):
+        if other.is_lead and other.id != assignment.id:
+            if other.consolidated_at is not None:
+                raise Conflict(_("%(name)s has already consolidated the assessment as lead reviewer; they "
+                                 "must reopen their review before the lead changes.", name=other.reviewer.name))
+            other.is_lead = False
+    assignment.is_lead = True
+    record(actor, "review.make_lead", assignment, after={"submission_id": submission.id},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    db.session.flush()
+    return assignment
+
+
 def get_assignment(actor, assignment_id: int) -> ReviewerAssignment:
     assignment = db.session.get(ReviewerAssignment, assignment_id)
     if assignment is None:
