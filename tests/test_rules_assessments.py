@@ -212,3 +212,16 @@ def test_a_refused_assessment_keeps_what_was_typed_and_shows_the_errors(client, 
     assert response.status_code == 302
     db.session.refresh(world.assignment)
     assert world.assignment.completed_at is not None
+
+
+def test_a_reviewer_added_after_consolidation_makes_the_review_incomplete_again(world):
+    area = _area(world)
+    make_lead(world.secretariat, world.assignment.id)
+    save_reviewer_assessment(world.reviewer, world.own_submission, [_full(area, "3")])
+    mark_review_complete(world.reviewer, world.own_submission)
+    save_consolidated(world.reviewer, world.own_submission, [_full(area, "3")])
+    consolidate(world.reviewer, world.own_submission)
+    assert review_complete(world.own_submission)
+    _second_reviewer(world)  # assigned afterwards, not complete
+    assert not review_complete(world.own_submission)
+    assert not review_complete(world.other_submission)  # nobody assigned: not complete
