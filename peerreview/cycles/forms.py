@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -49,12 +49,14 @@ class CycleForm(FlaskForm):
     submission_deadline = DayMonthYearField(_l("Submission deadline"))
     review_deadline = DayMonthYearField(_l("Review deadline"))
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
+    forbid_reciprocal_reviews = BooleanField(_l("Two organisations never review each other in this cycle"),
+                                             widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> dict:
         keys = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place", "kickoff_start",
                 "kickoff_end", "first_year", "last_year", "submission_deadline", "review_deadline",
-                "reporting_deadline")
+                "reporting_deadline", "forbid_reciprocal_reviews")
         return {key: getattr(self, key).data for key in keys}
 
 

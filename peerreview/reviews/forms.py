@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from peerreview.forms_support import choices, to_id
@@ -86,3 +86,18 @@ def assessment_inputs(formdata, areas, *, with_texts: bool) -> list[AreaInput]:
                 setattr(entry, name, formdata.get(f"{name}-{area.id}", ""))
         inputs.append(entry)
     return inputs
+
+
+class ProfileForm(FlaskForm):
+    languages = StringField(_l("Languages"), widget=GovTextInput(), validators=[Length(max=200)],
+                            description=_l("Separated by commas, for example: en, fr, de"))
+    expertise = StringField(_l("Expertise (excellence areas)"), widget=GovTextInput(), validators=[Length(max=200)],
+                            description=_l("Area codes separated by commas, for example: A, D"))
+    submit = SubmitField(_l("Save profile"), widget=GovSubmitInput())
+
+
+class ConflictForm(FlaskForm):
+    target = SelectField(_l("Organisation you have a conflict of interest with"), widget=GovSelect())
+    declared_as = RadioField(_l("Declared"), widget=GovRadioInput(), choices=[])
+    reason = TextAreaField(_l("What is the conflict?"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Declare the conflict of interest"), widget=GovSubmitInput())

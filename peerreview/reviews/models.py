@@ -7,6 +7,7 @@ from peerreview.auth.models import User
 from peerreview.db_types import UTCDateTime, utcnow
 from peerreview.extensions import db
 from peerreview.framework.models import ExcellenceArea, Indicator
+from peerreview.organisations.models import Organisation
 from peerreview.submissions.models import Submission
 
 INTERNAL = "internal"  # reviewers and secretariat only
@@ -96,3 +97,37 @@ class AreaAssessment(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ReviewerProfile(db.Model):
+    """A peer reviewer in a network's pool: languages and expertise (excellence area codes)."""
+
+    __tablename__ = "reviewer_profile"
+    __table_args__ = (UniqueConstraint("user_id", "network_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
+    languages: Mapped[str] = mapped_column(String(200), default="")  # e.g. "en, fr, de"
+    expertise: Mapped[str] = mapped_column(String(200), default="")  # area codes, e.g. "A, D"
+
+
+class DeclaredConflict(db.Model):
+    """A conflict of interest declared with an organisation, with a reason.
+
+    Either a reviewer declares it (reviewer_id: they will not review that organisation), or a
+    delegation does (organisation_id: no reviewer of that organisation reviews the delegation).
+    A delegation names an organisation, never a person.
+    """
+
+    __tablename__ = "declared_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    with_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    with_organisation: Mapped[Organisation] = relationship(foreign_keys=[with_organisation_id])
+    reason: Mapped[str] = mapped_column(Text)
+    declared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,11 +3,28 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import to_id
+from peerreview.forms_support import apply_errors, to_id
+from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
 from peerreview.framework.services import framework_areas
 from peerreview.reviews import assessments, services
-from peerreview.reviews.forms import ASSESSMENT_TEXT_LABELS, AssessmentForm, ReplyForm, assessment_inputs
+from peerreview.reviews.forms import (
+    ASSESSMENT_TEXT_LABELS,
+    AssessmentForm,
+    ConflictForm,
+    ProfileForm,
+    ReplyForm,
+    assessment_inputs,
+)
+from peerreview.reviews.pool import (
+    ConflictInput,
+    ProfileInput,
+    declare_conflict,
+    declaring_networks,
+    declared_conflicts,
+    reviewer_pool,
+    save_profile,
+)
 from peerreview.submissions.services import get_submission
 
 bp = Blueprint("reviews", __name__)
@@ -152,3 +169,69 @@ def make_lead(assignment_id: int):
     assignment = services.make_lead(current_user, assignment_id)
     flash(_("%(name)s is the lead reviewer.", name=assignment.reviewer.name), "success")
     return _back(assignment.submission_id, "reviewers")
+
+
+# --- reviewer pool and declared conflicts ------------------------------------------------
+
+@bp.route("/reviewers")
+@login_required
+def pool():
+    network = acting_network(current_user, to_id(request.args.get("network")))
+    return render_template("reviews/pool.html", network=network, rows=reviewer_pool(current_user, network))
+
+
+@bp.route("/reviewers/<int:user_id>/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile(user_id: int):
+    network = acting_network(current_user, to_id(request.args.get("network")))
+    require(current_user, Action.MANAGE_REVIEWER_POOL, network)
+    row = next((r for r in reviewer_pool(current_user, network) if r.reviewer.id == user_id), None)
+    if row is None:
+        abort(404)
+    form = ProfileForm(data={"languages": row.languages, "expertise": row.expertise})
+    if form.validate_on_submit():
+        try:
+            save_profile(current_user, network, user_id, ProfileInput(form.languages.data or "",
+                                                                      form.expertise.data or ""))
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("The profile of %(name)s is saved.", name=row.reviewer.name), "success")
+            return redirect(url_for("reviews.pool", network=network.id))
+    return render_template("reviews/profile.html", form=form, reviewer=row.reviewer,
+                           network=network), 422 if form.errors else 200
+
+
+def _conflict_targets(user) -> list[tuple[str, str]]:
+    """(network id:organisation id, label) for every organisation of the person's networks but their own."""
+    targets = []
+    for network in sorted(declaring_networks(user), key=lambda n: n.short_name):
+        for organisation in network_organisations(network.id):
+            if organisation.id != user.organisation_id:
+                targets.append((f"{network.id}:{organisation.id}", f"{organisation.name} ({network.short_name})"))
+    return targets
+
+
+@bp.route("/conflicts", methods=["GET", "POST"])
+@login_required
+def conflicts():
+    """Reviewers and delegations declare conflicts of interest with organisations (never people)."""
+    form = ConflictForm()
+    roles = [(role, label) for role, label in (("reviewer", _("as a peer reviewer: I will not review it")),
+                                               ("delegation", _("for my delegation: nobody of it reviews us")))
+             if current_user.network_ids("reviewer" if role == "reviewer" else "delegate")]
+    form.declared_as.choices = roles
+    form.target.choices = [("", _("Choose an organisation"))] + _conflict_targets(current_user)
+    if roles and form.validate_on_submit():
+        network_id, _sep, organisation_id = (form.target.data or "").partition(":")
+        try:
+            declare_conflict(current_user, ConflictInput(
+                network_id=to_id(network_id), with_organisation_id=to_id(organisation_id),
+                reason=form.reason.data or "", for_delegation=form.declared_as.data == "delegation"))
+        except ValidationFailed as failed:
+            apply_errors(form, {("target" if k == "with_organisation_id" else k): v for k, v in failed.errors.items()})
+        else:
+            flash(_("The conflict of interest is declared; the secretariat will not assign across it."), "success")
+            return redirect(url_for("reviews.conflicts"))
+    return render_template("reviews/conflicts.html", form=form if roles else None,
+                           declared=declared_conflicts(current_user)), 422 if form.errors else 200
