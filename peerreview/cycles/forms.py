@@ -51,12 +51,14 @@ class CycleForm(FlaskForm):
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
     forbid_reciprocal_reviews = BooleanField(_l("Two organisations never review each other in this cycle"),
                                              widget=GovCheckboxInput())
+    hide_reviewer_names = BooleanField(_l("Hide reviewer names from the delegations (pages, mails and PDFs)"),
+                                       widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> dict:
         keys = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place", "kickoff_start",
                 "kickoff_end", "first_year", "last_year", "submission_deadline", "review_deadline",
-                "reporting_deadline", "forbid_reciprocal_reviews")
+                "reporting_deadline", "forbid_reciprocal_reviews", "hide_reviewer_names")
         return {key: getattr(self, key).data for key in keys}
 
 

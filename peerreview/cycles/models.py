@@ -51,6 +51,8 @@ class Cycle(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
     # When set, two organisations never review each other within the cycle.
     forbid_reciprocal_reviews: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When set, delegations never see who reviewed them: pages, mails and PDFs say "a peer reviewer".
+    hide_reviewer_names: Mapped[bool] = mapped_column(default=False, server_default=false())
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

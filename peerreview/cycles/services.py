@@ -25,7 +25,7 @@ from peerreview.permissions import Action, require, scope
 
 CYCLE_FIELDS = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place",
                 "kickoff_start", "kickoff_end", "first_year", "last_year", "submission_deadline",
-                "review_deadline", "reporting_deadline", "forbid_reciprocal_reviews")
+                "review_deadline", "reporting_deadline", "forbid_reciprocal_reviews", "hide_reviewer_names")
 
 
 def get_cycle(actor, cycle_id: int, action: Action = Action.VIEW_CYCLE) -> Cycle:
@@ -92,6 +92,7 @@ def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
     values["forbid_reciprocal_reviews"] = bool(values["forbid_reciprocal_reviews"])
+    values["hide_reviewer_names"] = bool(values["hide_reviewer_names"])
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""

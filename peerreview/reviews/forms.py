@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from peerreview.forms_support import choices, to_id
@@ -48,6 +48,8 @@ class CommentForm(FlaskForm):
     visibility = RadioField(_l("Who may read this comment?"), widget=GovRadioInput(),
                             choices=choices(VISIBILITY_LABELS.items()),
                             validators=[DataRequired(_l("Choose who may read the comment."))])
+    is_request = BooleanField(_l("This is a clarification request: the delegation is asked to answer, and the "
+                                 "request stays open until a reviewer resolves it"), widget=GovCheckboxInput())
     submit = SubmitField(_l("Add comment"), widget=GovSubmitInput())
 
 
@@ -101,3 +103,16 @@ class ConflictForm(FlaskForm):
     declared_as = RadioField(_l("Declared"), widget=GovRadioInput(), choices=[])
     reason = TextAreaField(_l("What is the conflict?"), widget=GovTextArea(), validators=[Length(max=2000)])
     submit = SubmitField(_l("Declare the conflict of interest"), widget=GovSubmitInput())
+
+
+class EditCommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), widget=GovTextArea(),
+                         validators=[DataRequired(_l("Write a comment.")), Length(max=MAX_COMMENT_LENGTH)],
+                         description=_l("Markdown: **bold**, *italic*, lists starting with “-”, links."))
+    submit = SubmitField(_l("Save the change"), widget=GovSubmitInput())
+
+
+class ShareForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, the delegation may read this whole thread, replies included"),
+                           widget=GovCheckboxInput(), validators=[DataRequired(_l("Confirm to share the thread."))])
+    submit = SubmitField(_l("Share with the delegation"), widget=GovSubmitInput())

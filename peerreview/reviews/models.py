@@ -42,7 +42,7 @@ class Comment(db.Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
     submission: Mapped[Submission] = relationship()
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("review_comment.id"), index=True)
     # Anchor: indicator, breakdown and year for a value; area for a narrative;
     # all empty for the submission as a whole.
@@ -58,10 +58,25 @@ class Comment(db.Model):
     # A clarification request asks the delegation a question; it stays open until resolved.
     is_request: Mapped[bool] = mapped_column(default=False, server_default=false())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revisions: Mapped[list["CommentRevision"]] = relationship(order_by="CommentRevision.id", lazy="selectin")
 
     @property
     def is_shared(self) -> bool:
         return self.visibility == SHARED
+
+
+class CommentRevision(db.Model):
+    """The text a comment had before an edit: kept, and shown to everyone who can read the comment."""
+
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("review_comment.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when this text was written
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # Whose assessment of an excellence area a row holds.

@@ -7,13 +7,15 @@ from peerreview.forms_support import apply_errors, to_id
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
 from peerreview.framework.services import framework_areas
-from peerreview.reviews import assessments, services
+from peerreview.reviews import assessments, services, threads
 from peerreview.reviews.forms import (
     ASSESSMENT_TEXT_LABELS,
     AssessmentForm,
     ConflictForm,
+    EditCommentForm,
     ProfileForm,
     ReplyForm,
+    ShareForm,
     assessment_inputs,
 )
 from peerreview.reviews.pool import (
@@ -235,3 +237,52 @@ def conflicts():
             return redirect(url_for("reviews.conflicts"))
     return render_template("reviews/conflicts.html", form=form if roles else None,
                            declared=declared_conflicts(current_user)), 422 if form.errors else 200
+
+
+# --- threads ---------------------------------------------------------------------------------
+
+@bp.route("/comments/<int:comment_id>/resolve", methods=["POST"])
+@login_required
+def resolve(comment_id: int):
+    root = threads.resolve_thread(current_user, comment_id)
+    flash(_("The thread is resolved."), "success")
+    return _back(root.submission_id, f"comment-{root.id}")
+
+
+@bp.route("/comments/<int:comment_id>/reopen", methods=["POST"])
+@login_required
+def reopen(comment_id: int):
+    root = threads.reopen_thread(current_user, comment_id)
+    flash(_("The thread is open again."), "success")
+    return _back(root.submission_id, f"comment-{root.id}")
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id: int):
+    """The author edits their comment; the earlier text stays visible to every reader."""
+    comment = threads.get_own_comment(current_user, comment_id)
+    form = EditCommentForm(data={"body": comment.body})
+    if form.validate_on_submit():
+        try:
+            threads.edit_comment(current_user, comment_id, form.body.data or "")
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("Your comment is changed; the earlier text stays visible."), "success")
+            return _back(comment.submission_id, f"comment-{comment.id}")
+    return render_template("reviews/edit_comment.html", form=form, comment=comment), 422 if form.errors else 200
+
+
+@bp.route("/comments/<int:comment_id>/share", methods=["GET", "POST"])
+@login_required
+def share(comment_id: int):
+    """Sharing an internal thread with the delegation: a confirmation page, then the recorded change."""
+    form = ShareForm()
+    if form.validate_on_submit():
+        root = threads.share_thread(current_user, comment_id, confirmed=bool(form.confirm.data))
+        flash(_("The thread is shared with the delegation."), "success")
+        return _back(root.submission_id, f"comment-{root.id}")
+    root, replies = threads.preview_share(current_user, comment_id)
+    return render_template("reviews/share.html", form=form, root=root, replies=replies), \
+        422 if form.errors else 200

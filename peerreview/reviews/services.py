@@ -16,7 +16,7 @@ from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
 from peerreview.permissions import Action, forget_assignments, require, scope
 from peerreview.queries import count_per
-from peerreview.reviews.models import VISIBILITIES, Comment, DeclaredConflict, ReviewerAssignment
+from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
 MAX_COMMENT_LENGTH = 10_000
@@ -215,7 +215,7 @@ def _clean_body(body: str) -> str:
 
 def add_comment(actor, submission: Submission, *, body: str, visibility: str,
                 indicator_id: int | None = None, breakdown: str | None = None,
-                year: int | None = None, area_id: int | None = None) -> Comment:
+                year: int | None = None, area_id: int | None = None, is_request: bool = False) -> Comment:
     require(actor, Action.REVIEW_SUBMISSION, submission)
     problem = comment_problem(submission)
     if problem:
@@ -223,6 +223,8 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     errors = {}
     if visibility not in VISIBILITIES:
         errors["visibility"] = _("Choose who may read the comment.")
+    elif is_request and visibility != SHARED:
+        errors["visibility"] = _("A clarification request asks the delegation, so it must be shared with it.")
     if area_id:
         area = db.session.get(ExcellenceArea, area_id) if area_id > 0 else None
         if area is None or area.framework_id != submission.cycle.framework_id:
@@ -243,10 +245,12 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     if errors:
         raise ValidationFailed(_("The comment was not saved."), errors=errors)
     comment = Comment(submission_id=submission.id, author_id=actor.id, body=body, visibility=visibility,
-                      indicator_id=indicator_id or None, breakdown=breakdown, year=year, area_id=area_id or None)
+                      indicator_id=indicator_id or None, breakdown=breakdown, year=year, area_id=area_id or None,
+                      is_request=is_request)
     db.session.add(comment)
     db.session.flush()
-    record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment)},
+    record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment),
+                                                    "request": is_request},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     return comment
 

@@ -68,7 +68,9 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
-        narratives=narratives_for(submission.id)), status
+        narratives=narratives_for(submission.id),
+        hide_reviewer_names=submission.cycle.hide_reviewer_names
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
 
 
 @reviews_bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
@@ -78,7 +80,8 @@ def comment(submission_id: int):
     form = CommentForm()
     try:
         add_comment(current_user, submission, body=form.body.data or "",
-                             visibility=form.visibility.data or "", **parse_anchor(form.anchor.data))
+                             visibility=form.visibility.data or "", is_request=bool(form.is_request.data),
+                             **parse_anchor(form.anchor.data))
     except ValidationFailed as failed:
         # Shown again with the text as typed, the errors beside the fields and in the summary.
         apply_errors(form, failed.errors)

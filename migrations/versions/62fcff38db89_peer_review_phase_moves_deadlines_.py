@@ -1,8 +1,8 @@
-"""peer review: phase moves, deadline extensions, time zones, assessments, reviewer pool, declared conflicts
+"""peer review: phase moves, deadlines, assessments, reviewer pool, conflicts, threads, anonymity
 
-Revision ID: be1d3c6b005d
+Revision ID: 62fcff38db89
 Revises: 04d2651c4acf
-Create Date: 2026-11-27 15:22:01.627003
+Create Date: 2026-11-27 15:25:54.401303
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import peerreview.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = 'be1d3c6b005d'
+revision = '62fcff38db89'
 down_revision = '04d2651c4acf'
 branch_labels = None
 depends_on = None
@@ -115,8 +115,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_area_assessment_assignment_id'), ['assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_area_assessment_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('comment_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('written_at', peerreview.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replaced_at', peerreview.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['review_comment.id'], name=op.f('fk_comment_revision_comment_id_review_comment')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment_revision'))
+    )
+    with op.batch_alter_table('comment_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comment_revision_comment_id'), ['comment_id'], unique=False)
+
     with op.batch_alter_table('cycle', schema=None) as batch_op:
         batch_op.add_column(sa.Column('forbid_reciprocal_reviews', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('hide_reviewer_names', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('network', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_zone', sa.String(length=64), server_default='Europe/Brussels', nullable=False))
@@ -124,6 +137,9 @@ def upgrade():
     with op.batch_alter_table('review_comment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_request', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('resolved_at', peerreview.db_types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('resolved_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('edited_at', peerreview.db_types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_review_comment_resolved_by_id_user_account'), 'user_account', ['resolved_by_id'], ['id'])
 
     with op.batch_alter_table('reviewer_assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_lead', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -152,6 +168,9 @@ def downgrade():
         batch_op.drop_column('is_lead')
 
     with op.batch_alter_table('review_comment', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_review_comment_resolved_by_id_user_account'), type_='foreignkey')
+        batch_op.drop_column('edited_at')
+        batch_op.drop_column('resolved_by_id')
         batch_op.drop_column('resolved_at')
         batch_op.drop_column('is_request')
 
@@ -159,8 +178,13 @@ def downgrade():
         batch_op.drop_column('time_zone')
 
     with op.batch_alter_table('cycle', schema=None) as batch_op:
+        batch_op.drop_column('hide_reviewer_names')
         batch_op.drop_column('forbid_reciprocal_reviews')
 
+    with op.batch_alter_table('comment_revision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_revision_comment_id'))
+
+    op.drop_table('comment_revision')
     with op.batch_alter_table('area_assessment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_area_assessment_submission_id'))
         batch_op.drop_index(batch_op.f('ix_area_assessment_assignment_id'))
