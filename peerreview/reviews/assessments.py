@@ -29,8 +29,9 @@ from peerreview.reviews.models import (
     Comment,
     ReviewerAssignment,
 )
+from peerreview.reviews import notifications
 from peerreview.reviews.services import comment_problem
-from peerreview.submissions.models import Submission
+from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.services import edit_problem
 
 MAX_TEXT_LENGTH = 10_000
@@ -250,6 +251,7 @@ def mark_review_complete(actor, submission: Submission) -> ReviewerAssignment:
     record(actor, "review.complete", assignment, after={"submission_id": submission.id},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     db.session.flush()
+    _tell_when_all_reviews_are_in(submission)
     return assignment
 
 
@@ -282,7 +284,16 @@ def consolidate(actor, submission: Submission) -> ReviewerAssignment:
     record(actor, "review.consolidate", lead, after={"submission_id": submission.id},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     db.session.flush()
+    _tell_when_all_reviews_are_in(submission)
     return lead
+
+
+def _tell_when_all_reviews_are_in(submission: Submission) -> None:
+    if not review_complete(submission):
+        return
+    submitted = list(db.session.scalars(select(Submission.id).where(
+        Submission.cycle_id == submission.cycle_id, Submission.status == SUBMITTED)))
+    notifications.on_reviews_in(submission, cycle_complete=all(review_completion(submitted).values()))
 
 
 def reopen_review(actor, submission: Submission) -> ReviewerAssignment:

@@ -116,3 +116,11 @@ class ShareForm(FlaskForm):
     confirm = BooleanField(_l("Yes, the delegation may read this whole thread, replies included"),
                            widget=GovCheckboxInput(), validators=[DataRequired(_l("Confirm to share the thread."))])
     submit = SubmitField(_l("Share with the delegation"), widget=GovSubmitInput())
+
+
+class MailPreferenceForm(FlaskForm):
+    delivery = RadioField(_l("How do you want to be told about assignments, comments, answers and phase moves?"),
+                          widget=GovRadioInput(), choices=[("immediate", _l("One mail for each notice, at once")),
+                                                           ("digest", _l("One summary mail a day"))],
+                          validators=[DataRequired(_l("Choose how you want to be told."))])
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())

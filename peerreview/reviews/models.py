@@ -146,3 +146,27 @@ class DeclaredConflict(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     declared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(db.Model):
+    """Something a person is told by mail: sent at once, or kept for their daily digest."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class SentReminder(db.Model):
+    """A scheduled reminder that went out: the unique key makes `flask send-reminders` idempotent."""
+
+    __tablename__ = "sent_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

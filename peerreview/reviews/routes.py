@@ -1,5 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
@@ -7,12 +7,13 @@ from peerreview.forms_support import apply_errors, to_id
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
 from peerreview.framework.services import framework_areas
-from peerreview.reviews import assessments, services, threads
+from peerreview.reviews import assessments, notifications, services, threads
 from peerreview.reviews.forms import (
     ASSESSMENT_TEXT_LABELS,
     AssessmentForm,
     ConflictForm,
     EditCommentForm,
+    MailPreferenceForm,
     ProfileForm,
     ReplyForm,
     ShareForm,
@@ -286,3 +287,27 @@ def share(comment_id: int):
     root, replies = threads.preview_share(current_user, comment_id)
     return render_template("reviews/share.html", form=form, root=root, replies=replies), \
         422 if form.errors else 200
+
+
+# --- mail preference and reminders --------------------------------------------------------
+
+@bp.route("/account/mail", methods=["GET", "POST"])
+@login_required
+def mail_preferences():
+    form = MailPreferenceForm(data={"delivery": "digest" if current_user.daily_digest else "immediate"})
+    if form.validate_on_submit():
+        notifications.set_daily_digest(current_user, form.delivery.data == "digest")
+        flash(_("Your choice is saved."), "success")
+        return redirect(url_for("reviews.mail_preferences"))
+    return render_template("reviews/mail_preferences.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/submissions/<int:submission_id>/remind", methods=["POST"])
+@login_required
+def remind(submission_id: int):
+    """The one-click reminder from the cycle page, to the delegation or to the reviewers not done."""
+    submission = get_submission(current_user, submission_id)
+    who = "reviewers" if request.form.get("who") == "reviewers" else "delegation"
+    count = notifications.remind_now(current_user, submission, who)
+    flash(ngettext("%(num)d reminder is sent.", "%(num)d reminders are sent.", count), "success")
+    return redirect(url_for("cycles.detail", cycle_id=submission.cycle_id, _anchor="participants"))

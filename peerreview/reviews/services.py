@@ -16,6 +16,7 @@ from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
 from peerreview.permissions import Action, forget_assignments, require, scope
 from peerreview.queries import count_per
+from peerreview.reviews import notifications
 from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
@@ -131,6 +132,7 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
         db.session.add(assignment)
         db.session.flush()
     forget_assignments()
+    notifications.on_assignment(assignment)
     record(actor, "review.assign", assignment, after={"reviewer": reviewer.email,
                                                       "submission_id": submission.id},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
@@ -249,6 +251,7 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
                       is_request=is_request)
     db.session.add(comment)
     db.session.flush()
+    notifications.on_comment(comment)
     record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment),
                                                     "request": is_request},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
@@ -278,6 +281,7 @@ def reply(actor, parent_id: int, *, body: str) -> Comment:
                       breakdown=parent.breakdown, year=parent.year, area_id=parent.area_id)
     db.session.add(comment)
     db.session.flush()
+    notifications.on_answer(comment, root)
     record(actor, "comment.reply", comment, after={"parent_id": parent.id, "visibility": comment.visibility},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     return comment

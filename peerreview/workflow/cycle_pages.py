@@ -19,6 +19,7 @@ from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
+from peerreview.reviews.assessments import review_completion
 from peerreview.reviews.services import reviewer_counts
 from peerreview.submissions.benchmarking import compare_indicator
 from peerreview.submissions.services import (
@@ -56,7 +57,8 @@ def detail(cycle_id: int):
         previous_phase=phases.previous_phase(cycle) if manage else None,
         extensions=deadlines.extensions_of(cycle.id) if manage else {},
         deadline_end=lambda day: deadlines.deadline_end(cycle, day),
-        viewer_zone=deadlines.viewer_zone(current_user, cycle))
+        viewer_zone=deadlines.viewer_zone(current_user, cycle),
+        review_done=review_completion(submission_ids) if manage else {})
 
 
 @cycles_bp.route("/<int:cycle_id>/invite", methods=["POST"])

@@ -21,6 +21,7 @@ from peerreview.permissions import Action, require
 from peerreview.reports.models import PUBLISHED, Report
 from peerreview.reviews.assessments import review_completion
 from peerreview.reviews.models import ReviewerAssignment
+from peerreview.reviews.notifications import on_phase_change
 from peerreview.submissions.models import DRAFT as DRAFT_SUBMISSION
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.workflow.deadlines import deadline_end, extensions_of
@@ -173,6 +174,7 @@ def _change_status(actor, cycle: Cycle, target: str, *, reason: str, reverted: b
         record(actor, "cycle.revert" if reverted else "cycle.transition", cycle, before={"status": before},
                after=after, network_id=cycle.network_id, cycle_id=cycle.id)
         db.session.flush()
+    on_phase_change(cycle, before)
 
 
 def move_cycle(actor, cycle: Cycle, target: str, *, reason: str = "", expected_status: str | None = None) -> Cycle:
