@@ -19,7 +19,6 @@ from peerreview.reviews.services import make_lead
 from tests.factories import (
     AreaFactory,
     AssignmentFactory,
-    CommentFactory,
     OrganisationFactory,
     UserFactory,
     build_world,

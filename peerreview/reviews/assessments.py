@@ -20,6 +20,7 @@ from peerreview.extensions import db
 from peerreview.framework.models import ExcellenceArea
 from peerreview.markdown import render_markdown
 from peerreview.permissions import Action, require
+from peerreview.reviews import notifications
 from peerreview.reviews.models import (
     ASSESSMENT_TEXTS,
     CONSOLIDATED,
@@ -29,7 +30,6 @@ from peerreview.reviews.models import (
     Comment,
     ReviewerAssignment,
 )
-from peerreview.reviews import notifications
 from peerreview.reviews.services import comment_problem
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.services import edit_problem

@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -118,9 +125,11 @@ class ShareForm(FlaskForm):
     submit = SubmitField(_l("Share with the delegation"), widget=GovSubmitInput())
 
 
+DELIVERY_CHOICES = [("immediate", _l("One mail for each notice, at once")), ("digest", _l("One summary mail a day"))]
+
+
 class MailPreferenceForm(FlaskForm):
     delivery = RadioField(_l("How do you want to be told about assignments, comments, answers and phase moves?"),
-                          widget=GovRadioInput(), choices=[("immediate", _l("One mail for each notice, at once")),
-                                                           ("digest", _l("One summary mail a day"))],
+                          widget=GovRadioInput(), choices=choices(DELIVERY_CHOICES),
                           validators=[DataRequired(_l("Choose how you want to be told."))])
     submit = SubmitField(_l("Save"), widget=GovSubmitInput())

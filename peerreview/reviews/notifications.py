@@ -14,9 +14,9 @@ from flask_babel import _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT, RoleGrant, User
 from peerreview.cycles.models import IN_REVIEW, OPEN, PHASE_LABELS, Cycle, DeadlineExtension
-from peerreview.audit.services import record
 from peerreview.db_types import utcnow
 from peerreview.errors import refuse_simultaneous_change
 from peerreview.extensions import db

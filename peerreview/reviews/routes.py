@@ -3,10 +3,10 @@ from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import apply_errors, to_id
+from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.framework.services import framework_areas
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
-from peerreview.framework.services import framework_areas
 from peerreview.reviews import assessments, notifications, services, threads
 from peerreview.reviews.forms import (
     ASSESSMENT_TEXT_LABELS,
@@ -23,8 +23,8 @@ from peerreview.reviews.pool import (
     ConflictInput,
     ProfileInput,
     declare_conflict,
-    declaring_networks,
     declared_conflicts,
+    declaring_networks,
     reviewer_pool,
     save_profile,
 )
@@ -223,8 +223,8 @@ def conflicts():
     roles = [(role, label) for role, label in (("reviewer", _("as a peer reviewer: I will not review it")),
                                                ("delegation", _("for my delegation: nobody of it reviews us")))
              if current_user.network_ids("reviewer" if role == "reviewer" else "delegate")]
-    form.declared_as.choices = roles
-    form.target.choices = [("", _("Choose an organisation"))] + _conflict_targets(current_user)
+    form.declared_as.choices = choices(roles)
+    form.target.choices = choices([("", _("Choose an organisation"))] + _conflict_targets(current_user))
     if roles and form.validate_on_submit():
         network_id, _sep, organisation_id = (form.target.data or "").partition(":")
         try:

@@ -2,8 +2,7 @@
 on purpose, and the threads as nested plain data for the reports."""
 from __future__ import annotations
 
-from flask_babel import _
-from flask_babel import format_datetime
+from flask_babel import _, format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
