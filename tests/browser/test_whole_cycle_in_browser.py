@@ -141,3 +141,46 @@ def test_secretariat_pages_are_accessible(person):
     expect(sec.page.locator(".govuk-error-summary")).to_be_visible()
     expect(sec.page.locator("#code-error")).to_contain_text("Enter a code")
     sec.check()
+
+
+def _tab_to(page, condition: str, limit: int = 300) -> None:
+    """Press Tab until the focused element satisfies the JavaScript condition on `el`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!el && ({condition}); }})()"):
+            return
+    raise AssertionError(f"no focusable element where {condition}")
+
+
+def test_a_reviewer_writes_an_assessment_with_the_keyboard_only(person):
+    reviewer = person()
+    reviewer.sign_in("reviewer.ca@demo.example")
+    page = reviewer.page
+    page.goto("/cycles/")
+    _tab_to(page, "el.textContent.includes('WAPES Global Peer Review')")
+    page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Bundesagentur')")
+    page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Your assessment')")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your assessment")
+    reviewer.check()
+    # The first area: its maturity radios are one tab stop; arrows choose the level.
+    _tab_to(page, "el.name && el.name.startsWith('score-')")
+    area = page.evaluate("document.activeElement.name").split("-")[1]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # 1 -> 2 -> 3
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"strengths-{area}"
+    page.keyboard.type("Employer services reach **small firms**.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Follow-up of people over 50 after placement.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Look to Austria's AMS for job-to-job transitions.")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save assessment')")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your assessment is saved")
+    expect(page.locator(f"#score-{area}-3")).to_be_checked()
+    expect(page.locator(f"#strengths-{area}")).to_have_value("Employer services reach **small firms**.")
+    expect(page.locator("#completion-problem")).to_contain_text("Give a maturity score for every excellence area")
+    reviewer.check()
