@@ -64,6 +64,8 @@ def _url_values(world, rule, objects: str) -> dict:
         "comment_id": comments[choice.get("comment", "shared")].id,
         "report_id": reports[choice.get("report", "published")].id,
         "token": "not-a-valid-token",
+        "breakdown": "_T",
+        "year": world.cycle.last_year,
         "filename": "css/app.css",
     }
     return {name: values[name] for name in rule.arguments}
