@@ -241,3 +241,15 @@ def test_the_extension_page_keeps_valid_input_and_shows_every_error(client, logi
     page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
     assert "Slovenia: until 20 Jan 2027 (Strike)" in page
     assert "16 Dec 2026, 00:00 Central European Standard Time" in page  # shown in the zone, with its name
+
+
+def test_the_confirmation_page_posts_to_itself(client, login, cycle):
+    secretariat = _secretariat(cycle)
+    SubmissionFactory(cycle=cycle, status="submitted")
+    db.session.commit()
+    login(secretariat)
+    response = client.post(f"/cycles/{cycle.id}/move?target=in_review",
+                           data={"target": "in_review", "expected_status": "open"})
+    assert response.status_code == 302
+    db.session.refresh(cycle)
+    assert cycle.status == "in_review"

@@ -83,10 +83,12 @@ def _render_move(cycle, target: str, form: TransitionForm, status: int = 200):
     return render_template("cycles/move.html", cycle=cycle, preview=preview, form=form), status
 
 
-@cycles_bp.route("/<int:cycle_id>/move")
+@cycles_bp.route("/<int:cycle_id>/move", methods=["GET", "POST"])
 @login_required
 def move(cycle_id: int):
-    """The confirmation page: what the move to the next phase will do, before it happens."""
+    """The confirmation page: what the move to the next phase will do, before it happens; confirmed, the move."""
+    if request.method == "POST":
+        return transition(cycle_id)
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
     target = request.args.get("target") or phases.next_phase(cycle) or ""
     return _render_move(cycle, target, TransitionForm(formdata=None))
