@@ -1,7 +1,7 @@
 """peer review: phase moves, deadlines, assessments, reviewer pool, conflicts, threads, anonymity, notifications
 
 Revision ID: 8c7d051fda92
-Revises: 04d2651c4acf
+Revises: 1443ec31b27a
 Create Date: 2026-11-27 15:31:13.447090
 
 """
@@ -13,7 +13,7 @@ import peerreview.db_types
 
 # revision identifiers, used by Alembic.
 revision = '8c7d051fda92'
-down_revision = '04d2651c4acf'
+down_revision = '1443ec31b27a'
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from peerreview.cycles.services import CYCLE_FIELDS, CycleData
+
 
 class DayMonthYearField(DateField):
     """A date typed as day, month and year, with a message that says what is expected."""
@@ -71,11 +73,8 @@ class CycleForm(FlaskForm):
                                        widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
-    def service_data(self) -> dict:
-        keys = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place", "kickoff_start",
-                "kickoff_end", "first_year", "last_year", "submission_deadline", "review_deadline",
-                "reporting_deadline", "forbid_reciprocal_reviews", "hide_reviewer_names")
-        return {key: getattr(self, key).data for key in keys}
+    def service_data(self) -> CycleData:
+        return CycleData(**{key: getattr(self, key).data for key in CYCLE_FIELDS})
 
 
 class InviteForm(FlaskForm):
