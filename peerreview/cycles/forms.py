@@ -1,7 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peerreview.cycles.services import CYCLE_FIELDS, CycleData
@@ -51,6 +67,10 @@ class CycleForm(FlaskForm):
     submission_deadline = DayMonthYearField(_l("Submission deadline"))
     review_deadline = DayMonthYearField(_l("Review deadline"))
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
+    forbid_reciprocal_reviews = BooleanField(_l("Two organisations never review each other in this cycle"),
+                                             widget=GovCheckboxInput())
+    hide_reviewer_names = BooleanField(_l("Hide reviewer names from the delegations (pages, mails and PDFs)"),
+                                       widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> CycleData:
@@ -64,3 +84,20 @@ class InviteForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why move on although reviews are not complete?"), widget=GovTextArea(),
+                           validators=[Length(max=2000)])
+    submit = SubmitField(_l("Confirm the move"), widget=GovSubmitInput())
+
+
+class RevertForm(FlaskForm):
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why revert the move?"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Revert the move"), widget=GovSubmitInput())
+
+
+class ExtensionForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, widget=GovSelect())
+    submission_deadline = DayMonthYearField(_l("New submission deadline for this organisation"))
+    reason = TextAreaField(_l("Reason"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Extend the deadline"), widget=GovSubmitInput())

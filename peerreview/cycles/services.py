@@ -44,6 +44,8 @@ class CycleData:
     submission_deadline: date | None = None
     review_deadline: date | None = None
     reporting_deadline: date | None = None
+    forbid_reciprocal_reviews: bool = False
+    hide_reviewer_names: bool = False
 
 
 CYCLE_FIELDS = tuple(f.name for f in fields(CycleData))
@@ -113,6 +115,8 @@ def save_cycle(actor, network: Network, data: CycleData, cycle_id: int | None = 
     values = asdict(data)
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
+    values["forbid_reciprocal_reviews"] = bool(values["forbid_reciprocal_reviews"])
+    values["hide_reviewer_names"] = bool(values["hide_reviewer_names"])
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 
 from peerreview import jobs
 from peerreview.audit.services import record
-from peerreview.auth.models import User
 from peerreview.charts import bar_chart
 from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
@@ -37,8 +36,7 @@ from peerreview.reports.models import (
     Report,
 )
 from peerreview.reports.pdf import render_pdf
-from peerreview.reviews.models import SHARED, Comment
-from peerreview.reviews.services import anchor_label
+from peerreview.reviews.threads import threads_for_report
 from peerreview.submissions.benchmarking import spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
@@ -89,23 +87,9 @@ def _cover(cycle: Cycle, title: str, subtitle: str) -> dict:
     }
 
 
-def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[dict]:
-    query = (select(Comment).join(Submission, Submission.id == Comment.submission_id)
-             .where(Submission.cycle_id == cycle_id, Comment.visibility == SHARED)
-             .options(selectinload(Comment.author).selectinload(User.organisation),
-                      selectinload(Comment.indicator), selectinload(Comment.area),
-                      selectinload(Comment.submission).selectinload(Submission.organisation))
-             .order_by(Comment.created_at, Comment.id))
-    if organisation_id is not None:
-        query = query.where(Submission.organisation_id == organisation_id)
-    return [{
-        "organisation": c.submission.organisation.name,
-        "anchor": anchor_label(c),
-        "author": c.author.name,
-        "is_reply": c.parent_id is not None,
-        "body": c.body,
-        "date": format_datetime(c.created_at, "d MMM y"),
-    } for c in db.session.scalars(query)]
+def _shared_comments(cycle: Cycle, organisation_id: int | None = None) -> list[dict]:
+    """Shared threads, each reply under the comment it answers (reviews.threads.threads_for_report)."""
+    return threads_for_report(cycle.id, organisation_id, hide_reviewer_names=cycle.hide_reviewer_names)
 
 
 def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
@@ -147,7 +131,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation) -> dict:
         "years": years,
         "rows": rows,
         "charts": charts,
-        "comments": _shared_comments(cycle.id, organisation.id),
+        "comments": _shared_comments(cycle, organisation.id),
         "illustrative": True,
     }
 
@@ -175,7 +159,7 @@ def synthesis_context(cycle: Cycle) -> dict:
         "participants": [{"name": n, "submitted": s == SUBMITTED} for n, s in participants],
         "years": cycle.years,
         "rows": rows,
-        "comments": [c for c in _shared_comments(cycle.id) if not c["is_reply"]],
+        "comments": _shared_comments(cycle),
         "illustrative": True,
     }
 

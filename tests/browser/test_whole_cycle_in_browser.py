@@ -68,7 +68,12 @@ def test_delegate_reviewer_secretariat_and_public(person):
     sec.page.goto("/cycles/")
     sec.page.get_by_role("link", name="European PES Network Benchlearning 2026").click()
     sec.check()
-    sec.page.get_by_role("button", name="Move to: In review").click()
+    sec.page.get_by_role("link", name="Move to: In review").click()
+    # The confirmation page says what the move will do before it happens.
+    expect(sec.page.locator("#consequences")).to_contain_text("will be locked")
+    sec.check()
+    sec.page.screenshot(path="/tmp/h-review-move.png", full_page=True)
+    sec.page.get_by_role("button", name="Confirm the move").click()
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("In review")
     sec.check()
 
@@ -149,3 +154,54 @@ def test_secretariat_pages_are_accessible(person):
     expect(sec.page.locator(".govuk-error-summary")).to_be_visible()
     expect(sec.page.locator("#code-error")).to_contain_text("Enter a code")
     sec.check()
+
+
+def _tab_to(page, condition: str, limit: int = 300) -> None:
+    """Press Tab until the focused element satisfies the JavaScript condition on `el`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!el && ({condition}); }})()"):
+            return
+    raise AssertionError(f"no focusable element where {condition}")
+
+
+def test_a_reviewer_writes_an_assessment_with_the_keyboard_only(person):
+    reviewer = person()
+    reviewer.sign_in("reviewer.ca@demo.example")
+    page = reviewer.page
+    page.goto("/cycles/")
+    _tab_to(page, "el.textContent.includes('WAPES Global Peer Review')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Bundesagentur')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Your assessment')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your assessment")
+    reviewer.check()
+    # The first area: its maturity radios are one tab stop; arrows choose the level.
+    _tab_to(page, "el.name && el.name.startsWith('score-')")
+    area = page.evaluate("document.activeElement.name").split("-")[1]
+    # Focus lands on the checked radio, "No score yet" (the last); arrows wrap round to 1, 2, 3.
+    assert page.evaluate("document.activeElement.value") == ""
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.value") == "3"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"strengths-{area}"
+    page.keyboard.type("Employer services reach **small firms**.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Follow-up of people over 50 after placement.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Look to Austria's AMS for job-to-job transitions.")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save assessment')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your assessment is saved")
+    expect(page.locator(f"#score-{area}-3")).to_be_checked()
+    expect(page.locator(f"#strengths-{area}")).to_have_value("Employer services reach **small firms**.")
+    expect(page.locator("#completion-problem")).to_contain_text("Give a maturity score for every excellence area")
+    reviewer.check()
+    page.screenshot(path="/tmp/h-review-assessment.png", full_page=True)
