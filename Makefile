@@ -53,6 +53,11 @@ MUTATE_MODULES ?= \
 	peerreview/submissions/completeness.py \
 	peerreview/reports/pdf.py \
 	peerreview/workflow/phases.py \
+	peerreview/reviews/assessments.py \
+	peerreview/reviews/services.py:conflict_facts,conflict_of_interest \
+	peerreview/reviews/threads.py \
+	peerreview/reviews/notifications.py:_due,_once,send_scheduled_reminders,send_digests \
+	peerreview/workflow/deadlines.py \
 	peerreview/reports/services.py:publish_report,published_reports \
 	peerreview/__init__.py:register_unit_of_work \
 	peerreview/permissions.py
@@ -60,8 +65,10 @@ MUTATE_MODULES ?= \
 MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/test_cycles_services.py \
 	tests/test_rules_values.py tests/test_rules_statistics.py tests/test_rules_rounding_ranks.py tests/test_rules_phases.py \
 	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py \
-	tests/test_permissions.py tests/test_tenancy.py tests/test_rules_completeness.py tests/test_profile_page.py \
-	tests/test_report_jobs.py
+	tests/test_permissions.py tests/test_tenancy.py tests/test_rules_completeness.py \
+	tests/test_rules_phase_moves.py tests/test_rules_assessments.py tests/test_rules_conflicts.py \
+	tests/test_rules_threads.py tests/test_rules_notifications.py tests/test_reviews_services.py \
+	tests/test_profile_page.py tests/test_report_jobs.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 ## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).

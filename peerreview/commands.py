@@ -18,6 +18,20 @@ def _refuse(failed: ValidationFailed) -> None:
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("send-reminders")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="The day to act for (YYYY-MM-DD; default: today in UTC). For tests and catching up.")
+    def send_reminders_command(today):
+        """Deadline reminders (7 and 2 days before, and overdue) and daily digests. Safe to run often:
+        a reminder already sent is never sent again. Run it daily from cron or the job queue."""
+        from peerreview.db_types import utcnow
+        from peerreview.reviews.notifications import send_scheduled_reminders
+
+        day = today.date() if today else utcnow().date()
+        run = send_scheduled_reminders(day)
+        db.session.commit()
+        click.echo(f"{day.isoformat()}: {run.reminders} reminder(s), {run.digests} digest(s) sent.")
+
     @app.cli.command("create-network")
     @click.option("--name", required=True, help="e.g. World Association of Public Employment Services")
     @click.option("--short-name", required=True, help="e.g. WAPES")

@@ -243,7 +243,8 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                      "caseload set?")
     add_comment(reviewers["AT"], wapes_subs["JP"], visibility="shared",
                 body="Employer satisfaction (4b) is high; please describe how employer feedback is collected.")
-    move_cycle(sec_wapes, wapes_cycle, REPORTING)
+    move_cycle(sec_wapes, wapes_cycle, REPORTING, reason="The assessments are written after the study visit; "
+               "the reports start with the shared findings.")
     report = render_report(sec_wapes, wapes_cycle, kind="feedback", organisation_id=orgs["DE"].id, now=True)
     publish_report(sec_wapes, report)
 

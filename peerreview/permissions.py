@@ -33,7 +33,7 @@ from peerreview.extensions import db
 from peerreview.mail.models import OutboxMessage
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.reports.models import PUBLISHED, Report
-from peerreview.reviews.models import SHARED, Comment, ReviewerAssignment
+from peerreview.reviews.models import SHARED, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import Submission
 
 
@@ -61,6 +61,12 @@ class Action(Enum):
     VIEW_INTERNAL_COMMENTS = "view_internal_comments"  # obj: Submission
     VIEW_COMMENT = "view_comment"  # obj: Comment (listable)
     REPLY_TO_COMMENT = "reply_to_comment"  # obj: Comment
+    VIEW_TEAM_ASSESSMENTS = "view_team_assessments"  # obj: Submission (individual scores: review team)
+    CONSOLIDATE_ASSESSMENT = "consolidate_assessment"  # obj: Submission (lead reviewer)
+    MANAGE_REVIEWER_POOL = "manage_reviewer_pool"  # obj: Network (profiles, load)
+    DECLARE_REVIEWER_CONFLICT = "declare_reviewer_conflict"  # obj: Network (a reviewer there)
+    DECLARE_DELEGATION_CONFLICT = "declare_delegation_conflict"  # obj: Network (a delegate there)
+    VIEW_DECLARED_CONFLICT = "view_declared_conflict"  # obj: DeclaredConflict (listable)
     MANAGE_REPORTS = "manage_reports"  # obj: Cycle
     DOWNLOAD_REPORT = "download_report"  # obj: Report (listable)
 
@@ -105,6 +111,14 @@ def forget_assignments() -> None:
 def _assignment_exists(user_id: int, submission_id: int) -> bool:
     return db.session.scalar(select(exists().where(
         ReviewerAssignment.submission_id == submission_id, ReviewerAssignment.reviewer_id == user_id)))
+
+
+def is_lead_reviewer(user, submission) -> bool:
+    if not (_authenticated(user) and user.has_role(ROLE_REVIEWER, submission.cycle.network_id)):
+        return False
+    return db.session.scalar(select(exists().where(
+        ReviewerAssignment.submission_id == submission.id, ReviewerAssignment.reviewer_id == user.id,
+        ReviewerAssignment.is_lead.is_(True))))
 
 
 def is_reviewer_in_cycle(user, cycle) -> bool:
@@ -200,6 +214,15 @@ def _reply_to_comment(user, comment) -> bool:
     return _view_internal(user, submission)
 
 
+def _view_declared_conflict(user, conflict) -> bool:
+    # The secretariat of the network, the reviewer who declared it, the delegation that declared it.
+    return (is_secretariat_of(user, conflict.network_id)
+            or (_authenticated(user) and conflict.reviewer_id == user.id
+                and user.has_role(ROLE_REVIEWER, conflict.network_id))
+            or (conflict.organisation_id is not None
+                and is_delegate_of(user, conflict.organisation_id, conflict.network_id)))
+
+
 def _download_report(user, report) -> bool:
     return report.is_published or is_secretariat_of(user, report.cycle.network_id)
 
@@ -228,6 +251,14 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_INTERNAL_COMMENTS: _view_internal,
     Action.VIEW_COMMENT: _view_comment,
     Action.REPLY_TO_COMMENT: _reply_to_comment,
+    Action.VIEW_TEAM_ASSESSMENTS: _view_internal,
+    Action.CONSOLIDATE_ASSESSMENT: lambda user, submission: is_lead_reviewer(user, submission),
+    Action.MANAGE_REVIEWER_POOL: _secretariat_of_network,
+    Action.DECLARE_REVIEWER_CONFLICT: lambda user, network: network is not None and network.id in _networks(
+        user, ROLE_REVIEWER),
+    Action.DECLARE_DELEGATION_CONFLICT: lambda user, network: network is not None and network.id in _networks(
+        user, ROLE_DELEGATE),
+    Action.VIEW_DECLARED_CONFLICT: _view_declared_conflict,
     Action.MANAGE_REPORTS: _secretariat_of_cycle,
     Action.DOWNLOAD_REPORT: _download_report,
 }
@@ -301,6 +332,14 @@ def _scope_organisations(user) -> ColumnElement[bool]:
                                .where(_in(network_membership.c.network_id, networks)))
 
 
+def _scope_declared_conflicts(user) -> ColumnElement[bool]:
+    return or_(_in(DeclaredConflict.network_id, _networks(user, ROLE_SECRETARIAT)),
+               and_(DeclaredConflict.reviewer_id == user.id,
+                    _in(DeclaredConflict.network_id, _networks(user, ROLE_REVIEWER))),
+               and_(DeclaredConflict.organisation_id == user.organisation_id,
+                    _in(DeclaredConflict.network_id, _networks(user, ROLE_DELEGATE))))
+
+
 SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
     Action.VIEW_ORGANISATION: _scope_organisations,
     Action.VIEW_USER: _scope_users,
@@ -310,6 +349,7 @@ SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
     Action.VIEW_CYCLE: _scope_cycles,
     Action.VIEW_SUBMISSION: _scope_submissions,
     Action.VIEW_COMMENT: _scope_comments,
+    Action.VIEW_DECLARED_CONFLICT: _scope_declared_conflicts,
     Action.DOWNLOAD_REPORT: lambda user: or_(
         Report.status == PUBLISHED, Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))),
 }

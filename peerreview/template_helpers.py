@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -19,6 +20,13 @@ def _datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "d MMM y, HH:mm zzz")  # always with the time zone
+
+
+def _in_zone(value: datetime | None, zone) -> str:
+    """A moment in the given zone (a deadline shown in the viewer's zone), with the zone's name."""
+    if value is None:
+        return ""
+    return babel_format_datetime(value, "d MMM y, HH:mm zzzz", tzinfo=zone, locale=str(get_locale() or "en"))
 
 
 def _date(value: date | None) -> str:
@@ -49,6 +57,7 @@ def register(app: Flask) -> None:
     app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
+    app.add_template_filter(_in_zone, "in_zone")
     app.add_template_filter(format_plain, "plain")
     app.add_template_filter(format_number, "number")
     app.add_template_global(range_in_words, "range_in_words")

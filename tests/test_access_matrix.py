@@ -50,7 +50,7 @@ def _url_values(world, rule, objects: str) -> dict:
     comments = {"shared": world.shared_comment, "internal": world.internal_comment, "other": world.other_comment}
     reports = {"published": world.published_report, "draft": world.draft_report}
     users = {"other_delegate": world.other_delegate, "secretariat": world.secretariat,
-             "other_secretariat": world.other_secretariat}
+             "other_secretariat": world.other_secretariat, "reviewer": world.reviewer}
     organisations = {"own": world.own_org, "other": world.other_org}
     values = {
         "cycle_id": world.cycle.id,
@@ -64,6 +64,8 @@ def _url_values(world, rule, objects: str) -> dict:
         "comment_id": comments[choice.get("comment", "shared")].id,
         "report_id": reports[choice.get("report", "published")].id,
         "token": "not-a-valid-token",
+        "breakdown": "_T",
+        "year": world.cycle.last_year,
         "filename": "css/app.css",
     }
     return {name: values[name] for name in rule.arguments}

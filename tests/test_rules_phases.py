@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from peerreview.audit.models import AuditEvent
-from peerreview.errors import Conflict, PermissionDenied
+from peerreview.cycles.models import PhaseMove
+from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
 from peerreview.reports.models import Report
-from peerreview.workflow.phases import cycle_counts, move_cycle, next_phase, transition_problem
+from peerreview.workflow.phases import cycle_counts, move_cycle, next_phase, preview_move, transition_problem
 from tests.factories import (
     AssignmentFactory,
     CycleFactory,
@@ -125,29 +126,63 @@ def test_review_needs_one_submitted_submission(cycle):
     assert transition_problem(cycle, "in_review") is None
 
 
-def test_reporting_needs_a_reviewer_for_every_submitted_submission(cycle):
+def _complete_review(submission):
+    """One lead reviewer who marked the review complete and consolidated it."""
+    assignment = _assign(submission)
+    assignment.is_lead = True
+    assignment.completed_at = assignment.consolidated_at = LONG_AGO
+    db.session.flush()
+    return assignment
+
+
+def test_reporting_needs_a_complete_review_of_every_submitted_submission_or_a_reason(cycle):
     cycle.status = "in_review"
     first, second, drafting = _participants(cycle, "submitted", "submitted", "draft")
-    assert transition_problem(cycle, "reporting") == ("2 submitted submission(s) have no peer reviewer; "
-                                                      "assign reviewers first.")
-    _assign(first)
-    assert transition_problem(cycle, "reporting") == ("1 submitted submission(s) have no peer reviewer; "
-                                                      "assign reviewers first.")
-    _assign(second)
-    assert transition_problem(cycle, "reporting") is None  # the unassigned draft does not block
+    assert transition_problem(cycle, "reporting") is None  # not a hard refusal: a reason overrides it
+    secretariat = _secretariat(cycle.network)
+    assert len(preview_move(secretariat, cycle, "reporting").incomplete_reviews) == 2
+    assignment = _assign(first)  # assigned but not reviewed: still incomplete
+    assert len(preview_move(secretariat, cycle, "reporting").incomplete_reviews) == 2
+    assignment.is_lead = True
+    assignment.completed_at = LONG_AGO
+    db.session.flush()
+    assert len(preview_move(secretariat, cycle, "reporting").incomplete_reviews) == 2  # not consolidated
+    assignment.consolidated_at = LONG_AGO
+    db.session.flush()
+    assert len(preview_move(secretariat, cycle, "reporting").incomplete_reviews) == 1
+    _complete_review(second)
+    preview = preview_move(secretariat, cycle, "reporting")
+    assert preview.incomplete_reviews == [] and not preview.needs_reason  # the unreviewed draft does not block
 
 
-def test_moving_to_reporting_with_an_unreviewed_submission_is_refused_and_changes_nothing(cycle):
+def test_moving_to_reporting_with_an_unreviewed_submission_needs_a_reason_and_records_it(cycle):
     cycle.status = "in_review"
     (submitted,) = _participants(cycle, "submitted")
     secretariat = _secretariat(cycle.network)
-    with pytest.raises(Conflict, match="have no peer reviewer"):
+    with pytest.raises(ValidationFailed) as refused:
         move_cycle(secretariat, cycle, "reporting")
+    assert refused.value.errors == {"reason": "Give the reason; it is recorded."}
+    assert refused.value.message == "1 submission(s) have no complete review; the cycle did not move."
+    with pytest.raises(ValidationFailed):
+        move_cycle(secretariat, cycle, "reporting", reason="   ")
     assert cycle.status == "in_review"
     assert db.session.query(AuditEvent).filter_by(action="cycle.transition").count() == 0
-    _assign(submitted)
-    move_cycle(secretariat, cycle, "reporting")
+    move_cycle(secretariat, cycle, "reporting", reason="The visit report is due; Japan's review follows.")
     assert cycle.status == "reporting"
+    move = db.session.query(PhaseMove).one()
+    assert (move.from_status, move.to_status, move.reverted) == ("in_review", "reporting", False)
+    assert move.reason == "The visit report is due; Japan's review follows."
+    event = db.session.query(AuditEvent).filter_by(action="cycle.transition").one()
+    assert event.after == {"status": "reporting", "reason": "The visit report is due; Japan's review follows."}
+
+
+def test_moving_to_reporting_with_every_review_complete_needs_no_reason(cycle):
+    cycle.status = "in_review"
+    (submitted,) = _participants(cycle, "submitted")
+    _complete_review(submitted)
+    move_cycle(_secretariat(cycle.network), cycle, "reporting")
+    assert cycle.status == "reporting"
+    assert db.session.query(PhaseMove).one().reason == ""
 
 
 def test_closing_needs_a_published_report_of_this_cycle(cycle):

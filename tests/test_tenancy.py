@@ -24,7 +24,8 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import list_organisations
 from peerreview.permissions import Action, can, scope
 from peerreview.reports.models import Report
-from peerreview.reviews.models import Comment
+from peerreview.reviews.models import Comment, DeclaredConflict
+from peerreview.reviews.pool import declared_conflicts
 from peerreview.reviews.services import visible_comments
 from peerreview.submissions.models import Submission
 from peerreview.submissions.services import visible_submissions
@@ -79,6 +80,10 @@ def two(db):
     send_mail("x@b.example", "B-MAIL", "about network B", network_id=b.id)
     send_mail("x@b.example", "B-SECRET", "a sign-in link", network_id=b.id, sensitive=True)
     send_mail("x@none.example", "ACCOUNT-MAIL", "about the account itself")
+    for network, reviewer, organisation in ((w.network, w.reviewer.id, None), (w.network, None, w.own_org.id),
+                                            (b, b_reviewer.id, None), (b, both.id, None), (b, None, w.own_org.id)):
+        db.session.add(DeclaredConflict(network_id=network.id, reviewer_id=reviewer, organisation_id=organisation,
+                                        with_organisation_id=w.other_org.id, reason="R", declared_by_id=w.delegate.id))
     record(w.secretariat, "test.a", w.cycle, network_id=w.network.id)
     record(w.other_secretariat, "test.b", b_cycle, network_id=b.id)
     record(None, "test.both", w.own_org, network_ids=[w.network.id, b.id])
@@ -97,6 +102,7 @@ LISTABLE = [
     (Action.VIEW_SUBMISSION, Submission),
     (Action.VIEW_COMMENT, Comment),
     (Action.DOWNLOAD_REPORT, Report),
+    (Action.VIEW_DECLARED_CONFLICT, DeclaredConflict),
 ]
 
 
@@ -135,6 +141,8 @@ def test_every_list_of_the_app_shows_exactly_what_can_allows(two):
             assert _ids(visible_submissions(user, cycle.id)) == {
                 s.id for s in db.session.scalars(select(Submission).where(Submission.cycle_id == cycle.id))
                 if can(user, Action.VIEW_SUBMISSION, s)}, (name, cycle.title)
+        assert _ids(declared_conflicts(user)) == {c.id for c in db.session.scalars(select(DeclaredConflict))
+                                                  if can(user, Action.VIEW_DECLARED_CONFLICT, c)}, name
         for submission in db.session.scalars(select(Submission)):
             if can(user, Action.VIEW_SUBMISSION, submission):
                 assert _ids(visible_comments(user, submission)) == {

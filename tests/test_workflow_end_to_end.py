@@ -114,7 +114,10 @@ def test_whole_cycle(client, login, db):
 
     # Secretariat: reporting, feedback report, publish, close.
     login(sec)
-    assert client.post(f"/cycles/{cycle_id}/transition", data={"target": "reporting"}).status_code == 302
+    r = client.post(f"/cycles/{cycle_id}/transition", data={"target": "reporting"})
+    assert r.status_code == 422 and "Give the reason; it is recorded." in r.get_data(as_text=True)
+    assert client.post(f"/cycles/{cycle_id}/transition", data={
+        "target": "reporting", "reason": "The visit report is due."}).status_code == 302
     r = client.post(f"/cycles/{cycle_id}/transition", data={"target": "closed"})
     assert r.status_code == 409 and "Publish at least one report" in r.get_data(as_text=True)
     client.post(f"/cycles/{cycle_id}/reports", data={"kind": "feedback", "organisation_id": orgs["BA"].id})

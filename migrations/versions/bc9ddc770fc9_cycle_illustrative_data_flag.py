@@ -5,7 +5,7 @@ Existing cycles made by the demo seed (their theme carries the demo's notice) ar
 illustrative; every other existing cycle is taken as real.
 
 Revision ID: bc9ddc770fc9
-Revises: 1443ec31b27a
+Revises: 8c7d051fda92
 Create Date: 2026-11-27 15:24:07.045793
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bc9ddc770fc9'
-down_revision = '1443ec31b27a'
+down_revision = '8c7d051fda92'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,6 +35,10 @@ class User(UserMixin, db.Model):
         back_populates="user", lazy="selectin", cascade="all, delete-orphan",
         foreign_keys="RoleGrant.user_id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The zone times are shown in (an IANA name); empty: the zone of the network concerned.
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Notifications by mail at once, or gathered in one mail a day (sent by `flask send-reminders`).
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on password change and deactivation: invalidates reset and invitation links.
     session_token: Mapped[int] = mapped_column(default=0)

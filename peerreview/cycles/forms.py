@@ -69,6 +69,10 @@ class CycleForm(FlaskForm):
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
     illustrative_data = BooleanField(_l("Its figures are illustrative (demo or test data), not official statistics: "
                                         "every report of the cycle says so"), widget=GovCheckboxInput())
+    forbid_reciprocal_reviews = BooleanField(_l("Two organisations never review each other in this cycle"),
+                                             widget=GovCheckboxInput())
+    hide_reviewer_names = BooleanField(_l("Hide reviewer names from the delegations (pages, mails and PDFs)"),
+                                       widget=GovCheckboxInput())
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> CycleData:
@@ -82,3 +86,20 @@ class InviteForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why move on although reviews are not complete?"), widget=GovTextArea(),
+                           validators=[Length(max=2000)])
+    submit = SubmitField(_l("Confirm the move"), widget=GovSubmitInput())
+
+
+class RevertForm(FlaskForm):
+    expected_status = HiddenField()
+    reason = TextAreaField(_l("Why revert the move?"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Revert the move"), widget=GovSubmitInput())
+
+
+class ExtensionForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, widget=GovSelect())
+    submission_deadline = DayMonthYearField(_l("New submission deadline for this organisation"))
+    reason = TextAreaField(_l("Reason"), widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Extend the deadline"), widget=GovSubmitInput())

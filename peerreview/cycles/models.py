@@ -49,6 +49,10 @@ class Cycle(db.Model):
     review_deadline: Mapped[date | None] = mapped_column(Date)
     reporting_deadline: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    # When set, two organisations never review each other within the cycle.
+    forbid_reciprocal_reviews: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When set, delegations never see who reviewed them: pages, mails and PDFs say "a peer reviewer".
+    hide_reviewer_names: Mapped[bool] = mapped_column(default=False, server_default=false())
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
     # Demo or test figures: every report of the cycle says they are illustrative; real ones never do.
@@ -59,3 +63,35 @@ class Cycle(db.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
+
+
+class PhaseMove(db.Model):
+    """One move of a cycle between phases, forward or reverted, with why it was made."""
+
+    __tablename__ = "phase_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reverted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A revert's reason, or why the secretariat moved to reporting with reviews still open.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadlineExtension(db.Model):
+    """More time for one organisation's submission than the cycle's deadline gives."""
+
+    __tablename__ = "deadline_extension"
+    __table_args__ = (UniqueConstraint("cycle_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    organisation: Mapped[Organisation] = relationship()
+    submission_deadline: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,8 @@ class CycleData:
     reporting_deadline: date | None = None
     # Demo or test figures: every report of the cycle says they are illustrative.
     illustrative_data: bool = False
+    forbid_reciprocal_reviews: bool = False
+    hide_reviewer_names: bool = False
 
 
 CYCLE_FIELDS = tuple(f.name for f in fields(CycleData))
@@ -116,6 +118,8 @@ def save_cycle(actor, network: Network, data: CycleData, cycle_id: int | None = 
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
     values["illustrative_data"] = bool(values["illustrative_data"])
+    values["forbid_reciprocal_reviews"] = bool(values["forbid_reciprocal_reviews"])
+    values["hide_reviewer_names"] = bool(values["hide_reviewer_names"])
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""

@@ -3,6 +3,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.extensions import db
 
+DEFAULT_TIME_ZONE = "Europe/Brussels"
+
 
 class Network(db.Model):
     """A network of PES (WAPES, the European PES Network) with its secretariat: the tenant."""
@@ -11,6 +13,8 @@ class Network(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    # The network's deadlines end at midnight in this zone (an IANA name).
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
 
     def __repr__(self) -> str:
         return f"<Network {self.short_name}>"

@@ -15,9 +15,7 @@ from decimal import Decimal
 from flask_babel import _, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from peerreview.auth.models import User
 from peerreview.charts import PAGE_HEIGHT, Bar, bar_chart
 from peerreview.cycles.models import Cycle
 from peerreview.db_types import utcnow
@@ -28,8 +26,7 @@ from peerreview.markdown import render_markdown
 from peerreview.numbers import format_number
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
-from peerreview.reviews.models import SHARED, Comment
-from peerreview.reviews.services import anchor_label
+from peerreview.reviews.threads import threads_for_report
 from peerreview.submissions.benchmarking import breakdown_values, spread_of, spreads, total_values
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.submissions.narratives import submitted_narratives
@@ -65,39 +62,14 @@ def _meta(cycle: Cycle, subject: str, report_id: int | None) -> dict:
                                               cycle.network.short_name, cycle.title) if k)}
 
 
-def _shared_comments(cycle_id: int, organisation_id: int | None = None) -> list[dict]:
-    """Shared comments, each reply right under what it answers (depth for the indent)."""
-    query = (select(Comment).join(Submission, Submission.id == Comment.submission_id)
-             .where(Submission.cycle_id == cycle_id, Comment.visibility == SHARED)
-             .options(selectinload(Comment.author).selectinload(User.organisation),
-                      selectinload(Comment.indicator), selectinload(Comment.area),
-                      selectinload(Comment.submission).selectinload(Submission.organisation))
-             .order_by(Comment.created_at, Comment.id))
-    if organisation_id is not None:
-        query = query.where(Submission.organisation_id == organisation_id)
-    comments = list(db.session.scalars(query))
-    shown = {c.id for c in comments}
-    children: dict[int | None, list[Comment]] = defaultdict(list)
-    for c in comments:
-        # A reply to a comment that is not shared stands on its own.
-        children[c.parent_id if c.parent_id in shown else None].append(c)
-    ordered: list[tuple[Comment, int]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for c in children.get(parent_id, []):
-            ordered.append((c, depth))
-            walk(c.id, depth + 1)
-
-    walk(None, 0)
-    return [{
-        "organisation": c.submission.organisation.name,
-        "anchor": anchor_label(c),
-        "author": c.author.name,
-        "is_reply": depth > 0,
-        "depth": min(depth, 4),
-        "body": c.body,
-        "date": format_datetime(c.created_at, "d MMM y"),
-    } for c, depth in ordered]
+def _shared_comments(cycle: Cycle, organisation_id: int | None = None) -> list[dict]:
+    """Shared threads (reviews.threads.threads_for_report: reviewer names hidden where the cycle
+    says so), flattened with each reply right under what it answers (depth for the indent)."""
+    flat = []
+    for thread in threads_for_report(cycle.id, organisation_id, hide_reviewer_names=cycle.hide_reviewer_names):
+        flat.append({**thread, "depth": 0, "is_reply": False})
+        flat.extend({**reply, "depth": 1, "is_reply": True} for reply in thread["replies"])
+    return flat
 
 
 def _definitions(indicators) -> list[dict]:
@@ -150,7 +122,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         "rows": rows,
         "charts": charts,
         "breakdowns": _breakdown_tables(cycle, organisation, indicators),
-        "comments": _shared_comments(cycle.id, organisation.id),
+        "comments": _shared_comments(cycle, organisation.id),
         "illustrative": cycle.illustrative_data,
     }
 
@@ -226,7 +198,7 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
         "years": cycle.years,
         "rows": rows,
         "indicators": per_indicator,
-        "comments": [c for c in _shared_comments(cycle.id) if not c["is_reply"]],
+        "comments": [c for c in _shared_comments(cycle) if not c["is_reply"]],
         "illustrative": cycle.illustrative_data,
     }
 

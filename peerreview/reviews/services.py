@@ -1,6 +1,8 @@
 """Peer review: assignments with conflict-of-interest checks, comments and replies."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,25 +16,67 @@ from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import ExcellenceArea, Indicator
 from peerreview.permissions import Action, forget_assignments, require, scope
 from peerreview.queries import count_per
-from peerreview.reviews.models import VISIBILITIES, Comment, ReviewerAssignment
+from peerreview.reviews import notifications
+from peerreview.reviews.models import SHARED, VISIBILITIES, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission
 
 MAX_COMMENT_LENGTH = 10_000
 
 
-def conflict_of_interest(reviewer: User, submission: Submission) -> str | None:
-    """Why this person may not review this submission, or None."""
+@dataclass
+class ConflictFacts:
+    """What the conflict rules need about one submission, read in three queries."""
+
+    reviewer_declared: dict[int, str]  # reviewer id -> reason they gave (conflict with the reviewed org)
+    delegation_declared: dict[int, str]  # organisation id -> reason the delegation gave
+    reciprocal: set[int]  # organisations whose submissions people of the reviewed organisation review
+
+
+def conflict_facts(submission: Submission) -> ConflictFacts:
+    network_id = submission.cycle.network_id
+    reviewer_declared = {c.reviewer_id: c.reason for c in db.session.scalars(select(DeclaredConflict).where(
+        DeclaredConflict.network_id == network_id, DeclaredConflict.reviewer_id.is_not(None),
+        DeclaredConflict.with_organisation_id == submission.organisation_id))}
+    delegation_declared = {c.with_organisation_id: c.reason for c in db.session.scalars(select(DeclaredConflict).where(
+        DeclaredConflict.network_id == network_id, DeclaredConflict.organisation_id == submission.organisation_id))}
+    reciprocal: set[int] = set()
+    if submission.cycle.forbid_reciprocal_reviews:
+        # Organisations whose submissions in this cycle are reviewed by people of the reviewed organisation:
+        # a reviewer from one of them would make the two organisations review each other.
+        reviewed_by_us = (select(Submission.organisation_id)
+                          .join(ReviewerAssignment, ReviewerAssignment.submission_id == Submission.id)
+                          .join(User, User.id == ReviewerAssignment.reviewer_id)
+                          .where(Submission.cycle_id == submission.cycle_id,
+                                 User.organisation_id == submission.organisation_id))
+        reciprocal = set(db.session.scalars(reviewed_by_us))
+    return ConflictFacts(reviewer_declared, delegation_declared, reciprocal)
+
+
+def conflict_of_interest(reviewer: User, submission: Submission, facts: ConflictFacts | None = None) -> str | None:
+    """Why this person may not review this submission (the rule, named), or None."""
     if not reviewer.has_role(ROLE_REVIEWER, submission.cycle.network_id):
         return _("%(name)s is not a peer reviewer in this network.", name=reviewer.name)
     if not reviewer.active:
         return _("%(name)s's account is deactivated.", name=reviewer.name)
     if reviewer.organisation_id == submission.organisation_id:
-        return _("%(name)s works for %(org)s, the organisation under review.",
+        return _("Same organisation: %(name)s works for %(org)s, the organisation under review.",
                  name=reviewer.name, org=submission.organisation.name)
     if reviewer.organisation.country == submission.organisation.country:
-        return _("%(name)s works for %(org)s in the same country (%(country)s) as the organisation "
-                 "under review.", name=reviewer.name, org=reviewer.organisation.name,
+        return _("Same country: %(name)s works for %(org)s in the same country (%(country)s) as the "
+                 "organisation under review.", name=reviewer.name, org=reviewer.organisation.name,
                  country=reviewer.organisation.country)
+    facts = facts or conflict_facts(submission)
+    if reviewer.id in facts.reviewer_declared:
+        return _("Declared conflict: %(name)s declared a conflict of interest with %(org)s (%(reason)s).",
+                 name=reviewer.name, org=submission.organisation.name, reason=facts.reviewer_declared[reviewer.id])
+    if reviewer.organisation_id in facts.delegation_declared:
+        return _("Declared conflict: the delegation of %(org)s declared a conflict of interest with %(other)s "
+                 "(%(reason)s).", org=submission.organisation.name, other=reviewer.organisation.name,
+                 reason=facts.delegation_declared[reviewer.organisation_id])
+    if reviewer.organisation_id in facts.reciprocal:
+        return _("Reciprocal review: people of %(org)s already review %(other)s in this cycle, and the cycle "
+                 "does not allow two organisations to review each other.", org=submission.organisation.name,
+                 other=reviewer.organisation.name)
     return None
 
 
@@ -54,7 +98,8 @@ def eligible_reviewers(submission: Submission) -> list[tuple[User, str | None]]:
                     User.active.is_(True))
              .options(selectinload(User.organisation)).order_by(User.name))
     assigned = {a.reviewer_id for a in assignments_for(submission.id)}
-    return [(u, conflict_of_interest(u, submission)) for u in db.session.scalars(query)
+    facts = conflict_facts(submission)
+    return [(u, conflict_of_interest(u, submission, facts)) for u in db.session.scalars(query)
             if u.id not in assigned]
 
 
@@ -87,9 +132,29 @@ def assign_reviewer(actor, submission: Submission, reviewer_id: int) -> Reviewer
         db.session.add(assignment)
         db.session.flush()
     forget_assignments()
+    notifications.on_assignment(assignment)
     record(actor, "review.assign", assignment, after={"reviewer": reviewer.email,
                                                       "submission_id": submission.id},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    return assignment
+
+
+def make_lead(actor, assignment_id: int) -> ReviewerAssignment:
+    """The lead reviewer consolidates the team's assessments; one per submission."""
+    assignment = get_assignment(actor, assignment_id)
+    submission = assignment.submission
+    if submission.cycle.status == CLOSED:
+        raise Conflict(_("The cycle is closed; the review team no longer changes."))
+    for other in assignments_for(submission.id):
+        if other.is_lead and other.id != assignment.id:
+            if other.consolidated_at is not None:
+                raise Conflict(_("%(name)s has already consolidated the assessment as lead reviewer; they "
+                                 "must reopen their review before the lead changes.", name=other.reviewer.name))
+            other.is_lead = False
+    assignment.is_lead = True
+    record(actor, "review.make_lead", assignment, after={"submission_id": submission.id},
+           network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+    db.session.flush()
     return assignment
 
 
@@ -152,7 +217,7 @@ def _clean_body(body: str) -> str:
 
 def add_comment(actor, submission: Submission, *, body: str, visibility: str,
                 indicator_id: int | None = None, breakdown: str | None = None,
-                year: int | None = None, area_id: int | None = None) -> Comment:
+                year: int | None = None, area_id: int | None = None, is_request: bool = False) -> Comment:
     require(actor, Action.REVIEW_SUBMISSION, submission)
     problem = comment_problem(submission)
     if problem:
@@ -160,6 +225,8 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     errors = {}
     if visibility not in VISIBILITIES:
         errors["visibility"] = _("Choose who may read the comment.")
+    elif is_request and visibility != SHARED:
+        errors["visibility"] = _("A clarification request asks the delegation, so it must be shared with it.")
     if area_id:
         area = db.session.get(ExcellenceArea, area_id) if area_id > 0 else None
         if area is None or area.framework_id != submission.cycle.framework_id:
@@ -180,10 +247,13 @@ def add_comment(actor, submission: Submission, *, body: str, visibility: str,
     if errors:
         raise ValidationFailed(_("The comment was not saved."), errors=errors)
     comment = Comment(submission_id=submission.id, author_id=actor.id, body=body, visibility=visibility,
-                      indicator_id=indicator_id or None, breakdown=breakdown, year=year, area_id=area_id or None)
+                      indicator_id=indicator_id or None, breakdown=breakdown, year=year, area_id=area_id or None,
+                      is_request=is_request)
     db.session.add(comment)
     db.session.flush()
-    record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment)},
+    notifications.on_comment(comment)
+    record(actor, "comment.create", comment, after={"visibility": visibility, "anchor": anchor_key(comment),
+                                                    "request": is_request},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     return comment
 
@@ -211,6 +281,7 @@ def reply(actor, parent_id: int, *, body: str) -> Comment:
                       breakdown=parent.breakdown, year=parent.year, area_id=parent.area_id)
     db.session.add(comment)
     db.session.flush()
+    notifications.on_answer(comment, root)
     record(actor, "comment.reply", comment, after={"parent_id": parent.id, "visibility": comment.visibility},
            network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
     return comment

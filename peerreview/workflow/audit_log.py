@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from peerreview.audit import services
 from peerreview.forms_support import to_id
 from peerreview.organisations.services import acting_network
+from peerreview.workflow.audit_words import describe
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -36,7 +37,8 @@ def index():
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     events, more = services.list_events(current_user, network, page=page, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("audit/index.html", events=events, more=more, page=page, filters=filters, args=args)
+    return render_template("audit/index.html", events=describe(events), more=more, page=page, filters=filters,
+                           args=args)
 
 
 @bp.route("/export.csv")

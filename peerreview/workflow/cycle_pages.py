@@ -13,17 +13,18 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
-from peerreview.cycles.forms import InviteForm, TransitionForm
+from peerreview.cycles.forms import ExtensionForm, InviteForm, RevertForm, TransitionForm
 from peerreview.cycles.models import PHASE_LABELS
 from peerreview.cycles.routes import bp as cycles_bp
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
-from peerreview.forms_support import choices, to_id
+from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
+from peerreview.reviews.assessments import review_completion
 from peerreview.reviews.services import reviewer_counts
 from peerreview.submissions.benchmarking import (
     STATE_LABELS,
@@ -40,7 +41,7 @@ from peerreview.submissions.services import (
     value_counts,
     visible_submissions,
 )
-from peerreview.workflow import phases
+from peerreview.workflow import deadlines, phases
 
 
 @cycles_bp.route("/<int:cycle_id>")
@@ -70,7 +71,12 @@ def detail(cycle_id: int):
         expected_values=expected, invite_form=invite_form, next_phase=target,
         next_problem=phases.transition_problem(cycle, target) if (manage and target) else None,
         reports=cycle_reports(cycle.id) if manage else [],
-        indicators=indicators)
+        indicators=indicators, moves=phases.phase_moves(cycle) if manage else [],
+        previous_phase=phases.previous_phase(cycle) if manage else None,
+        extensions=deadlines.extensions_of(cycle.id) if manage else {},
+        deadline_end=lambda day: deadlines.deadline_end(cycle, day),
+        viewer_zone=deadlines.viewer_zone(current_user, cycle),
+        review_done=review_completion(submission_ids) if manage else {})
 
 
 @cycles_bp.route("/<int:cycle_id>/completeness.csv")
@@ -110,15 +116,87 @@ def invite(cycle_id: int):
     return redirect(url_for("cycles.detail", cycle_id=cycle.id, _anchor="participants"))
 
 
+def _render_move(cycle, target: str, form: TransitionForm, status: int = 200):
+    preview = phases.preview_move(current_user, cycle, target)
+    if not form.is_submitted():
+        form.target.data = target
+        form.expected_status.data = cycle.status
+    return render_template("cycles/move.html", cycle=cycle, preview=preview, form=form), status
+
+
+@cycles_bp.route("/<int:cycle_id>/move", methods=["GET", "POST"])
+@login_required
+def move(cycle_id: int):
+    """The confirmation page: what the move to the next phase will do, before it happens; confirmed, the move."""
+    if request.method == "POST":
+        return transition(cycle_id)
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    target = request.args.get("target") or phases.next_phase(cycle) or ""
+    return _render_move(cycle, target, TransitionForm(formdata=None))
+
+
 @cycles_bp.route("/<int:cycle_id>/transition", methods=["POST"])
 @login_required
 def transition(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
     form = TransitionForm()
     target = form.target.data or ""
-    phases.move_cycle(current_user, cycle, target)
+    try:
+        phases.move_cycle(current_user, cycle, target, reason=form.reason.data or "",
+                          expected_status=form.expected_status.data or None)
+    except ValidationFailed as failed:
+        apply_errors(form, failed.errors)
+        return _render_move(cycle, target, form, 422)
     flash(_("The cycle is now: %(phase)s.", phase=PHASE_LABELS[target]), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle.id))
+
+
+@cycles_bp.route("/<int:cycle_id>/revert", methods=["GET", "POST"])
+@login_required
+def revert(cycle_id: int):
+    """Undo the last phase move, one step, with a recorded reason (confirmation page first)."""
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    form = RevertForm()
+    if not form.is_submitted():
+        form.expected_status.data = cycle.status
+    elif form.validate():
+        try:
+            phases.revert_cycle(current_user, cycle, reason=form.reason.data or "",
+                                expected_status=form.expected_status.data or None)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("The move is reverted; the cycle is now: %(phase)s.", phase=PHASE_LABELS[cycle.status]),
+                  "success")
+            return redirect(url_for("cycles.detail", cycle_id=cycle.id))
+    return render_template("cycles/revert.html", cycle=cycle, form=form,
+                           previous=phases.previous_phase(cycle), problem=phases.revert_problem(cycle),
+                           consequences=phases.preview_revert(current_user, cycle)), 422 if form.errors else 200
+
+
+@cycles_bp.route("/<int:cycle_id>/extensions", methods=["GET", "POST"])
+@login_required
+def extend_deadline(cycle_id: int):
+    """More time for one organisation: a later submission deadline, with a reason."""
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    form = ExtensionForm()
+    form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
+        (s.organisation_id, s.organisation.name) for s in visible_submissions(current_user, cycle.id)])
+    if form.is_submitted():
+        form.validate()
+        data = deadlines.ExtensionInput(organisation_id=to_id(str(form.organisation_id.data or "")),
+                                        submission_deadline=form.submission_deadline.data,
+                                        reason=form.reason.data or "")
+        try:
+            extension = deadlines.extend_deadline(current_user, cycle, data)
+        except ValidationFailed as failed:
+            apply_errors(form, {k: v for k, v in failed.errors.items() if not getattr(form, k).errors})
+        else:
+            flash(_("%(org)s now has until %(day)s to submit.", org=extension.organisation.name,
+                    day=extension.submission_deadline.isoformat()), "success")
+            return redirect(url_for("cycles.detail", cycle_id=cycle.id, _anchor="deadlines"))
+    return render_template("cycles/extension.html", cycle=cycle, form=form,
+                           extensions=deadlines.extensions_of(cycle.id)), 422 if form.errors else 200
 
 
 @cycles_bp.route("/<int:cycle_id>/compare")

@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 from peerreview.audit.services import submission_history
 from peerreview.errors import ValidationFailed
 from peerreview.forms_support import apply_errors
+from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action, can
+from peerreview.reviews.cells import cell_indicator, network_context
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
 from peerreview.reviews.routes import bp as reviews_bp
 from peerreview.reviews.services import (
@@ -68,7 +70,9 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
-        narratives=narratives_for(submission.id)), status
+        narratives=narratives_for(submission.id),
+        hide_reviewer_names=submission.cycle.hide_reviewer_names
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
 
 
 @reviews_bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
@@ -78,10 +82,32 @@ def comment(submission_id: int):
     form = CommentForm()
     try:
         add_comment(current_user, submission, body=form.body.data or "",
-                             visibility=form.visibility.data or "", **parse_anchor(form.anchor.data))
+                             visibility=form.visibility.data or "", is_request=bool(form.is_request.data),
+                             **parse_anchor(form.anchor.data))
     except ValidationFailed as failed:
         # Shown again with the text as typed, the errors beside the fields and in the summary.
         apply_errors(form, failed.errors)
         return render_submission_page(submission, form, 422)
     flash(_("Your comment is saved."), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="comments"))
+
+
+@reviews_bp.route("/submissions/<int:submission_id>/cells/<int:indicator_id>/<breakdown>/<int:year>")
+@login_required
+def cell(submission_id: int, indicator_id: int, breakdown: str, year: int):
+    """One cell: its value beside the network's median and quartiles, its threads, a comment form."""
+    submission = get_submission(current_user, submission_id)
+    indicator = cell_indicator(submission, indicator_id, breakdown, year)
+    value = value_map(submission.id).get((indicator.id, breakdown, year))
+    threads = [(root, replies) for root, replies in thread(visible_comments(current_user, submission))
+               if (root.indicator_id, root.breakdown, root.year) == (indicator.id, breakdown, year)]
+    form = None
+    if can(current_user, Action.REVIEW_SUBMISSION, submission) and comment_problem(submission) is None:
+        form = CommentForm(formdata=None)
+    return render_template(
+        "reviews/cell.html", submission=submission, indicator=indicator, breakdown=BY_CODE[breakdown], year=year,
+        value=value, context=network_context(submission, indicator.id, breakdown, year), threads=threads,
+        comment_form=form, format_plain=format_plain,
+        anchor=f"{indicator.id}/{breakdown}/{year}",
+        hide_reviewer_names=submission.cycle.hide_reviewer_names
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission))

@@ -24,26 +24,34 @@ def test_delegate_reviewer_secretariat_and_public(person):
     delegate.check()
     page.get_by_role("link", name="Enter or change values").click()
     delegate.check()
-    first_total = page.locator("input[id$='-_T-2024']").first
+    first_total = page.locator("table:has(caption:has-text('unit: %')) input[id$='-_T-2024']").first
     first_total.fill("12,5")
-    bad_cell = page.locator("input[id$='-Y_GE50-2024']").first
+    # Percentage indicators take a decimal comma (whole-number ones refuse 12,5: docs/numbers.md).
+    bad_cell = page.locator("table:has(caption:has-text('unit: %')) input[id$='-Y_GE50-2024']").first
     bad_cell.fill("about forty")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("need correcting")
     expect(page.locator(".govuk-error-message").first).to_contain_text("Enter a number")
-    expect(page.locator("input[id$='-Y_GE50-2024']").first).to_have_value("about forty")  # nothing lost
+    expect(bad_cell).to_have_value("about forty")  # nothing lost
     delegate.check()
     page.locator(".govuk-error-summary a").first.click()  # the summary link moves to the cell
-    expect(page.locator("input[id$='-Y_GE50-2024']").first).to_be_focused()
-    page.locator("input[id$='-Y_GE50-2024']").first.fill("38.4")
+    expect(bad_cell).to_be_focused()
+    bad_cell.fill("38.4")
     page.get_by_role("button", name="Save and review before submitting").click()
+    expect(page.locator("h1")).to_contain_text("Check before submitting")  # what is missing, what is locked
     delegate.check()
+    page.goto(page.url.removesuffix("/check"))
     page.get_by_role("link", name="Write or change the self-assessment").click()
     delegate.check()
     page.get_by_label("C Sustainable activation and management of transitions").fill(
         "We coach **jobseekers over 50** early.\n\n- profiling in two weeks\n- wage subsidies")
     page.get_by_role("button", name="Save self-assessment").click()
     expect(page.locator(".pr-narrative strong").first).to_have_text("jobseekers over 50")
+    page.get_by_role("link", name="Check and submit").click()
+    page.get_by_role("button", name="Submit to the network").click()  # with gaps: refused, the reason beside the box
+    expect(page.locator("#confirm_gaps-error")).to_contain_text("values are missing")
+    delegate.check()
+    page.get_by_label(re.compile("I submit without the")).check()
     page.get_by_role("button", name="Submit to the network").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Submitted")
     expect(page.get_by_text("so the values are read-only")).to_be_visible()
@@ -60,7 +68,12 @@ def test_delegate_reviewer_secretariat_and_public(person):
     sec.page.goto("/cycles/")
     sec.page.get_by_role("link", name="European PES Network Benchlearning 2026").click()
     sec.check()
-    sec.page.get_by_role("button", name="Move to: In review").click()
+    sec.page.get_by_role("link", name="Move to: In review").click()
+    # The confirmation page says what the move will do before it happens.
+    expect(sec.page.locator("#consequences")).to_contain_text("will be locked")
+    sec.check()
+    sec.page.screenshot(path="/tmp/h-review-move.png", full_page=True)
+    sec.page.get_by_role("button", name="Confirm the move").click()
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("In review")
     sec.check()
 
@@ -144,3 +157,54 @@ def test_secretariat_pages_are_accessible(person):
     expect(sec.page.locator(".govuk-error-summary")).to_be_visible()
     expect(sec.page.locator("#code-error")).to_contain_text("Enter a code")
     sec.check()
+
+
+def _tab_to(page, condition: str, limit: int = 300) -> None:
+    """Press Tab until the focused element satisfies the JavaScript condition on `el`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!el && ({condition}); }})()"):
+            return
+    raise AssertionError(f"no focusable element where {condition}")
+
+
+def test_a_reviewer_writes_an_assessment_with_the_keyboard_only(person):
+    reviewer = person()
+    reviewer.sign_in("reviewer.ca@demo.example")
+    page = reviewer.page
+    page.goto("/cycles/")
+    _tab_to(page, "el.textContent.includes('WAPES Global Peer Review')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Bundesagentur')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "el.textContent.includes('Your assessment')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your assessment")
+    reviewer.check()
+    # The first area: its maturity radios are one tab stop; arrows choose the level.
+    _tab_to(page, "el.name && el.name.startsWith('score-')")
+    area = page.evaluate("document.activeElement.name").split("-")[1]
+    # Focus lands on the checked radio, "No score yet" (the last); arrows wrap round to 1, 2, 3.
+    assert page.evaluate("document.activeElement.value") == ""
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.value") == "3"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"strengths-{area}"
+    page.keyboard.type("Employer services reach **small firms**.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Follow-up of people over 50 after placement.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Look to Austria's AMS for job-to-job transitions.")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save assessment')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your assessment is saved")
+    expect(page.locator(f"#score-{area}-3")).to_be_checked()
+    expect(page.locator(f"#strengths-{area}")).to_have_value("Employer services reach **small firms**.")
+    expect(page.locator("#completion-problem")).to_contain_text("Give a maturity score for every excellence area")
+    reviewer.check()
+    page.screenshot(path="/tmp/h-review-assessment.png", full_page=True)
