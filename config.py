@@ -90,6 +90,11 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     # Every link in an e-mail starts with this, never with the Host header of a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Logs (peerreview/logging_setup.py): "json" lines on standard error, or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Redis checked by /health: the queue's (REDIS_URL) and the rate limiter's, when set.
+    REDIS_URL = os.environ.get("REDIS_URL")
 
 
 class DevelopmentConfig(Config):
@@ -106,6 +111,8 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     MAIL_RETRY_DELAY = 0  # retries run at once in immediate mode
     HUEY_IMMEDIATE = True
+    LOG_FORMAT = None  # pytest's caplog reads the records; no handler of our own
+    REDIS_URL = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast hashing, tests only)
 
 
