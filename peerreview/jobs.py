@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -105,6 +106,35 @@ def task(**options):
         return huey.task(**options)(in_app_context)
 
     return decorate
+
+
+_started: set[str] = set()
+_started_lock = threading.Lock()
+
+
+def on_worker_start(fn):
+    """Run `fn()` once in each consumer process when it starts, in an application context.
+
+    For recovery: Huey removes a job from the queue when a worker takes it, so a worker killed in
+    the middle of a job (SIGKILL, out of memory, a reboot) loses that job. A feature whose jobs
+    leave a mark in the database ("rendering") registers a function here that queues them again.
+    """
+
+    @huey.on_startup(name=f"{fn.__module__}.{fn.__name__}")
+    def run_once() -> None:
+        with _started_lock:  # one call per process, however many worker threads start
+            if fn.__qualname__ in _started:
+                return
+            _started.add(fn.__qualname__)
+        if _app is None:
+            return
+        with _app.app_context():
+            try:
+                fn()
+            except Exception:
+                job_logger.exception("start-up hook %s failed", fn.__name__)
+
+    return fn
 
 
 def _ids_only(args) -> list:
