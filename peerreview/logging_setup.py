@@ -80,6 +80,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+# Libraries that log every step at INFO (a PDF's CSS, Alembic's plugins): only their warnings.
+_NOISY = ("weasyprint", "fontTools", "alembic.runtime.plugins", "alembic.runtime.migration")
+
+
 def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     """Send the app's (and the worker's) log records to standard error, in `fmt`. Idempotent."""
     root = logging.getLogger()
@@ -93,6 +97,8 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+    for noisy in _NOISY:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # Flask's own handler would write every app.logger line a second time, in text.
     logging.getLogger("peerreview").propagate = True
 
@@ -117,9 +123,10 @@ def init_app(app: Flask) -> None:
         if request_id is None:  # a response made before start_request ran (e.g. a refused host)
             return response
         response.headers[REQUEST_ID_HEADER] = request_id
+        path = logged_path()
         request_logger.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
+            "%s %s %s", request.method, path, response.status_code,
+            extra={"method": request.method, "path": path, "status": response.status_code,
                    "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
                    "user_id": _user_id(), "request_id": request_id})
         return response
@@ -132,6 +139,15 @@ def init_app(app: Flask) -> None:
                 request_id_var.reset(token)
             except ValueError:  # set in another context (a streamed response); clear it instead
                 request_id_var.set(None)
+
+
+def logged_path() -> str:
+    """The request's path, with any secret in it (a password-reset or invitation token) left out."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if "token" in name and isinstance(value, str) and value:
+            path = path.replace(value, "[token]")
+    return path
 
 
 def _user_id() -> int | None:

@@ -157,6 +157,8 @@ def test_the_log_line_of_a_request_has_no_query_string_and_no_user_when_signed_o
     line = [r for r in caplog.records if r.name == "peerreview.request"][-1]
     formatted = JsonFormatter().format(line)
     assert "next=" not in formatted
+    assert "some-secret-token" not in formatted  # a reset or invitation link's token is never logged
+    assert json.loads(formatted)["path"] == "/password/set/[token]"
     assert json.loads(formatted)["user_id"] is None
 
 
