@@ -21,6 +21,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey
+from huey.api import TaskWrapper
 from huey.storage import SqliteStorage
 from sqlalchemy import event
 
@@ -155,7 +156,7 @@ def _enqueue_pending(session) -> None:
         huey.immediate = bool(current_app.config.get("HUEY_IMMEDIATE", False))
     request_id = current_request_id()
     for job, args in pending:
-        if request_id:
+        if request_id and isinstance(job, TaskWrapper):  # a job made by task(): it takes the id
             job(*args, **{REQUEST_ID_KWARG: request_id})
         else:
             job(*args)
