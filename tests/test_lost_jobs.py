@@ -51,3 +51,38 @@ def test_a_duplicate_render_job_does_nothing(db, world, monkeypatch):
 
 def test_the_recovery_is_registered_to_run_when_a_worker_starts():
     assert "peerreview.reports.services.requeue_unfinished_renders" in jobs.huey._startup
+
+
+def test_a_start_up_hook_runs_once_per_process_in_an_app_context(app, monkeypatch):
+    from flask import current_app
+
+    calls = []
+    monkeypatch.setattr(jobs, "_started", set())
+    monkeypatch.setattr(jobs, "_app", app)
+
+    def probe():
+        calls.append(current_app.name)
+
+    jobs.on_worker_start(probe)
+    try:
+        hook = jobs.huey._startup[f"{probe.__module__}.probe"]
+        hook()
+        hook()  # the second worker thread of the same process
+    finally:
+        jobs.huey.unregister_on_startup(f"{probe.__module__}.probe")
+    assert calls == [app.name]
+
+
+def test_a_failing_start_up_hook_does_not_stop_the_worker(app, monkeypatch, caplog):
+    monkeypatch.setattr(jobs, "_started", set())
+    monkeypatch.setattr(jobs, "_app", app)
+
+    def broken():
+        raise RuntimeError("database not there yet")
+
+    jobs.on_worker_start(broken)
+    try:
+        jobs.huey._startup[f"{broken.__module__}.broken"]()
+    finally:
+        jobs.huey.unregister_on_startup(f"{broken.__module__}.broken")
+    assert "start-up hook broken failed" in caplog.text
