@@ -136,7 +136,7 @@ def register(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
-        click.echo(("Would remove (dry run, nothing changed):" if dry_run else "Removed:"))
+        click.echo("Would remove (dry run, nothing changed):" if dry_run else "Removed:")
         for line in result.lines():
             click.echo(f"  {line}")
 

@@ -13,7 +13,7 @@ from peerreview.auth.models import User, UserSession
 from peerreview.db_types import utcnow
 from peerreview.mail.models import QUEUED, SENT, OutboxMessage
 from peerreview.reports.models import Report
-from peerreview.retention import erase_user, purge
+from peerreview.retention import purge
 
 
 def _event(actor, action, obj, at, **kwargs):
