@@ -114,3 +114,37 @@ def test_a_restored_database_that_lost_something_is_reported(app, db, world, tmp
     assert any("published report" in p for p in problems)
     assert any("audit events" in p for p in problems)
     db.session.rollback()
+
+
+def test_flask_restore_into_an_empty_database_checks_the_manifest(app, db, world, runner, tmp_path):
+    """The operator's path: `flask backup` on one server, `flask restore` with DATABASE_URL of an empty one."""
+    from config import TestingConfig
+    from peerreview import create_app
+    from peerreview.extensions import talisman
+
+    dump = tmp_path / "peerreview.dump"
+    assert runner.invoke(args=["backup", "--output", str(dump)]).exit_code == 0
+    saved = dict(vars(talisman))  # one Talisman object for every app: give the test app its settings back
+    with empty_database(app) as engine:
+        # On PostgreSQL the restored tables are in the test's schema, as in the database dumped.
+        options = ({"connect_args": app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]}
+                   if engine.dialect.name == "postgresql" else {})
+        url = engine.url.render_as_string(hide_password=False)
+        config = type("Restore", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+                                                     "SQLALCHEMY_ENGINE_OPTIONS": options})
+        try:
+            other = create_app(config)
+            # The command runs in the app context it finds: the restoring app's, not the test app's.
+            with other.app_context():
+                from peerreview.extensions import db as other_db
+
+                result = other.test_cli_runner().invoke(args=["restore", "--input", str(dump)])
+                assert result.exit_code == 0, result.output
+                assert "every published report has its SHA-256" in result.output
+                assert _published(other_db.session) == _published(db.session)
+                again = other.test_cli_runner().invoke(args=["restore", "--input", str(dump)])
+                assert again.exit_code == 1 and "not empty" in again.output
+                other_db.session.remove()
+                other_db.engine.dispose()
+        finally:
+            vars(talisman).update(saved)
