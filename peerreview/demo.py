@@ -16,9 +16,15 @@ from sqlalchemy import select
 from peerreview.auth.models import RoleGrant, User
 from peerreview.auth.services import NewUser, create_user
 from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
-from peerreview.cycles.services import save_cycle
+from peerreview.cycles.services import CycleData, save_cycle
 from peerreview.extensions import db
-from peerreview.framework.services import create_framework, framework_areas, save_area, save_indicator
+from peerreview.framework.services import (
+    IndicatorData,
+    create_framework,
+    framework_areas,
+    save_area,
+    save_indicator,
+)
 from peerreview.organisations.models import Network, Organisation
 from peerreview.organisations.services import (
     OrganisationData,
@@ -28,8 +34,8 @@ from peerreview.organisations.services import (
 )
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
-from peerreview.submissions.narratives import save_narratives
-from peerreview.submissions.services import cell_name, invite_organisation, save_values, submit
+from peerreview.submissions.narratives import NarrativeChange, save_narratives
+from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit
 from peerreview.workflow.phases import move_cycle
 
 DEMO_PASSWORD = "demo-peer-review-2026"
@@ -119,21 +125,21 @@ def _illustrative(rng: random.Random, typical: float, decimals: int, low, high) 
 
 
 def _fill(actor, submission, indicators, rng: random.Random, share: float = 1.0) -> None:
-    raw = {}
+    changes = []
     for ind, spec in indicators:
         typical = spec[10]
         for b in ind.breakdowns:
             factor = 1.0 if b.code == "_T" else rng.uniform(0.8, 1.2)
             for y in submission.cycle.years:
                 if rng.random() <= share:
-                    raw[cell_name(ind.id, b.code, y)] = str(_illustrative(
-                        rng, typical * factor, ind.decimals, ind.min_value, ind.max_value))
-    save_values(actor, submission, raw, expected_version=None, indicators=[i for i, _s in indicators])
+                    changes.append(CellChange(ind.id, b.code, y, str(_illustrative(
+                        rng, typical * factor, ind.decimals, ind.min_value, ind.max_value))))
+    save_values(actor, submission, changes, indicators=[i for i, _s in indicators])
 
 
 def _self_assess(actor, submission, short_name: str) -> None:
     areas = {a.code: a.id for a in framework_areas(submission.cycle.framework_id)}
-    save_narratives(actor, submission, {
+    save_narratives(actor, submission, [NarrativeChange(area_id, text, 0) for area_id, text in {
         areas["C"]: f"*Illustrative demo text.* {short_name} offers jobseekers aged 50 and over:\n\n"
                     "- an early profiling interview within two weeks of registration;\n"
                     "- a dedicated work-coach team for long-term unemployed people over 50;\n"
@@ -141,7 +147,7 @@ def _self_assess(actor, submission, short_name: str) -> None:
                     "**What we want to improve:** job-to-job transitions before unemployment starts.",
         areas["D"]: f"*Illustrative demo text.* {short_name} runs employer services in every region and "
                     "measures employer satisfaction yearly (indicator 4b).",
-    }, expected_version=None)
+    }.items()])
 
 
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
@@ -191,29 +197,29 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         result = []
         for spec in INDICATORS:
             code, iname, definition, unit, direction, decimals, low, high, dims, area, _typ = spec
-            ind = save_indicator(actor, framework, {
+            ind = save_indicator(actor, framework, IndicatorData(**{
                 "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
                 "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
                 "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
-                "area_id": areas[area].id})
+                "area_id": areas[area].id}))
             result.append((ind, spec))
         return framework, result
 
     # --- WAPES global peer review: in reporting, all submitted, reviewed, one report published
     wapes_fw, wapes_ind = framework_for(sec_wapes, wapes, "WAPES peer review indicators")
-    wapes_cycle = save_cycle(sec_wapes, wapes, {
+    wapes_cycle = save_cycle(sec_wapes, wapes, CycleData(**{
         "title": "WAPES Global Peer Review",
         "theme": "Long-term employment of people aged over 50 and their transitions between jobs. " + ILLUSTRATIVE,
         "framework_id": wapes_fw.id, "host_organisation_id": orgs["DE"].id, "kickoff_place": "Bonn",
         "kickoff_start": date(2026, 10, 13), "kickoff_end": date(2026, 10, 14), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2026, 12, 15), "review_deadline": date(2027, 2, 15),
-        "reporting_deadline": date(2027, 4, 30)})
+        "reporting_deadline": date(2027, 4, 30)}))
     wapes_subs = {key: invite_organisation(sec_wapes, wapes_cycle, orgs[key].id) for key in WAPES_PARTICIPANTS}
     move_cycle(sec_wapes, wapes_cycle, OPEN)
     for key, submission in wapes_subs.items():
         _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
         _self_assess(delegates[key], submission, PES[key][1])
-        submit(delegates[key], submission)
+        submit(delegates[key], submission, gaps_confirmed=True)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
     pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
     for key, reviewer_keys in pairs.items():
@@ -243,21 +249,21 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 
     # --- European PES Network benchlearning: open for submissions, mixed states
     eu_fw, eu_ind = framework_for(sec_eu, eu, "Benchlearning indicators (Decision 573/2014/EU)")
-    eu_cycle = save_cycle(sec_eu, eu, {
+    eu_cycle = save_cycle(sec_eu, eu, CycleData(**{
         "title": "European PES Network Benchlearning 2026",
         "theme": "Benchlearning cycle: performance indicators and self-assessment of the excellence areas A–G. "
                  + ILLUSTRATIVE,
         "framework_id": eu_fw.id, "host_organisation_id": None, "kickoff_place": "Brussels",
         "kickoff_start": date(2026, 9, 22), "kickoff_end": date(2026, 9, 22), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2027, 1, 31), "review_deadline": date(2027, 3, 31),
-        "reporting_deadline": date(2027, 6, 30)})
+        "reporting_deadline": date(2027, 6, 30)}))
     eu_subs = {key: invite_organisation(sec_eu, eu_cycle, orgs[key].id) for key in EU_PARTICIPANTS}
     move_cycle(sec_eu, eu_cycle, OPEN)
     for i, key in enumerate(EU_PARTICIPANTS):
         rng = random.Random(f"eu-{key}")
         if i % 3 == 0:
             _fill(delegates[key], eu_subs[key], eu_ind, rng)
-            submit(delegates[key], eu_subs[key])
+            submit(delegates[key], eu_subs[key], gaps_confirmed=True)
         elif i % 3 == 1:
             _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
         # else: not started
