@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 # Two workers (pytest-xdist): the suite runs on both cores; each worker has its own database.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-only lint bench load assets messages clean serve-prod worker mutate mutate-report
+.PHONY: run test test-only lint bench load scale-test assets messages clean serve-prod worker mutate mutate-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench: $(VENV)/.installed-test
 load: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[bench]'
 	bash benchmarks/load_test.sh
+
+## make scale-test: two gunicorn servers and a huey worker on one PostgreSQL and Redis (loopback; ~90 s):
+## sessions, rate limits, jobs and a worker killed mid-render (benchmarks/scale_test.py)
+scale-test: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.scale_test
 
 ## make assets: rebuild static/css/app.css and the vendored GOV.UK Frontend from npm
 assets:

@@ -94,6 +94,16 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     # Every link in an e-mail starts with this, never with the Host header of a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Retention periods in days (docs/retention.md), applied by `flask purge`.
+    RETENTION_SIGN_IN_EVENTS_DAYS = int(os.environ.get("RETENTION_SIGN_IN_EVENTS_DAYS", 365))
+    RETENTION_MAIL_BODY_DAYS = int(os.environ.get("RETENTION_MAIL_BODY_DAYS", 90))
+    RETENTION_MAIL_DAYS = int(os.environ.get("RETENTION_MAIL_DAYS", 730))
+    RETENTION_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNT_DAYS", 730))
+    # Logs (peerreview/logging_setup.py): "json" lines on standard error, or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Redis checked by /health: the queue's (REDIS_URL) and the rate limiter's, when set.
+    REDIS_URL = os.environ.get("REDIS_URL")
 
 
 class DevelopmentConfig(Config):
@@ -110,6 +120,8 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     MAIL_RETRY_DELAY = 0  # retries run at once in immediate mode
     HUEY_IMMEDIATE = True
+    LOG_FORMAT = None  # pytest's caplog reads the records; no handler of our own
+    REDIS_URL = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast hashing, tests only)
 
 

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Bounded load test on loopback only: gunicorn (4 workers) + PostgreSQL + Redis
-# rate-limit storage, with the demo data, then a check that no value was lost.
-#   make load            (LOAD_USERS=40 LOAD_SECONDS=60 by default)
+# Bounded load test at a deadline, on loopback only: two gunicorn app servers (2 workers each) and a
+# huey worker on one PostgreSQL and Redis (queue and rate limits), with the demo data and a deadline
+# cycle of LOAD_DEADLINE organisations (benchmarks/deadline_world.py). Locust runs every deadline
+# delegate saving at once, plus LOAD_USERS others (delegates saving, reviewers reading and commenting,
+# secretariats reading and asking for renders, visitors); then the pages read by many are measured
+# beside a bare one-query Flask page (benchmarks/throughput.py), and every saved value is checked.
+#   make load            (LOAD_DEADLINE=150 LOAD_USERS=30 LOAD_SECONDS=60 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-USERS=${LOAD_USERS:-40}
+DEADLINE=${LOAD_DEADLINE:-150}
+OTHERS=${LOAD_USERS:-30}
 SECONDS_RUN=${LOAD_SECONDS:-60}
-PORT=${LOAD_PORT:-5099}
+PORT_A=${LOAD_PORT:-5201}
+PORT_B=$((PORT_A + 1))
+PORT_BARE=$((PORT_A + 2))
 SCHEMA="load_$(date +%s)_$$"
 PG="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OUT=$(mktemp -d)
+PIDS=()
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
@@ -17,29 +25,46 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA \"$SCHEMA\""
 cleanup() {
-  [ -n "${GUNICORN_PID:-}" ] && kill "$GUNICORN_PID" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"$SCHEMA\" CASCADE" || true
+  redis-cli -n 15 --scan --pattern '*peerreview*' | xargs -r redis-cli -n 15 del >/dev/null || true
   rm -rf "$OUT"
 }
 trap cleanup EXIT
 
 export DATABASE_URL="$PG?options=-csearch_path%3D$SCHEMA"
 export SECRET_KEY="load-test-$(date +%s)-$$-not-a-production-secret"
-export RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379"
+export REDIS_URL="redis://127.0.0.1:6379/15"
+export RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15"
 export LOGIN_RATE_LIMIT="100000 per minute"
 export PEERREVIEW_CONFIG=development
+export LOG_FORMAT=json LOG_LEVEL=WARNING
 .venv/bin/flask --app wsgi db upgrade >/dev/null 2>&1
-.venv/bin/flask --app wsgi seed-demo > "$OUT/seed.log"
+.venv/bin/flask --app wsgi seed-demo > "$OUT/seed.log" 2>&1
 head -1 "$OUT/seed.log"
-.venv/bin/gunicorn --workers 4 --bind "127.0.0.1:$PORT" --access-logfile /dev/null \
-  --error-logfile "$OUT/gunicorn.log" wsgi:app &
-GUNICORN_PID=$!
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/reports" >/dev/null && break; sleep 0.2; done
+LOAD_ORGANISATIONS=$DEADLINE .venv/bin/python -m benchmarks.deadline_world
 
-echo "== Locust: $USERS users, ${SECONDS_RUN}s, gunicorn 4 workers, PostgreSQL, loopback only"
-LOAD_EXPECTED="$OUT/expected.json" .venv/bin/locust -f benchmarks/locustfile.py --headless \
-  -u "$USERS" -r 10 -t "${SECONDS_RUN}s" --host "http://127.0.0.1:$PORT" --only-summary \
-  --csv "$OUT/load" --exit-code-on-error 0 2>&1 | grep -v "^\[" || true
+start() {  # name, command...: in its own process group, stopped by cleanup
+  local name=$1; shift
+  setsid "$@" > "$OUT/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+start a .venv/bin/gunicorn --workers 2 --bind "127.0.0.1:$PORT_A" --access-logfile /dev/null wsgi:app
+start b .venv/bin/gunicorn --workers 2 --bind "127.0.0.1:$PORT_B" --access-logfile /dev/null wsgi:app
+start bare .venv/bin/gunicorn --workers 4 --bind "127.0.0.1:$PORT_BARE" --access-logfile /dev/null benchmarks.bare_app:app
+start worker .venv/bin/huey_consumer peerreview.worker.huey -k thread -w 1 --flush-locks
+for port in "$PORT_A" "$PORT_B"; do
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+done
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT_BARE/" >/dev/null && break; sleep 0.2; done
+
+USERS=$((DEADLINE + OTHERS))
+echo "== Locust: $DEADLINE deadline delegates + $OTHERS others, ${SECONDS_RUN}s, two app servers (2 workers each) + a worker, PostgreSQL, Redis, loopback only"
+LOAD_EXPECTED="$OUT/expected.json" LOAD_DEADLINE=$DEADLINE LOAD_HOSTS="http://127.0.0.1:$PORT_A,http://127.0.0.1:$PORT_B" \
+  .venv/bin/locust -f benchmarks/locustfile.py --headless -u "$USERS" -r 25 -t "${SECONDS_RUN}s" \
+  --host "http://127.0.0.1:$PORT_A" --only-summary --csv "$OUT/load" --exit-code-on-error 0 2>&1 | grep -v "^\[" | tail -40 || true
 
 .venv/bin/python - "$OUT/load_stats.csv" <<'PY'
 import csv, sys
@@ -47,9 +72,16 @@ rows = {r["Name"]: r for r in csv.DictReader(open(sys.argv[1]))}
 total = rows["Aggregated"]
 print(f"requests: {total['Request Count']}, failures: {total['Failure Count']}, "
       f"requests/s: {float(total['Requests/s']):.1f}, p50: {total['50%']} ms, p95: {total['95%']} ms")
+for name in ("/submissions/[id]/edit (POST)", "/submissions/[id]/comments (POST)", "/cycles/[id]/reports (POST)"):
+    if name in rows:
+        r = rows[name]
+        print(f"  {name}: {r['Request Count']} requests, p50 {r['50%']} ms, p95 {r['95%']} ms")
 PY
-ERRORS=$(grep -c " 500 \|Traceback" "$OUT/gunicorn.log" || true)
+ERRORS=$(cat "$OUT/a.log" "$OUT/b.log" | grep -c '"status": 5\|Traceback' || true)
 FAILS=$(.venv/bin/python -c "import csv,sys; print(sum(int(r['Failure Count']) for r in csv.DictReader(open('$OUT/load_stats.csv')) if r['Name']=='Aggregated'))")
-echo "server errors in the gunicorn log: $ERRORS; failed requests: $FAILS"
+echo "server errors in the app servers' logs: $ERRORS; failed requests: $FAILS"
+echo "== throughput of pages read by many, beside a bare one-query Flask page (same servers, same run)"
+THROUGHPUT_OK=0
+.venv/bin/python -m benchmarks.throughput "http://127.0.0.1:$PORT_BARE/" "http://127.0.0.1:$PORT_A" "http://127.0.0.1:$PORT_B" || THROUGHPUT_OK=1
 .venv/bin/python -m benchmarks.check_load "$OUT/expected.json"
-[ "$ERRORS" = "0" ] && [ "$FAILS" = "0" ]
+[ "$ERRORS" = "0" ] && [ "$FAILS" = "0" ] && [ "$THROUGHPUT_OK" = "0" ]

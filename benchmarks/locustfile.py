@@ -1,5 +1,9 @@
 """Load test users: delegates saving drafts, reviewers and secretariats reading, visitors.
 
+At a deadline (LOAD_DEADLINE set to the number of organisations): that many delegates of the deadline
+cycle (benchmarks/deadline_world.py) save at once, reviewers also comment and secretariats also ask
+for renders. LOAD_HOSTS (comma list) spreads the users over several app servers.
+
 Run by benchmarks/load_test.sh (make load). Each writer owns one draft submission,
 so the last value it saved is the value the database must hold afterwards; the
 writers record what they saved in LOAD_EXPECTED (JSON) for the check.
@@ -28,6 +32,21 @@ CELL = re.compile(r'name="(v-\d+-[^"]+-\d{4})"')
 ORIGINAL = re.compile(r'name="o-(v-\d+-[^"]+-\d{4})" value="([^"]*)"')
 
 
+_HOSTS = [h for h in os.environ.get("LOAD_HOSTS", "").split(",") if h]
+DEADLINE = int(os.environ.get("LOAD_DEADLINE", "0") or 0)
+_deadline_numbers = itertools.count()
+
+
+class SpreadUser(HttpUser):
+    """A user of one of the app servers (chosen at start): any server may serve anyone."""
+
+    abstract = True
+
+    def on_start(self):
+        if _HOSTS:
+            self.client.base_url = random.choice(_HOSTS)
+
+
 def sign_in(user: HttpUser, email: str) -> None:
     page = user.client.get("/login", name="/login")
     token = CSRF.search(page.text).group(1)
@@ -37,13 +56,14 @@ def sign_in(user: HttpUser, email: str) -> None:
             response.failure(f"sign-in of {email} answered {response.status_code}")
 
 
-class DelegateWriter(HttpUser):
+class DelegateWriter(SpreadUser):
     """Opens the value grid of their own draft and saves a few changed values."""
 
     fixed_count = len(DRAFT_DELEGATES)
     wait_time = between(0.5, 1.5)
 
     def on_start(self):
+        super().on_start()
         self.key = DRAFT_DELEGATES[next(_writer_numbers) % len(DRAFT_DELEGATES)]
         sign_in(self, f"delegate.{self.key}@demo.example")
         home = self.client.get("/", name="/")
@@ -73,11 +93,12 @@ class DelegateWriter(HttpUser):
         self.client.get(f"/submissions/{self.submission}", name="/submissions/[id]")
 
 
-class Reviewer(HttpUser):
+class Reviewer(SpreadUser):
     wait_time = between(0.5, 2)
     weight = 3
 
     def on_start(self):
+        super().on_start()
         sign_in(self, f"reviewer.{random.choice(REVIEWERS)}@demo.example")
         home = self.client.get("/", name="/")
         self.submissions = re.findall(r'href="/submissions/(\d+)"', home.text) or []
@@ -93,12 +114,29 @@ class Reviewer(HttpUser):
         if self.cycles:
             self.client.get(f"/cycles/{random.choice(self.cycles)}/compare", name="/cycles/[id]/compare")
 
+    @task(1)
+    def comment(self):
+        if not (DEADLINE and self.submissions):
+            return
+        submission = random.choice(self.submissions)
+        page = self.client.get(f"/submissions/{submission}", name="/submissions/[id]")
+        token = CSRF.search(page.text)
+        if not token or 'name="visibility"' not in page.text:
+            return  # this submission's cycle takes no comments now
+        with self.client.post(f"/submissions/{submission}/comments", allow_redirects=False, catch_response=True,
+                              data={"csrf_token": token.group(1), "anchor": "submission", "visibility": "internal",
+                                    "body": "Load test: how was this figure computed?"},
+                              name="/submissions/[id]/comments (POST)") as response:
+            if response.status_code != 302:
+                response.failure(f"comment answered {response.status_code}")
 
-class Secretariat(HttpUser):
+
+class Secretariat(SpreadUser):
     wait_time = between(0.5, 2)
     weight = 2
 
     def on_start(self):
+        super().on_start()
         sign_in(self, random.choice(["secretariat@wapes.demo.example", "secretariat@pesnetwork.demo.example"]))
         self.cycles = re.findall(r'href="/cycles/(\d+)"', self.client.get("/cycles/", name="/cycles/").text)
 
@@ -110,8 +148,46 @@ class Secretariat(HttpUser):
     def audit(self):
         self.client.get("/audit/", name="/audit/")
 
+    @task(1)
+    def render(self):
+        if not DEADLINE:
+            return
+        cycle = random.choice(self.cycles)
+        page = self.client.get(f"/cycles/{cycle}/reports", name="/cycles/[id]/reports")
+        token = CSRF.search(page.text)
+        if page.status_code != 200 or not token:
+            return
+        with self.client.post(f"/cycles/{cycle}/reports", data={"csrf_token": token.group(1), "kind": "synthesis"},
+                              allow_redirects=False, catch_response=True,
+                              name="/cycles/[id]/reports (POST)") as response:
+            # 409: this cycle's phase has no reports, or its synthesis is being rendered right now.
+            if response.status_code in (302, 409):
+                response.success()
+            else:
+                response.failure(f"render answered {response.status_code}")
 
-class Visitor(HttpUser):
+
+class DeadlineDelegate(SpreadUser):
+    """One of the deadline cycle's delegates, saving their own draft again and again."""
+
+    abstract = not DEADLINE  # only at a deadline
+    fixed_count = DEADLINE
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        super().on_start()
+        number = next(_deadline_numbers)
+        sign_in(self, f"delegate.{number:03d}@deadline.demo.example")
+        home = self.client.get("/", name="/")
+        self.submission = re.search(r'href="/submissions/(\d+)"', home.text).group(1)
+        self.rng = random.Random(number)
+
+    @task
+    def save_values(self):
+        DelegateWriter.save_values(self)
+
+
+class Visitor(SpreadUser):
     wait_time = between(1, 3)
     weight = 1
 

@@ -23,6 +23,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.url_map.converters["int"] = BoundedIntConverter
     app.request_class = CappedFormRequest  # MAX_FORM_PARTS for URL-encoded forms too
+    register_logging(app)
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -39,6 +40,13 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def register_logging(app: Flask) -> None:
+    """JSON log lines with a request id (first, so that its after-request hook sees the final status)."""
+    from peerreview import logging_setup
+
+    logging_setup.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -103,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from peerreview.auth.routes import bp as auth_bp
     from peerreview.cycles.routes import bp as cycles_bp
     from peerreview.framework.routes import bp as framework_bp
+    from peerreview.health import bp as health_bp
     from peerreview.mail.routes import bp as mail_bp
     from peerreview.organisations.routes import bp as organisations_bp
     from peerreview.public.routes import bp as public_bp
@@ -113,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from peerreview.workflow.audit_log import bp as audit_bp
 
     for blueprint in (public_bp, auth_bp, organisations_bp, framework_bp, cycles_bp, submissions_bp,
-                      reviews_bp, reports_bp, audit_bp, mail_bp):
+                      reviews_bp, reports_bp, audit_bp, mail_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

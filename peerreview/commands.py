@@ -91,6 +91,89 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{organisation.name} is a member of {network.short_name}.")
 
+    @app.cli.command("backup")
+    @click.option("--output", "output", required=True, type=click.Path(dir_okay=False),
+                  help="The dump file to write (a .manifest.json is written beside it)")
+    def backup_command(output):
+        """Dump the database (PostgreSQL: pg_dump; SQLite: its online backup), published PDFs included."""
+        from pathlib import Path
+
+        from peerreview.backup import BackupError, backup
+
+        try:
+            manifest = backup(db.session, Path(output))
+        except BackupError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"Wrote {output} (SHA-256 {manifest.dump_sha256}): {len(manifest.published_reports)} published "
+                   f"reports, {manifest.audit_events} audit events.")
+
+    @app.cli.command("restore")
+    @click.option("--input", "source", required=True, type=click.Path(exists=True, dir_okay=False))
+    def restore_command(source):
+        """Restore a `flask backup` dump into this (empty) database and check it against its manifest."""
+        from pathlib import Path
+
+        from peerreview.backup import BackupError, restore
+
+        try:
+            problems = restore(db.session, Path(source))
+        except BackupError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(1) from None
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo("Restored; every published report has its SHA-256 and every audit event is there.")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing")
+    @click.option("--now", "now", default=None, help="Apply the periods as of this UTC time (ISO 8601), "
+                  "e.g. 2027-06-01T00:00:00+00:00; default: now")
+    def purge_command(dry_run, now):
+        """Remove personal data kept longer than its retention period (docs/retention.md); run daily."""
+        from datetime import UTC, datetime
+
+        from peerreview.retention import purge
+
+        when = None
+        if now:
+            try:
+                when = datetime.fromisoformat(now)
+            except ValueError:
+                click.echo(f"--now: {now!r} is not an ISO 8601 time, e.g. 2027-06-01T00:00:00+00:00", err=True)
+                raise SystemExit(1) from None
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        result = purge(when)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        click.echo("Would remove (dry run, nothing changed):" if dry_run else "Removed:")
+        for line in result.lines():
+            click.echo(f"  {line}")
+
+    @app.cli.command("erase-user")
+    @click.option("--email", required=True, help="The person's e-mail address")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+    def erase_user_command(email, yes):
+        """Pseudonymise a person: account, outbox and audit log; published reports stay as published."""
+        from peerreview.auth.services import find_user_by_email
+        from peerreview.retention import erase_user, pseudonym
+
+        user = find_user_by_email(email)
+        if user is None:
+            click.echo(f"No account with the address {email}.", err=True)
+            raise SystemExit(1)
+        name, _address = pseudonym(user)
+        if not yes:
+            click.confirm(f"Erase {user.name} <{user.email}>? They become {name!r}; this cannot be undone.",
+                          abort=True)
+        rewritten = erase_user(user)
+        db.session.commit()
+        click.echo(f"Erased: the account is now {name!r}; {rewritten} audit events rewritten.")
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create the demo networks, cycles and users (idempotent)."""

@@ -199,6 +199,28 @@ def _run_render(report_id: int) -> str | None:
     return report.status
 
 
+@jobs.on_worker_start
+def requeue_unfinished_renders() -> list[int]:
+    """Queue again every render still queued or rendering; run when a job worker starts.
+
+    A worker that stopped in the middle of a render (killed, out of memory, a reboot) took the job
+    with it: Huey removes a job from the queue when a worker takes it. A duplicate of a job that is
+    still alive does no harm: renders run one at a time (the lock), and a job that finds its report
+    no longer queued does nothing.
+    """
+    lost = list(db.session.scalars(select(Report).where(Report.status.in_((QUEUED, RENDERING)))
+                                   .order_by(Report.id)))
+    for report in lost:
+        report.status = QUEUED
+    ids = [report.id for report in lost]
+    for report_id in ids:
+        jobs.enqueue_after_commit(render_report_job, report_id)
+    db.session.commit()
+    if ids:
+        current_app.logger.warning("Queued again the renders a stopped worker left unfinished: %s", ids)
+    return ids
+
+
 def report_to_publish(actor, report_id: int) -> Report:
     """A draft the actor may publish, for the page that asks to confirm and says who will see it."""
     report = get_report(actor, report_id)

@@ -1,0 +1,88 @@
+"""Throughput of pages read by many, beside a bare one-query Flask page, measured in the same run.
+
+    python -m benchmarks.throughput BARE_URL APP_URL [APP_URL ...]
+
+For each page, CLIENTS threads request it back to back for SECONDS (keep-alive off, like Locust's
+new connections), spread over the app servers, and the requests per second are counted. The app's
+pages pass when they reach at least half the bare page's throughput. Prints one line per page.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+CLIENTS = int(os.environ.get("THROUGHPUT_CLIENTS", 8))
+SECONDS = float(os.environ.get("THROUGHPUT_SECONDS", 8))
+PASSWORD = "demo-peer-review-2026"  # noqa: S105 (the published demo password)
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def signed_in_opener(base: str, email: str):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = CSRF.search(opener.open(f"{base}/login").read().decode()).group(1)
+    opener.open(f"{base}/login", urllib.parse.urlencode({"csrf_token": token, "email": email,
+                                                         "password": PASSWORD}).encode())
+    return opener
+
+
+def rate(urls_and_openers: list, seconds: float = SECONDS) -> tuple[float, int]:
+    done, errors = [0], [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int):
+        url, opener = urls_and_openers[n % len(urls_and_openers)]
+        count = bad = 0
+        while time.monotonic() < stop:
+            try:
+                with opener.open(url, timeout=30) as response:
+                    response.read()
+                    count += response.status == 200
+                    bad += response.status != 200
+            except OSError:
+                bad += 1
+        with lock:
+            done[0] += count
+            errors[0] += bad
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.monotonic() - started), errors[0]
+
+
+def main(bare: str, apps: list[str]) -> int:
+    secretariat = {base: signed_in_opener(base, "secretariat@pesnetwork.demo.example") for base in apps}
+    delegate = {base: signed_in_opener(base, "delegate.de@demo.example") for base in apps}
+    home = delegate[apps[0]].open(f"{apps[0]}/").read().decode()
+    submission = re.search(r'href="/submissions/(\d+)"', home).group(1)
+    cycles = secretariat[apps[0]].open(f"{apps[0]}/cycles/").read().decode()
+    cycle = re.findall(r'href="/cycles/(\d+)"', cycles)[-1]
+    plain = urllib.request.build_opener()
+    bare_rate, bare_errors = rate([(bare, plain)])
+    print(f"  bare one-query Flask page: {bare_rate:.1f} requests/s ({bare_errors} errors)")
+    failed = bare_errors > 0
+    for label, path, who in (("cycle page (secretariat)", f"/cycles/{cycle}", secretariat),
+                             ("comparison (secretariat)", f"/cycles/{cycle}/compare", secretariat),
+                             ("submission page (delegate)", f"/submissions/{submission}", delegate)):
+        page_rate, errors = rate([(f"{base}{path}", who[base]) for base in apps])
+        ratio = page_rate / bare_rate if bare_rate else 0
+        ok = ratio >= 0.5 and not errors
+        failed |= not ok
+        print(f"  {label}: {page_rate:.1f} requests/s = {ratio:.0%} of the bare page ({errors} errors) "
+              f"{'ok' if ok else 'BELOW HALF'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2:]))
