@@ -26,7 +26,8 @@ from peerreview.permissions import Action, can, scope
 from peerreview.reports.models import Report
 from peerreview.reviews.models import Comment
 from peerreview.reviews.services import visible_comments
-from peerreview.submissions.models import Submission
+from peerreview.submissions.documents import documents_of
+from peerreview.submissions.models import Submission, SubmissionDocument
 from peerreview.submissions.services import visible_submissions
 from tests.factories import (
     AssignmentFactory,
@@ -79,6 +80,9 @@ def two(db):
     send_mail("x@b.example", "B-MAIL", "about network B", network_id=b.id)
     send_mail("x@b.example", "B-SECRET", "a sign-in link", network_id=b.id, sensitive=True)
     send_mail("x@none.example", "ACCOUNT-MAIL", "about the account itself")
+    for submission in (b_submission, b_draft, w.other_submission):
+        db.session.add(SubmissionDocument(submission_id=submission.id, filename="b.pdf", kind="pdf", size=5,
+                                          sha256="4" * 64, data=b"%PDF-"))
     record(w.secretariat, "test.a", w.cycle, network_id=w.network.id)
     record(w.other_secretariat, "test.b", b_cycle, network_id=b.id)
     record(None, "test.both", w.own_org, network_ids=[w.network.id, b.id])
@@ -97,6 +101,7 @@ LISTABLE = [
     (Action.VIEW_SUBMISSION, Submission),
     (Action.VIEW_COMMENT, Comment),
     (Action.DOWNLOAD_REPORT, Report),
+    (Action.DOWNLOAD_DOCUMENT, SubmissionDocument),
 ]
 
 
@@ -140,6 +145,10 @@ def test_every_list_of_the_app_shows_exactly_what_can_allows(two):
                 assert _ids(visible_comments(user, submission)) == {
                     c.id for c in db.session.scalars(select(Comment).where(Comment.submission_id == submission.id))
                     if can(user, Action.VIEW_COMMENT, c)}, name
+                assert _ids(documents_of(user, submission)) == {
+                    d.id for d in db.session.scalars(select(SubmissionDocument).where(
+                        SubmissionDocument.submission_id == submission.id))
+                    if can(user, Action.DOWNLOAD_DOCUMENT, d)}, name
 
 
 def test_a_role_in_one_network_opens_nothing_in_another(two):

@@ -203,7 +203,8 @@ def cycle_values_csv(cycle_id: int):
 @bp.route("/<int:submission_id>/documents", methods=["GET", "POST"])
 @login_required
 def documents(submission_id: int):
-    submission = services.get_submission(current_user, submission_id)
+    action = Action.ATTACH_DOCUMENT if request.method == "POST" else Action.VIEW_SUBMISSION
+    submission = services.get_submission(current_user, submission_id, action)
     form = DocumentForm()
     status = 200
     if request.method == "POST":
