@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -326,3 +327,35 @@ def test_nothing_is_imported_into_a_submitted_submission_or_by_a_reviewer(w):
     with pytest.raises(Conflict) as refused:
         upload_xlsx(w, data)
     assert "so the values are read-only" in refused.value.message
+
+
+# --- a file written by another spreadsheet program ---------------------------------------------------------
+
+LIBREOFFICE = Path(__file__).resolve().parent / "data" / "libreoffice-resaved.xlsx"
+
+
+def test_a_template_re_saved_by_libreoffice_calc_is_read_the_same(w):
+    """tests/data/make_libreoffice_fixture.py made the file once with LibreOffice Calc; nothing is installed here.
+
+    LibreOffice writes empty text cells as no cell and turns the very hidden sheet into a hidden one; the
+    values, the text typed with a decimal comma, the formula and the note come through as typed.
+    """
+    from peerreview.framework.services import framework_indicators
+
+    data = LIBREOFFICE.read_bytes()
+    identity = spreadsheets.Identity(1, 1, "Bundesagentur für Arbeit", "WAPES Global Peer Review")
+    indicators = framework_indicators(w.cycle.framework_id)
+    read = spreadsheets.read_xlsx(data, "filled.xlsx", identity, indicators, w.cycle.years)
+    ind = {i.code: i.id for i in indicators}
+    cells = {(c.indicator_id, c.breakdown, c.year): (c.value, c.flag, c.note, c.baseline) for c in read.cells}
+    assert cells[(ind["1a"], "_T", 2022)] == (Decimal("41.3"), "", "Register data, month-end stocks", None)
+    assert cells[(ind["1a"], "SEX_F", 2022)] == (Decimal("38.4"), "", "", None)
+    assert cells[(ind["1a"], "_T", 2024)] == (Decimal("40.5"), "", "", Decimal("40.5"))
+    assert cells[(ind["1a"], "Y_GE50", 2023)] == (None, "estimated", "", None)
+    assert cells[(ind["3a"], "_T", 2023)] == (Decimal("1200"), "", "", None)
+    assert [(p.sheet, p.cell) for p in read.problems] == [("Values", "H11")]
+    assert read.problems[0].reason.startswith("This cell holds a formula (=H5+1)")
+    assert len(read.cells) == 21 - 1
+    other = spreadsheets.Identity(2, 1, "Hello Work", "WAPES Global Peer Review")
+    with pytest.raises(FileRefused):
+        spreadsheets.read_xlsx(data, "filled.xlsx", other, indicators, w.cycle.years)
