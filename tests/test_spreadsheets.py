@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
