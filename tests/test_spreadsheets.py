@@ -359,3 +359,11 @@ def test_a_template_re_saved_by_libreoffice_calc_is_read_the_same(w):
     other = spreadsheets.Identity(2, 1, "Hello Work", "WAPES Global Peer Review")
     with pytest.raises(FileRefused):
         spreadsheets.read_xlsx(data, "filled.xlsx", other, indicators, w.cycle.years)
+
+
+def test_each_listed_cell_says_which_value_it_is(w):
+    workbook, sheet = sheet_rows(xlsx_of(w))
+    row = row_of(sheet, "1a", "SEX_F", 2023)
+    sheet.cell(row, 8).value = "lots"
+    problem, = upload_xlsx(w, save(workbook)).problems
+    assert (problem.cell, problem.what) == (f"H{row}", "1a Women 2023")

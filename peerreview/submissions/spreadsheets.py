@@ -54,6 +54,7 @@ class Problem:
     sheet: str
     cell: str
     reason: str
+    what: str = ""  # the row's indicator, breakdown and year in words ("1a Women 2023"), when readable
 
     @property
     def row(self) -> int:
@@ -250,12 +251,16 @@ class _RowReader:
         self.columns = columns  # meaning -> column letter, for A1 references
         self.seen: dict[tuple, int] = {}
         self.result = ReadResult()
+        self.what = ""
 
     def problem(self, column: str, row: int, reason: str) -> None:
-        self.result.problems.append(Problem(self.sheet, f"{self.columns[column]}{row}", reason))
+        self.result.problems.append(Problem(self.sheet, f"{self.columns[column]}{row}", reason, self.what))
 
     def read(self, row: int, code, breakdown, year, value, flag, note, baseline) -> None:
         before = len(self.result.problems)
+        known = BY_CODE.get(_text(breakdown))
+        self.what = " ".join(t for t in (_text(code), str(known.label) if known else _text(breakdown), _text(year))
+                             if t)
         indicator = self.by_code.get(_text(code).lower())
         if indicator is None:
             self.problem("code", row, _("Unknown indicator code “%(code)s”; use the codes of the template.",

@@ -128,7 +128,8 @@ def import_values(actor, submission: Submission, upload: Upload) -> ImportResult
             result.notes += 0 if value_changed else 1
         elif note_changed and cell.note:
             result.problems.append(Problem(cell.sheet, cell.value_ref, _(
-                "A note needs a value beside it; the note was not saved.")))
+                "A note needs a value beside it; the note was not saved."),
+                f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}"))
         if not value_changed and not (note_changed and cell.value is not None):
             result.unchanged += 1
     result.saved, result.cleared = _apply(actor, submission, value_changes, note_changes, indicators,
@@ -145,10 +146,11 @@ def import_values(actor, submission: Submission, upload: Upload) -> ImportResult
 def _changed_meanwhile(cell: Cell, stored: IndicatorValue | None, now: Decimal | None, labels: dict,
                        authors: dict) -> Problem:
     who = authors.get(stored.updated_by_id, _("someone")) if stored is not None else _("someone")
-    return Problem(cell.sheet, cell.value_ref, _(
+    what = f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}"
+    return Problem(cell.sheet, cell.value_ref, what=what, reason=_(
         "%(cell)s was changed by %(who)s after this file was exported: it is now %(now)s; your value %(yours)s "
         "was not saved. Keep theirs, or type yours again in the form or a new file.",
-        cell=f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}", who=who,
+        cell=what, who=who,
         now=format_plain(now) or _("empty"), yours=format_plain(cell.value) or _("empty")))
 
 
