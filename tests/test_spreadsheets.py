@@ -243,6 +243,8 @@ def test_hostile_and_broken_files_are_refused_with_the_reason(w):
     assert _refused(w, b"") == "The file is empty."
     assert "not an Excel workbook" in _refused(w, b"code;value\n1a;12\n")
     assert "not an Excel workbook" in _refused(w, b"%PDF-1.7 not a workbook")
+    assert "old-format Office file (.xls, .doc) or a file protected by a password" in _refused(
+        w, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "values.xls")
     assert "files of at most 5 MB" in _refused(w, b"PK" + b"\0" * (5 * 1024 * 1024))
     # Damaged: a zip that is no workbook.
     plain = io.BytesIO()

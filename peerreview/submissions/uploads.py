@@ -44,8 +44,14 @@ def check_name(filename: str) -> None:
                             "without macros (.xlsx) and upload that.", name=filename))
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Office files, and password-encrypted new ones
+
+
 def open_office_zip(data: bytes, *, kind: str) -> zipfile.ZipFile:
     """The zip archive of an Office file, after the bomb and macro checks. `kind` names it in messages."""
+    if data.startswith(OLE_MAGIC):
+        raise FileRefused(_("This is an old-format Office file (.xls, .doc) or a file protected by a password. "
+                            "Save it as %(kind)s without a password and upload that.", kind=kind))
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise FileRefused(_("This file is not %(kind)s (it is not an Office Open XML file).", kind=kind))
     try:
