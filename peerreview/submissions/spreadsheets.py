@@ -246,32 +246,35 @@ class _RowReader:
 
     def __init__(self, indicators: list[Indicator], years: list[int], sheet: str, columns: dict[str, str]):
         self.by_code = {i.code.strip().lower(): i for i in indicators}
+        # Indicator.breakdowns builds a list on every call: once per indicator here, not once per row.
+        self.breakdowns = {i.id: [b.code for b in i.breakdowns] for i in indicators}
         self.years = set(years)
         self.sheet = sheet
         self.columns = columns  # meaning -> column letter, for A1 references
         self.seen: dict[tuple, int] = {}
         self.result = ReadResult()
-        self.what = ""
+        self.row_key: tuple = ()
 
     def problem(self, column: str, row: int, reason: str) -> None:
-        self.result.problems.append(Problem(self.sheet, f"{self.columns[column]}{row}", reason, self.what))
+        code, breakdown, year = self.row_key
+        known = BY_CODE.get(_text(breakdown))
+        what = " ".join(t for t in (_text(code), str(known.label) if known else _text(breakdown), _text(year)) if t)
+        self.result.problems.append(Problem(self.sheet, f"{self.columns[column]}{row}", reason, what))
 
     def read(self, row: int, code, breakdown, year, value, flag, note, baseline) -> None:
         before = len(self.result.problems)
-        known = BY_CODE.get(_text(breakdown))
-        self.what = " ".join(t for t in (_text(code), str(known.label) if known else _text(breakdown), _text(year))
-                             if t)
+        self.row_key = (code, breakdown, year)
         indicator = self.by_code.get(_text(code).lower())
         if indicator is None:
             self.problem("code", row, _("Unknown indicator code “%(code)s”; use the codes of the template.",
                                         code=_text(code)))
             return
         breakdown_code = _text(breakdown)
-        if breakdown_code not in {b.code for b in indicator.breakdowns}:
+        if breakdown_code not in self.breakdowns[indicator.id]:
             known = BY_CODE.get(breakdown_code)
             self.problem("breakdown", row, _("%(code)s is not collected by “%(b)s”; its breakdowns are %(list)s.",
                                              code=indicator.code, b=known.label if known else breakdown_code,
-                                             list=", ".join(b.code for b in indicator.breakdowns)))
+                                             list=", ".join(self.breakdowns[indicator.id])))
         year_number = _year(year)
         if year_number not in self.years:
             self.problem("year", row, _("The year “%(y)s” is not a reference year of this cycle (%(first)d–%(last)d).",
@@ -287,7 +290,7 @@ class _RowReader:
         self.seen[key] = row
         parsed = self._value(row, value, indicator)
         flag_text = _text(flag)
-        code_of_flag = flag_code(flag_text)
+        code_of_flag = flag_code(flag_text) if flag_text else ""
         if code_of_flag is None:
             self.problem("flag", row, _("“%(flag)s” is not a flag; choose one of: %(list)s.", flag=flag_text,
                                         list=", ".join(str(label) for label in FLAGS.values())))
