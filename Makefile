@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist): the suite runs on both cores; each worker has its own database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-only lint bench load assets messages clean serve-prod worker mutate mutate-report
 
@@ -52,11 +53,13 @@ MUTATE_MODULES ?= \
 	peerreview/reports/pdf.py \
 	peerreview/workflow/phases.py \
 	peerreview/reports/services.py:publish_report,published_reports \
-	peerreview/__init__.py:register_unit_of_work
+	peerreview/__init__.py:register_unit_of_work \
+	peerreview/permissions.py
 ## The tests mutmut runs (for each mutant only those among them that call the mutated function).
 MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/test_cycles_services.py \
 	tests/test_rules_values.py tests/test_rules_statistics.py tests/test_rules_phases.py \
-	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py
+	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py \
+	tests/test_permissions.py tests/test_tenancy.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 ## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).

@@ -8,6 +8,7 @@ from peerreview.auth.models import ROLE_LABELS
 from peerreview.errors import ValidationFailed, keep_writes_despite_error
 from peerreview.extensions import limiter
 from peerreview.forms_support import apply_errors, choices, safe_next
+from peerreview.organisations.forms import chosen_network_id, offer_networks
 from peerreview.organisations.services import acting_network, list_organisations, secretariat_networks
 from peerreview.permissions import Action, require
 
@@ -96,13 +97,9 @@ def new_user():
     form = UserForm()
     form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
         (o.id, f"{o.name} ({o.country})") for o in list_organisations(current_user)])
-    networks = secretariat_networks(current_user)
-    if len(networks) > 1:  # asked only of someone who runs several networks
-        form.network_id.choices = choices((n.id, n.name) for n in networks)
-    else:
-        del form.network_id
+    offer_networks(form, secretariat_networks(current_user))
     if form.validate_on_submit():
-        chosen = form.network_id.data if "network_id" in form else None
+        chosen = chosen_network_id(form)
         try:
             services.create_user(current_user, services.NewUser(
                 email=form.email.data, name=form.name.data, role=form.role.data,

@@ -22,3 +22,15 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Kind"), widget=GovSelect(), choices=choices(KIND_LABELS.items()))
     network_id = SelectField(_l("Member of the network"), coerce=int, widget=GovSelect())
     submit = SubmitField(_l("Save organisation"), widget=GovSubmitInput())
+
+
+def offer_networks(form, networks) -> None:
+    """Ask which network only of someone who runs several; others act in their one network."""
+    if len(networks) > 1:
+        form.network_id.choices = choices((n.id, n.name) for n in networks)
+    else:
+        del form.network_id
+
+
+def chosen_network_id(form) -> int | None:
+    return form.network_id.data if "network_id" in form else None

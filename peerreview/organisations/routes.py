@@ -3,9 +3,9 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, to_id
 from peerreview.organisations import services
-from peerreview.organisations.forms import KIND_LABELS, OrganisationForm
+from peerreview.organisations.forms import KIND_LABELS, OrganisationForm, chosen_network_id, offer_networks
 from peerreview.permissions import Action, require
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -34,16 +34,11 @@ def _page(form: OrganisationForm, organisation=None):
 def new():
     require(current_user, Action.MANAGE_ORGANISATIONS)
     form = OrganisationForm()
-    networks = services.secretariat_networks(current_user)
-    if len(networks) > 1:  # asked only of someone who runs several networks
-        form.network_id.choices = choices((n.id, n.name) for n in networks)
-    else:
-        del form.network_id
+    offer_networks(form, services.secretariat_networks(current_user))
     if form.validate_on_submit():
-        chosen = form.network_id.data if "network_id" in form else None
         try:
             organisation = services.create_organisation(
-                current_user, services.acting_network(current_user, chosen), _data(form))
+                current_user, services.acting_network(current_user, chosen_network_id(form)), _data(form))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         else:
