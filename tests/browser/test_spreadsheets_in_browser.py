@@ -61,6 +61,8 @@ def test_template_round_trip_and_documents_in_the_browser(person, tmp_path):
     _shot(page, "upload-with-problems")
 
     page.get_by_role("link", name="Back to the submission").click()
+    page.locator("#files").scroll_into_view_if_needed()
+    _shot(page, "submission-files")
     page.get_by_role("link", name="Attach a supporting document").click()
     delegate.check()
     pdf = tmp_path / "register-extract.pdf"
