@@ -292,6 +292,7 @@ def test_changed_headers_are_refused(w):
     text = export_file(w.delegate, w.own_submission, CSV)[0].decode("utf-8-sig").replace("value,flag", "val,flag", 1)
     assert "first row must hold the headers" in _refused(w, text.encode(), "v.csv", CSV)
     assert "not UTF-8" in _refused(w, "indicator;Größe".encode("utf-16"), "v.csv", CSV)
+    assert "holds the headers but no values" in _refused(w, ",".join(spreadsheets.CSV_HEADERS).encode(), "v.csv", CSV)
 
 
 def test_a_csv_formula_is_an_error_at_its_cell(w):

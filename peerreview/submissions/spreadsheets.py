@@ -469,6 +469,9 @@ def read_csv(data: bytes, filename: str, identity: Identity, indicators: list[In
             body.append((row, cells))
     except csv.Error as error:
         raise FileRefused(_("This CSV file cannot be read: %(error)s.", error=str(error))) from None
+    if not body:
+        raise FileRefused(_("This file holds the headers but no values. Export the CSV of this submission and "
+                            "fill that."))
     if len(ids) > 1:
         raise FileRefused(_("The rows of this file name several submissions or cycles; a file belongs to one "
                             "submission. Nothing was saved."))
