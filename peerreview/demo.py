@@ -16,9 +16,15 @@ from sqlalchemy import select
 from peerreview.auth.models import RoleGrant, User
 from peerreview.auth.services import NewUser, create_user
 from peerreview.cycles.models import IN_REVIEW, OPEN, REPORTING
-from peerreview.cycles.services import save_cycle
+from peerreview.cycles.services import CycleData, save_cycle
 from peerreview.extensions import db
-from peerreview.framework.services import create_framework, framework_areas, save_area, save_indicator
+from peerreview.framework.services import (
+    IndicatorData,
+    create_framework,
+    framework_areas,
+    save_area,
+    save_indicator,
+)
 from peerreview.organisations.models import Network, Organisation
 from peerreview.organisations.services import (
     OrganisationData,
@@ -191,23 +197,23 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         result = []
         for spec in INDICATORS:
             code, iname, definition, unit, direction, decimals, low, high, dims, area, _typ = spec
-            ind = save_indicator(actor, framework, {
+            ind = save_indicator(actor, framework, IndicatorData(**{
                 "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
                 "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
                 "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
-                "area_id": areas[area].id})
+                "area_id": areas[area].id}))
             result.append((ind, spec))
         return framework, result
 
     # --- WAPES global peer review: in reporting, all submitted, reviewed, one report published
     wapes_fw, wapes_ind = framework_for(sec_wapes, wapes, "WAPES peer review indicators")
-    wapes_cycle = save_cycle(sec_wapes, wapes, {
+    wapes_cycle = save_cycle(sec_wapes, wapes, CycleData(**{
         "title": "WAPES Global Peer Review",
         "theme": "Long-term employment of people aged over 50 and their transitions between jobs. " + ILLUSTRATIVE,
         "framework_id": wapes_fw.id, "host_organisation_id": orgs["DE"].id, "kickoff_place": "Bonn",
         "kickoff_start": date(2026, 10, 13), "kickoff_end": date(2026, 10, 14), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2026, 12, 15), "review_deadline": date(2027, 2, 15),
-        "reporting_deadline": date(2027, 4, 30)})
+        "reporting_deadline": date(2027, 4, 30)}))
     wapes_subs = {key: invite_organisation(sec_wapes, wapes_cycle, orgs[key].id) for key in WAPES_PARTICIPANTS}
     move_cycle(sec_wapes, wapes_cycle, OPEN)
     for key, submission in wapes_subs.items():
@@ -243,14 +249,14 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 
     # --- European PES Network benchlearning: open for submissions, mixed states
     eu_fw, eu_ind = framework_for(sec_eu, eu, "Benchlearning indicators (Decision 573/2014/EU)")
-    eu_cycle = save_cycle(sec_eu, eu, {
+    eu_cycle = save_cycle(sec_eu, eu, CycleData(**{
         "title": "European PES Network Benchlearning 2026",
         "theme": "Benchlearning cycle: performance indicators and self-assessment of the excellence areas A–G. "
                  + ILLUSTRATIVE,
         "framework_id": eu_fw.id, "host_organisation_id": None, "kickoff_place": "Brussels",
         "kickoff_start": date(2026, 9, 22), "kickoff_end": date(2026, 9, 22), "first_year": 2022,
         "last_year": 2024, "submission_deadline": date(2027, 1, 31), "review_deadline": date(2027, 3, 31),
-        "reporting_deadline": date(2027, 6, 30)})
+        "reporting_deadline": date(2027, 6, 30)}))
     eu_subs = {key: invite_organisation(sec_eu, eu_cycle, orgs[key].id) for key in EU_PARTICIPANTS}
     move_cycle(sec_eu, eu_cycle, OPEN)
     for i, key in enumerate(EU_PARTICIPANTS):

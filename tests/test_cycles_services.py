@@ -87,16 +87,16 @@ def test_cycle_validation_reports_all_problems_at_once(setup):
     from datetime import date
 
     with pytest.raises(ValidationFailed) as failed:
-        services.save_cycle(sec, cycle.network, {
+        services.save_cycle(sec, cycle.network, services.CycleData(**{
             "title": "", "framework_id": 0, "first_year": 2024, "last_year": 2020,
             "kickoff_start": date(2026, 10, 14), "kickoff_end": date(2026, 10, 13),
-            "submission_deadline": date(2027, 1, 1), "review_deadline": date(2026, 1, 1)})
+            "submission_deadline": date(2027, 1, 1), "review_deadline": date(2026, 1, 1)}))
     assert set(failed.value.errors) == {"title", "framework_id", "last_year", "kickoff_end", "review_deadline"}
 
 
 def test_concurrent_edit_of_a_cycle_is_refused(setup):
     cycle, sec = setup
-    data = {key: getattr(cycle, key) for key in services.CYCLE_FIELDS}
+    data = services.CycleData(**{key: getattr(cycle, key) for key in services.CYCLE_FIELDS})
     services.save_cycle(sec, cycle.network, data, cycle.id, expected_version=cycle.version)
     db.session.flush()
     with pytest.raises(Conflict, match="Someone else changed this"):

@@ -257,13 +257,13 @@ def test_an_existing_account_is_given_the_role_without_revealing_its_other_netwo
 
 
 def test_cycle_titles_are_unique_per_network_only(two):
-    from peerreview.cycles.services import CYCLE_FIELDS, save_cycle
+    from peerreview.cycles.services import CYCLE_FIELDS, CycleData, save_cycle
     from peerreview.errors import ValidationFailed
     from tests.factories import FrameworkFactory
 
     w = two.world
-    data = {key: getattr(w.cycle, key) for key in CYCLE_FIELDS}
-    data.update(framework_id=FrameworkFactory(network=w.other_network).id, host_organisation_id=None)
+    data = CycleData(**{key: getattr(w.cycle, key) for key in CYCLE_FIELDS})
+    data.framework_id, data.host_organisation_id = FrameworkFactory(network=w.other_network).id, None
     copy = save_cycle(w.other_secretariat, w.other_network, data)  # network A's title, in network B
     assert copy.title == w.cycle.title and copy.network_id == w.other_network.id
     with pytest.raises(ValidationFailed) as refused:

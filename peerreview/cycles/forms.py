@@ -4,6 +4,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmi
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from peerreview.cycles.services import CYCLE_FIELDS, CycleData
+
 
 class DayMonthYearField(DateField):
     """A date typed as day, month and year, with a message that says what is expected."""
@@ -51,11 +53,8 @@ class CycleForm(FlaskForm):
     reporting_deadline = DayMonthYearField(_l("Reporting deadline"))
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
-    def service_data(self) -> dict:
-        keys = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place", "kickoff_start",
-                "kickoff_end", "first_year", "last_year", "submission_deadline", "review_deadline",
-                "reporting_deadline")
-        return {key: getattr(self, key).data for key in keys}
+    def service_data(self) -> CycleData:
+        return CycleData(**{key: getattr(self, key).data for key in CYCLE_FIELDS})
 
 
 class InviteForm(FlaskForm):

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
@@ -46,8 +48,10 @@ def _save(form: CycleForm, network, cycle_id: int | None):
     elif form.is_submitted():
         # The form refused some fields; report the rules across fields too, so
         # that every problem is listed at once.
-        data = {name: (None if getattr(form, name).errors else value) for name, value in form.service_data().items()}
-        apply_errors(form, {name: message for name, message in services.cycle_problems(network, data, cycle_id).items()
+        data = {name: (None if getattr(form, name).errors else value)
+                for name, value in asdict(form.service_data()).items()}
+        problems = services.cycle_problems(network, services.CycleData(**data), cycle_id)
+        apply_errors(form, {name: message for name, message in problems.items()
                             if not getattr(form, name).errors and data.get(name) is not None})
     return render_template("cycles/form.html", form=form, cycle_id=cycle_id), 422 if form.errors else 200
 

@@ -2,6 +2,7 @@
 submissions/, the phase guards in workflow/phases.py."""
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from flask_babel import _
@@ -23,9 +24,29 @@ from peerreview.framework.models import Framework
 from peerreview.organisations.models import Network, Organisation
 from peerreview.permissions import Action, require, scope
 
-CYCLE_FIELDS = ("title", "theme", "framework_id", "host_organisation_id", "kickoff_place",
-                "kickoff_start", "kickoff_end", "first_year", "last_year", "submission_deadline",
-                "review_deadline", "reporting_deadline")
+
+@dataclass
+class CycleData:
+    """What a secretariat enters about a cycle (the form, the seed and the tests build the same).
+
+    A field left None is missing; the validation says so.
+    """
+
+    title: str | None = None
+    theme: str | None = ""
+    framework_id: int | None = None
+    host_organisation_id: int | None = None
+    kickoff_place: str | None = ""
+    kickoff_start: date | None = None
+    kickoff_end: date | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    submission_deadline: date | None = None
+    review_deadline: date | None = None
+    reporting_deadline: date | None = None
+
+
+CYCLE_FIELDS = tuple(f.name for f in fields(CycleData))
 
 
 def get_cycle(actor, cycle_id: int, action: Action = Action.VIEW_CYCLE) -> Cycle:
@@ -43,8 +64,9 @@ def visible_cycles(actor) -> list[Cycle]:
     return list(db.session.scalars(query))
 
 
-def cycle_problems(network: Network, data: dict, cycle_id: int | None = None) -> dict[str, str]:
+def cycle_problems(network: Network, cycle_data: CycleData, cycle_id: int | None = None) -> dict[str, str]:
     """Every problem of the cycle data at once, keyed by field."""
+    data = asdict(cycle_data)
     errors: dict[str, str] = {}
     title = (data.get("title") or "").strip()
     if not title:
@@ -82,13 +104,13 @@ def cycle_problems(network: Network, data: dict, cycle_id: int | None = None) ->
     return errors
 
 
-def save_cycle(actor, network: Network, data: dict, cycle_id: int | None = None,
+def save_cycle(actor, network: Network, data: CycleData, cycle_id: int | None = None,
                expected_version: int | None = None) -> Cycle:
     require(actor, Action.CREATE_CYCLE, network)
     errors = cycle_problems(network, data, cycle_id)
     if errors:
         raise ValidationFailed(_("The cycle could not be saved."), errors=errors)
-    values = {key: data.get(key) for key in CYCLE_FIELDS}
+    values = asdict(data)
     values["title"] = values["title"].strip()
     values["host_organisation_id"] = values["host_organisation_id"] or None
 

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peerreview.forms_support import choices
 from peerreview.framework.breakdowns import dimension_choices
+from peerreview.framework.services import IndicatorData
 from peerreview.numbers import ValueProblem, parse_decimal
 
 DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"),
@@ -68,11 +69,11 @@ class IndicatorForm(FlaskForm):
                                      choices=choices(dimension_choices()), validators=[Optional()])
     submit = SubmitField(_l("Save indicator"), widget=GovSubmitInput())
 
-    def service_data(self) -> dict:
-        return {
-            "code": self.code.data, "name": self.name.data, "definition": self.definition.data,
-            "unit": self.unit.data, "direction": self.direction.data, "decimals": self.decimals.data,
-            "min_value": getattr(self.min_value, "decimal", None),
-            "max_value": getattr(self.max_value, "decimal", None),
-            "area_id": self.area_id.data or None, "dimensions": " ".join(self.dimensions.data or []),
-        }
+    def service_data(self) -> IndicatorData:
+        return IndicatorData(
+            code=self.code.data, name=self.name.data, definition=self.definition.data,
+            unit=self.unit.data, direction=self.direction.data, decimals=self.decimals.data,
+            min_value=getattr(self.min_value, "decimal", None),
+            max_value=getattr(self.max_value, "decimal", None),
+            area_id=self.area_id.data or None, dimensions=" ".join(self.dimensions.data or []),
+        )

@@ -1,6 +1,7 @@
 """Indicator frameworks: excellence areas and indicators."""
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
 from flask_babel import _
@@ -101,7 +102,24 @@ def save_area(actor, framework: Framework, *, code: str, name: str) -> Excellenc
     return area
 
 
-def _validate_indicator(framework: Framework, data: dict, indicator_id: int | None) -> dict[str, str]:
+@dataclass
+class IndicatorData:
+    """What a secretariat enters about an indicator (the form, the seed and the tests build the same)."""
+
+    code: str | None = None
+    name: str | None = None
+    definition: str | None = ""
+    unit: str | None = None
+    direction: str | None = "higher"
+    decimals: int | None = 1
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    dimensions: str | None = ""
+    area_id: int | None = None
+
+
+def _validate_indicator(framework: Framework, indicator: IndicatorData, indicator_id: int | None) -> dict[str, str]:
+    data = asdict(indicator)
     errors: dict[str, str] = {}
     code = (data.get("code") or "").strip()
     if not code:
@@ -133,18 +151,17 @@ def _validate_indicator(framework: Framework, data: dict, indicator_id: int | No
     return errors
 
 
-INDICATOR_FIELDS = ("code", "name", "definition", "unit", "direction", "decimals", "min_value",
-                    "max_value", "dimensions", "area_id")
+INDICATOR_FIELDS = tuple(f.name for f in fields(IndicatorData))
 
 
-def save_indicator(actor, framework: Framework, data: dict, indicator_id: int | None = None,
+def save_indicator(actor, framework: Framework, data: IndicatorData, indicator_id: int | None = None,
                    expected_version: int | None = None) -> Indicator:
-    """Create or update an indicator from a dict with INDICATOR_FIELDS."""
+    """Create or update an indicator."""
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)
     errors = _validate_indicator(framework, data, indicator_id)
     if errors:
         raise ValidationFailed(_("The indicator could not be saved."), errors=errors)
-    values = {key: data.get(key) for key in INDICATOR_FIELDS}
+    values = asdict(data)
     values["code"] = values["code"].strip()
     values["area_id"] = values["area_id"] or None
     values["definition"] = values["definition"] or ""
