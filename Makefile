@@ -50,6 +50,7 @@ lint: $(VENV)/.installed-test
 MUTATE_MODULES ?= \
 	peerreview/numbers.py \
 	peerreview/submissions/benchmarking.py \
+	peerreview/submissions/completeness.py \
 	peerreview/reports/pdf.py \
 	peerreview/workflow/phases.py \
 	peerreview/reports/services.py:publish_report,published_reports \
@@ -59,7 +60,7 @@ MUTATE_MODULES ?= \
 MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/test_cycles_services.py \
 	tests/test_rules_values.py tests/test_rules_statistics.py tests/test_rules_phases.py \
 	tests/test_rules_pdf_fetcher.py tests/test_rules_publication.py tests/test_rules_unit_of_work.py \
-	tests/test_permissions.py tests/test_tenancy.py
+	tests/test_permissions.py tests/test_tenancy.py tests/test_rules_completeness.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 ## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).

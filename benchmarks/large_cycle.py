@@ -48,18 +48,19 @@ def measure(counter: QueryCounter, label: str, results: list):
 
 
 def build(size_name: str, n_orgs: int, n_ind: int):
-    from peerreview.auth.models import User
+    from peerreview.auth.models import RoleGrant, User
     from peerreview.cycles.models import Cycle
     from peerreview.framework.breakdowns import breakdowns_for
     from peerreview.framework.models import Framework, Indicator
-    from peerreview.organisations.models import Network, Organisation
+    from peerreview.organisations.models import Network, Organisation, network_membership
     from peerreview.submissions.models import IndicatorValue, Submission
 
     network = Network(name=f"Bench network {size_name}", short_name=f"B-{size_name}")
     db.session.add(network)
     db.session.flush()
     sec_org = Organisation(name=f"Secretariat {size_name}", short_name=f"SEC-{size_name}", country="BE",
-                           kind="secretariat", network_id=network.id)
+                           kind="secretariat")
+    sec_org.networks.append(network)
     db.session.add(sec_org)
     framework = Framework(network_id=network.id, name="Bench framework", description="")
     db.session.add(framework)
@@ -73,6 +74,7 @@ def build(size_name: str, n_orgs: int, n_ind: int):
         for i in range(n_orgs)])
     orgs = db.session.execute(text("SELECT id FROM organisation WHERE name LIKE :p"),
                               {"p": f"PES {size_name} %"}).scalars().all()
+    db.session.execute(network_membership.insert(), [{"network_id": network.id, "organisation_id": o} for o in orgs])
     indicators = db.session.execute(text("SELECT id FROM indicator WHERE framework_id = :f"),
                                     {"f": framework.id}).scalars().all()
     cycle = Cycle(network_id=network.id, framework_id=framework.id, title=f"Bench cycle {size_name}", theme="",
@@ -102,10 +104,10 @@ def build(size_name: str, n_orgs: int, n_ind: int):
     # The measured delegate's own submission is a draft.
     first_sub, first_org = subs[0]
     db.session.execute(text("UPDATE submission SET status='draft' WHERE id=:s"), {"s": first_sub})
-    sec = User(email=f"sec-{size_name}@bench.example", name="Bench Sec", role="secretariat",
-               organisation_id=sec_org.id, network_id=network.id)
-    delegate = User(email=f"del-{size_name}@bench.example", name="Bench Delegate", role="delegate",
-                    organisation_id=first_org)
+    sec = User(email=f"sec-{size_name}@bench.example", name="Bench Sec", organisation_id=sec_org.id)
+    sec.grants.append(RoleGrant(network_id=network.id, role="secretariat"))
+    delegate = User(email=f"del-{size_name}@bench.example", name="Bench Delegate", organisation_id=first_org)
+    delegate.grants.append(RoleGrant(network_id=network.id, role="delegate"))
     for user in (sec, delegate):
         user.set_password("bench-password-123")
         db.session.add(user)
@@ -130,10 +132,12 @@ def measure_size(app, counter: QueryCounter, size_name: str, n_orgs: int, n_ind:
     assert page.status_code == 200, page.status_code
     with measure(counter, "cycle page as delegate (GET)", results):
         assert client.get(f"/cycles/{cycle_id}").status_code == 200
-    grid = dict.fromkeys(_cells(page.get_data(as_text=True)), "55.5")
-    version = _version(page.get_data(as_text=True))
+    html = page.get_data(as_text=True)
+    print(f"{size_name}: the form's HTML is {len(page.get_data()):,} bytes", flush=True)
+    grid = dict.fromkeys(_cells(html), "55.5")
+    originals = {f"o-{cell}": value for cell, value in _originals(html)}
     with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
-        saved = client.post(f"/submissions/{sub_id}/edit", data={"version": version, **grid})
+        saved = client.post(f"/submissions/{sub_id}/edit", data={**grid, **originals})
     assert saved.status_code == 302, saved.status_code
     client.post("/logout")
     client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
@@ -193,10 +197,10 @@ def _cells(html: str) -> list[str]:
     return re.findall(r'name="(v-\d+-[^"]+-\d{4})"', html)
 
 
-def _version(html: str) -> str:
+def _originals(html: str) -> list[tuple[str, str]]:
     import re
 
-    return re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    return re.findall(r'name="o-(v-\d+-[^"]+-\d{4})" value="([^"]*)"', html)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ _expected: dict[str, dict[str, str]] = {}
 _lock = threading.Lock()
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 CELL = re.compile(r'name="(v-\d+-[^"]+-\d{4})"')
+# The value each cell was loaded with: the save changes only the cells that differ from it.
+ORIGINAL = re.compile(r'name="o-(v-\d+-[^"]+-\d{4})" value="([^"]*)"')
 
 
 def sign_in(user: HttpUser, email: str) -> None:
@@ -55,13 +56,15 @@ class DelegateWriter(HttpUser):
         cells = CELL.findall(page.text)
         # Whole numbers from 1 to 99 are valid for every demo indicator, so every save is complete.
         changes = {cell: str(self.rng.randint(1, 99)) for cell in self.rng.sample(cells, 5)}
-        data = {"csrf_token": CSRF.search(page.text).group(1), "version": VERSION.search(page.text).group(1),
-                "then": "stay", **changes}
+        originals = {f"o-{cell}": value for cell, value in ORIGINAL.findall(page.text) if cell in changes}
+        data = {"csrf_token": CSRF.search(page.text).group(1), "then": "stay", **changes, **originals}
         with self.client.post(f"/submissions/{self.submission}/edit", data=data, allow_redirects=False,
                               catch_response=True, name="/submissions/[id]/edit (POST)") as response:
             if response.status_code == 302:
                 with _lock:
                     _expected.setdefault(self.submission, {}).update(changes)
+            elif response.status_code == 200 and "Changed by someone else" in response.text:
+                response.success()  # another writer changed one of these cells first: offered, not lost
             else:
                 response.failure(f"save answered {response.status_code}")
 

@@ -34,8 +34,8 @@ from peerreview.organisations.services import (
 )
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
-from peerreview.submissions.narratives import save_narratives
-from peerreview.submissions.services import cell_name, invite_organisation, save_values, submit
+from peerreview.submissions.narratives import NarrativeChange, save_narratives
+from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit
 from peerreview.workflow.phases import move_cycle
 
 DEMO_PASSWORD = "demo-peer-review-2026"
@@ -125,21 +125,21 @@ def _illustrative(rng: random.Random, typical: float, decimals: int, low, high) 
 
 
 def _fill(actor, submission, indicators, rng: random.Random, share: float = 1.0) -> None:
-    raw = {}
+    changes = []
     for ind, spec in indicators:
         typical = spec[10]
         for b in ind.breakdowns:
             factor = 1.0 if b.code == "_T" else rng.uniform(0.8, 1.2)
             for y in submission.cycle.years:
                 if rng.random() <= share:
-                    raw[cell_name(ind.id, b.code, y)] = str(_illustrative(
-                        rng, typical * factor, ind.decimals, ind.min_value, ind.max_value))
-    save_values(actor, submission, raw, expected_version=None, indicators=[i for i, _s in indicators])
+                    changes.append(CellChange(ind.id, b.code, y, str(_illustrative(
+                        rng, typical * factor, ind.decimals, ind.min_value, ind.max_value))))
+    save_values(actor, submission, changes, indicators=[i for i, _s in indicators])
 
 
 def _self_assess(actor, submission, short_name: str) -> None:
     areas = {a.code: a.id for a in framework_areas(submission.cycle.framework_id)}
-    save_narratives(actor, submission, {
+    save_narratives(actor, submission, [NarrativeChange(area_id, text, 0) for area_id, text in {
         areas["C"]: f"*Illustrative demo text.* {short_name} offers jobseekers aged 50 and over:\n\n"
                     "- an early profiling interview within two weeks of registration;\n"
                     "- a dedicated work-coach team for long-term unemployed people over 50;\n"
@@ -147,7 +147,7 @@ def _self_assess(actor, submission, short_name: str) -> None:
                     "**What we want to improve:** job-to-job transitions before unemployment starts.",
         areas["D"]: f"*Illustrative demo text.* {short_name} runs employer services in every region and "
                     "measures employer satisfaction yearly (indicator 4b).",
-    }, expected_version=None)
+    }.items()])
 
 
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
@@ -219,7 +219,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     for key, submission in wapes_subs.items():
         _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
         _self_assess(delegates[key], submission, PES[key][1])
-        submit(delegates[key], submission)
+        submit(delegates[key], submission, gaps_confirmed=True)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
     pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
     for key, reviewer_keys in pairs.items():
@@ -263,7 +263,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         rng = random.Random(f"eu-{key}")
         if i % 3 == 0:
             _fill(delegates[key], eu_subs[key], eu_ind, rng)
-            submit(delegates[key], eu_subs[key])
+            submit(delegates[key], eu_subs[key], gaps_confirmed=True)
         elif i % 3 == 1:
             _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
         # else: not started

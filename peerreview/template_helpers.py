@@ -11,7 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from peerreview.cycles.models import PHASE_LABELS
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.markdown import render_markdown
-from peerreview.numbers import format_plain
+from peerreview.numbers import format_plain, range_in_words
 from peerreview.permissions import Action, can
 
 
@@ -50,4 +50,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
     app.add_template_filter(format_plain, "plain")
+    app.add_template_global(range_in_words, "range_in_words")
     app.add_template_filter(render_markdown, "markdown")

@@ -4,7 +4,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from peerreview.errors import Conflict, ValidationFailed
+from peerreview.errors import ValidationFailed
 from peerreview.markdown import render_markdown
 from peerreview.submissions import narratives
 from tests.factories import AreaFactory, CycleFactory, SubmissionFactory, UserFactory
@@ -22,10 +22,11 @@ def draft(db):
 
 def test_save_and_change_narratives(draft):
     submission, c, d, delegate = draft
-    assert narratives.save_narratives(delegate, submission, {c.id: "We coach **50+** jobseekers.", d.id: ""},
-                                      expected_version=None) == 1
-    assert narratives.save_narratives(delegate, submission, {c.id: "We coach **50+** jobseekers."},
-                                      expected_version=None) == 0
+    change = narratives.NarrativeChange
+    assert narratives.save_narratives(delegate, submission, [change(c.id, "We coach **50+** jobseekers.", 0),
+                                                             change(d.id, "", 0)]).changed == 1
+    assert narratives.save_narratives(delegate, submission,
+                                      [change(c.id, "We coach **50+** jobseekers.", 1)]).changed == 0
     assert narratives.narratives_for(submission.id)[c.id].body == "We coach **50+** jobseekers."
 
 
@@ -33,20 +34,42 @@ def test_every_too_long_text_is_reported_and_nothing_saved(draft):
     submission, c, d, delegate = draft
     long = "x" * (narratives.MAX_NARRATIVE_LENGTH + 1)
     with pytest.raises(ValidationFailed) as failed:
-        narratives.save_narratives(delegate, submission, {c.id: long, d.id: long}, expected_version=None)
+        narratives.save_narratives(delegate, submission, [narratives.NarrativeChange(c.id, long, 0),
+                                                           narratives.NarrativeChange(d.id, long, 0)])
     assert set(failed.value.errors) == {narratives.field_name(c.id), narratives.field_name(d.id)}
     assert narratives.narratives_for(submission.id) == {}
 
 
-def test_stale_version_is_refused(draft):
-    submission, c, _d, delegate = draft
-    opened = submission.version
-    narratives.save_narratives(delegate, submission, {c.id: "first"}, expected_version=opened)
-    from peerreview.extensions import db
+def test_a_text_changed_meanwhile_is_offered_and_other_areas_are_saved(draft):
+    submission, c, d, delegate = draft
+    change = narratives.NarrativeChange
+    colleague = UserFactory(network=submission.cycle.network, organisation=submission.organisation,
+                            name="Colleague Carla")
+    narratives.save_narratives(delegate, submission, [change(c.id, "first", 0)])
+    narratives.save_narratives(colleague, submission, [change(c.id, "theirs", 1)])
+    result = narratives.save_narratives(delegate, submission, [change(c.id, "mine", 1), change(d.id, "D text", 0)])
+    saved = narratives.narratives_for(submission.id)
+    assert saved[c.id].body == "theirs" and saved[d.id].body == "D text"
+    (conflict,) = result.conflicts
+    assert (conflict.label, conflict.theirs, conflict.yours, conflict.changed_by, conflict.version) == (
+        "C Transitions", "theirs", "mine", "Colleague Carla", 2)
+    assert result.changed == 1
+    # Keeping one's own text: save it again from the version now shown.
+    assert narratives.save_narratives(delegate, submission, [change(c.id, "mine", 2)]).changed == 1
+    assert narratives.narratives_for(submission.id)[c.id].body == "mine"
 
-    db.session.flush()
-    with pytest.raises(Conflict):
-        narratives.save_narratives(delegate, submission, {c.id: "second"}, expected_version=opened)
+
+def test_values_and_texts_never_block_each_other(draft):
+    from peerreview.submissions import services
+    from tests.factories import IndicatorFactory
+
+    submission, c, _d, delegate = draft
+    indicator = IndicatorFactory(framework=submission.cycle.framework)
+    narratives.save_narratives(delegate, submission, [narratives.NarrativeChange(c.id, "first", 0)])
+    services.save_values(delegate, submission, [services.CellChange(indicator.id, "_T", 2024, "10")])
+    # The text form was loaded at version 1 of area C, before the value save: still saved.
+    result = narratives.save_narratives(delegate, submission, [narratives.NarrativeChange(c.id, "second", 1)])
+    assert result.conflicts == [] and narratives.narratives_for(submission.id)[c.id].body == "second"
 
 
 def test_markdown_is_rendered_safely(app):

@@ -72,3 +72,50 @@ def test_documents_and_value_files_do_not_query_per_row(client, login, world, db
     with counted(db) as many:
         assert client.get(url).status_code == 200
     assert len(many) <= len(few), f"{url}: {len(few)} queries before, {len(many)} with 12 more documents and values"
+def _grid(db, n_indicators: int):
+    """An open cycle whose framework has n indicators x 6 breakdowns x 3 years, every cell filled."""
+    from decimal import Decimal
+
+    from tests.factories import CycleFactory, IndicatorFactory, SubmissionFactory, UserFactory, ValueFactory
+
+    cycle = CycleFactory(status="open")
+    submission = SubmissionFactory(cycle=cycle)
+    delegate = UserFactory(network=cycle.network, organisation=submission.organisation)
+    for position in range(n_indicators):
+        indicator = IndicatorFactory(framework=cycle.framework, position=position, dimensions="sex age")
+        for breakdown in indicator.breakdowns:
+            for year in cycle.years:
+                ValueFactory(submission_id=submission.id, indicator_id=indicator.id, breakdown=breakdown.code,
+                             year=year, value=Decimal("10"), updated_by_id=delegate.id)
+    db.session.commit()
+    return submission, delegate
+
+
+def _whole_form(html: str, new_value: str) -> dict:
+    import re
+
+    loaded = dict(re.findall(r'name="o-(v-[^"]+)" value="([^"]*)"', html))
+    return {**dict.fromkeys(loaded, new_value), **{f"o-{cell}": value for cell, value in loaded.items()}}
+
+
+def test_the_value_form_and_its_save_do_not_query_per_cell(client, login, db):
+    counts = {}
+    for n in (1, 8):
+        submission, delegate = _grid(db, n)
+        login(delegate)
+        url = f"/submissions/{submission.id}/edit"
+        client.get(url)  # warm-up
+        with counted(db) as form:
+            html = client.get(url).get_data(as_text=True)
+        data = _whole_form(html, "11")
+        assert len(data) == 2 * n * 6 * 3
+        with counted(db) as save:  # every cell changed: updates, executed as one batch
+            assert client.post(url, data=data).status_code == 302
+        with counted(db) as clear:  # every cell emptied: deletes, one batch
+            assert client.post(url, data={**_whole_form(client.get(url).get_data(as_text=True), "")}
+                               ).status_code == 302
+        with counted(db) as insert:  # every cell new: one bulk insert
+            assert client.post(url, data=_whole_form(client.get(url).get_data(as_text=True), "12")
+                               ).status_code == 302
+        counts[n] = (len(form), len(save), len(clear), len(insert))
+    assert counts[8] == counts[1], f"queries (form, update, delete, insert) with 18 cells {counts[1]}, 144: {counts[8]}"

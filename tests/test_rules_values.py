@@ -15,6 +15,7 @@ from peerreview.numbers import (
     format_plain,
     parse_decimal,
     parse_indicator_value,
+    parse_plain,
 )
 
 NOT_A_NUMBER = "Enter a number, like 12.5 or 12,5."
@@ -69,8 +70,11 @@ def test_the_largest_magnitude_is_accepted_and_one_more_is_too_large(ctx):
     ("12.345.678,9", "12345678.9"),
     ("12,345,678.9", "12345678.9"),
     ("-1.234,5", "-1234.5"),
-    ("1,234", "1.234"),           # one comma alone is a decimal comma, whatever follows
-    ("1.234", "1.234"),
+    ("12,5", "12.5"),             # one comma alone, not before three digits: a decimal comma
+    ("0,125", "0.125"),           # 0 cannot begin a group of thousands
+    ("1234,567", "1234.567"),     # four digits before it: not grouping
+    ("1,2345", "1.2345"),
+    ("-1,23", "-1.23"),
     ("1.234.567", "1234567"),     # two dots can only be grouping
     ("1'234'567", "1234567"),     # Swiss apostrophes are spaces
     ("\u22121,5", "-1.5"),        # the minus sign of typeset text
@@ -133,7 +137,7 @@ def test_parse_indicator_value_applies_the_indicators_rules(ctx):
     assert parse_indicator_value("45,5", share) == Decimal("45.5")
     assert parse_indicator_value("  ", share) is None
     for text, message in (("101", "Must be at most 100."), ("-1", "Must be at least 0."),
-                          ("4,55", "Use at most 1 decimal places.")):
+                          ("4,55", "Use at most 1 decimal place.")):
         with pytest.raises(ValueProblem) as problem:
             parse_indicator_value(text, share)
         assert str(problem.value) == message
@@ -147,3 +151,92 @@ def test_format_plain(ctx):
     assert format_plain(Decimal("1234567.5")) == "1234567.5"  # no grouping
     assert format_plain(Decimal("45.25"), 1) == "45.2"  # half to even, like Decimal
     assert format_plain(Decimal("45"), 2) == "45.00"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1,234", "1234"), ("1.234", "1234"), ("-1.234", "-1234"), ("+12,345", "12345"), ("999,999", "999999"),
+    ("1,234,567", "1234567"), ("1.234.567", "1234567"), ("1 234", "1234"), ("1234", "1234"),
+])
+def test_a_whole_number_field_reads_one_separator_before_three_digits_as_thousands(ctx, text, expected):
+    assert parse_decimal(text, whole=True) == Decimal(expected)
+    count = SimpleNamespace(decimals=0, min_value=Decimal(0), max_value=None, unit="persons")
+    if not expected.startswith("-"):
+        assert parse_indicator_value(text, count) == Decimal(expected)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1,5", "Enter a whole number, without decimals."),        # not three digits: a decimal, refused
+    ("0,123", "Enter a whole number, without decimals."),      # 0 begins no group of thousands
+    ("1234,567", "Enter a whole number, without decimals."),   # four digits before: not grouping
+    ("1,2345", "Enter a whole number, without decimals."),
+])
+def test_a_whole_number_field_still_refuses_real_decimals(ctx, text, message):
+    count = SimpleNamespace(decimals=0, min_value=None, max_value=None, unit="persons")
+    with pytest.raises(ValueProblem) as problem:
+        parse_indicator_value(text, count)
+    assert str(problem.value) == message
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1,234", "“1,234” could mean 1234 or 1.234. For 1234, write it without a separator; for 1.234, add a "
+              "zero: 1,2340."),
+    ("1.234", "“1.234” could mean 1234 or 1.234. For 1234, write it without a separator; for 1.234, add a "
+              "zero: 1.2340."),
+    ("-12.345", "“-12.345” could mean -12345 or -12.345. For -12345, write it without a separator; for "
+                "-12.345, add a zero: -12.3450."),
+    ("999,000", "“999,000” could mean 999000 or 999.000. For 999000, write it without a separator; for "
+                "999.000, add a zero: 999,0000."),
+])
+def test_a_field_with_decimals_refuses_one_separator_before_three_digits_naming_both_readings(ctx, text, message):
+    assert refusal(text) == message
+    share = SimpleNamespace(decimals=3, min_value=None, max_value=None, unit="%")
+    with pytest.raises(ValueProblem) as problem:
+        parse_indicator_value(text, share)
+    assert str(problem.value) == message
+
+
+def test_the_zero_makes_the_decimal_reading_unambiguous(ctx):
+    assert parse_decimal("1,2340") == Decimal("1.234")
+    assert parse_decimal("1.2340") == Decimal("1.234")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("45.9%", "45.9"), ("45,9 %", "45.9"), ("100%", "100"),
+                                                ("0 %", "0"), ("  7% ", "7")])
+def test_a_percentage_field_accepts_a_percent_sign(ctx, text, expected):
+    share = SimpleNamespace(decimals=1, min_value=Decimal(0), max_value=Decimal(100), unit="%")
+    assert parse_indicator_value(text, share) == Decimal(expected)
+
+
+def test_a_percent_sign_elsewhere_is_refused_with_the_reason(ctx):
+    count = SimpleNamespace(decimals=0, min_value=None, max_value=None, unit="persons")
+    with pytest.raises(ValueProblem) as problem:
+        parse_indicator_value("45%", count)
+    assert str(problem.value) == "This figure is not a percentage: enter the number without %."
+    share = SimpleNamespace(decimals=1, min_value=Decimal(0), max_value=Decimal(100), unit="%")
+    for text in ("45%%", "%45", "45% 3"):
+        with pytest.raises(ValueProblem) as problem:
+            parse_indicator_value(text, share)
+        assert str(problem.value) == NOT_A_NUMBER
+    assert parse_indicator_value("", share) is None and parse_indicator_value(None, share) is None
+
+
+def test_decimal_places_in_the_singular_and_plural(ctx):
+    with pytest.raises(ValueProblem) as one:
+        check_value(Decimal("1.25"), decimals=1, min_value=None, max_value=None)
+    assert str(one.value) == "Use at most 1 decimal place."
+    with pytest.raises(ValueProblem) as three:
+        check_value(Decimal("1.2525"), decimals=3, min_value=None, max_value=None)
+    assert str(three.value) == "Use at most 3 decimal places."
+
+
+@pytest.mark.parametrize(("text", "expected"), [("", None), ("  ", None), (None, None), ("1.234", Decimal("1.234")),
+                                                ("-0.5", Decimal("-0.5")), ("1234567", Decimal("1234567"))])
+def test_the_apps_own_plain_format_is_read_without_ambiguity(ctx, text, expected):
+    assert parse_plain(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1,5", "1,234", "abc", "1 234", "1.2.3"])
+def test_the_plain_format_refuses_anything_else(ctx, text):
+    with pytest.raises(ValueProblem) as problem:
+        parse_plain(text)
+    assert str(problem.value) == NOT_A_NUMBER

@@ -16,7 +16,7 @@ from peerreview.errors import Conflict, PermissionDenied
 from peerreview.extensions import db
 from peerreview.submissions import spreadsheets
 from peerreview.submissions.models import IndicatorValue
-from peerreview.submissions.services import save_values, value_map
+from peerreview.submissions.services import CellChange, save_values, value_map
 from peerreview.submissions.uploads import FileRefused
 from peerreview.submissions.value_files import CSV, XLSX, Upload, export_file, import_values
 from tests.factories import build_world
@@ -162,7 +162,7 @@ def test_every_bad_cell_is_listed_with_sheet_cell_and_reason_and_the_rest_is_sav
     r_text = row_of(sheet, "3a", "_T", 2023)
     sheet.cell(r_formula, 8).value = "=SUM(H6:H7)"
     sheet.cell(r_range, 8).value = 140
-    sheet.cell(r_decimals, 8).value = "12,345"
+    sheet.cell(r_decimals, 8).value = "12,34"
     sheet.cell(r_flag, 9).value = "guessed"
     sheet.cell(r_good, 8).value = 33.3
     sheet.cell(r_na, 8).value = 5
@@ -176,7 +176,7 @@ def test_every_bad_cell_is_listed_with_sheet_cell_and_reason_and_the_rest_is_sav
     assert all(p.sheet == "Values" for p in result.problems)
     assert cells[f"H{r_formula}"].startswith("This cell holds a formula (=SUM(H6:H7))")
     assert cells[f"H{r_range}"] == "Must be at most 100."
-    assert cells[f"H{r_decimals}"] == "Use at most 1 decimal places."
+    assert cells[f"H{r_decimals}"] == "Use at most 1 decimal place."
     assert cells[f"I{r_flag}"].startswith("“guessed” is not a flag")
     assert cells[f"H{r_na}"].startswith("A value flagged “not available” must be empty")
     assert cells[f"H{r_text}"] == "Enter a number, like 12.5 or 12,5."
@@ -193,8 +193,8 @@ def test_a_cell_someone_else_changed_after_the_export_is_listed_not_overwritten(
     data = xlsx_of(w)
     ind = w.indicator.id
     # Another delegate saves 1a Total 2024 and 1a Women 2024 in the form after the export.
-    save_values(w.delegate, w.own_submission, {f"v-{ind}-_T-2024": "44.4", f"v-{ind}-SEX_F-2024": "20"},
-                expected_version=None)
+    save_values(w.delegate, w.own_submission, [CellChange(ind, "_T", 2024, "44.4", "40.5"),
+                                               CellChange(ind, "SEX_F", 2024, "20", "")])
     db.session.commit()
     workbook, sheet = sheet_rows(data)
     sheet.cell(row_of(sheet, "1a", "_T", 2024), 8).value = 41.0  # changed here too: conflict

@@ -4,7 +4,7 @@ A new table only: no existing row changes, nothing to backfill; plain CREATE TAB
 PostgreSQL and SQLite alike.
 
 Revision ID: 3b10a6bf7a28
-Revises: 04d2651c4acf
+Revises: 1443ec31b27a
 Create Date: 2026-11-27 15:13:31.990105
 
 """
@@ -16,7 +16,7 @@ import peerreview.db_types
 
 # revision identifiers, used by Alembic.
 revision = '3b10a6bf7a28'
-down_revision = '04d2651c4acf'
+down_revision = '1443ec31b27a'
 branch_labels = None
 depends_on = None
 

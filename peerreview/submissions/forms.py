@@ -2,19 +2,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
-from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
-class VersionForm(FlaskForm):
-    """CSRF and the version of the submission the user started from.
-
-    The value cells (v-<indicator>-<breakdown>-<year>) and narrative texts
-    (narrative-<area>) are read from the request by name because their number
-    depends on the framework.
+class CsrfForm(FlaskForm):
+    """CSRF only. The value cells (v-<cell>, and o-<cell>: the value the form was loaded with) and the
+    narrative texts (narrative-<area>, nv-<area>: the version of the text the form was loaded with) are
+    read from the request by name because their number depends on the framework.
     """
-
-    version = HiddenField()
 
 
 class ReturnForm(FlaskForm):

@@ -38,7 +38,14 @@ class Submission(db.Model):
     last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
-    # Optimistic lock: a save based on an older version is refused, not applied.
+    # Why the secretariat last returned it; shown to the delegation until it submits again.
+    returned_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Accepted by the secretariat: locked; it can be returned only after an unlock with a reason.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
+    # Optimistic lock of the submission's state (submit, return); value and text saves do not move it.
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -59,6 +66,11 @@ class IndicatorValue(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[User | None] = relationship()
+    # Per-cell optimistic lock: two saves that both started from this version cannot both change the cell.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Narrative(db.Model):
@@ -73,6 +85,11 @@ class Narrative(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[User | None] = relationship()
+    # Per-area optimistic lock: texts of one area never block values or the texts of another area.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class SubmissionDocument(db.Model):

@@ -1,7 +1,8 @@
 import io
+import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
 from peerreview.cycles.services import get_cycle
@@ -12,8 +13,8 @@ from peerreview.numbers import format_plain
 from peerreview.permissions import Action
 from peerreview.submissions import documents as document_services
 from peerreview.submissions import narratives as narrative_services
-from peerreview.submissions import services, value_files
-from peerreview.submissions.forms import DocumentForm, ReturnForm, ValuesFileForm, VersionForm
+from peerreview.submissions import previous, services, value_files
+from peerreview.submissions.forms import CsrfForm, DocumentForm, ReturnForm, ValuesFileForm
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
@@ -31,76 +32,142 @@ def _editable_submission(submission_id: int):
 @login_required
 def edit(submission_id: int):
     submission = _editable_submission(submission_id)
-    all_indicators = framework_indicators(submission.cycle.framework_id)
+    all_indicators = services.in_entry_order(framework_indicators(submission.cycle.framework_id))
     # Large frameworks can be filled one excellence area at a time (?area=C).
     areas = list(dict.fromkeys(i.area for i in all_indicators if i.area))
     area = request.args.get("area", "")
     indicators = [i for i in all_indicators if i.area and i.area.code == area] if area else all_indicators
-    form = VersionForm()
+    form = CsrfForm()
     raw: dict[str, str] = {}
     errors: dict[str, str] = {}
     labels: dict[str, str] = {}
+    conflicts: list = []
     status = 200
     if form.validate_on_submit():
-        raw = {k: v for k, v in request.form.items() if k.startswith("v-")}
+        changes = services.changes_from_form(request.form, indicators, submission.cycle.years)
         try:
-            result = services.save_values(current_user, submission, raw, indicators=indicators,
-                                          expected_version=to_id(form.version.data))
+            result = services.save_values(current_user, submission, changes, indicators=indicators)
         except Conflict as conflict:
-            # Nothing is saved, nothing the user typed is lost: the form comes back with their entries.
+            # Refused as a whole (a simultaneous save of the same cells, or the submission was submitted):
+            # nothing is saved, nothing typed is lost; the form comes back with the person's entries.
             form.form_errors.append(conflict.message)
-            status = 409
-        else:
-            errors, labels = result.errors, result.error_labels
-            if not errors:
-                flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
-                if request.form.get("then") == "submit":
-                    return redirect(url_for("submissions.detail", submission_id=submission.id,
-                                            _anchor="submit"))
-                return redirect(url_for("submissions.edit", submission_id=submission.id, area=area or None))
-            # Valid values were saved; the invalid ones are shown as typed beside their cells.
+            return _value_form(submission, indicators, areas, area, form, dict(request.form), {}, {}, [], 409)
+        errors, labels, conflicts = result.errors, result.error_labels, result.conflicts
+        back = url_for("submissions.edit", submission_id=submission.id, area=area or None,
+                       _anchor=_return_anchor(request.form.get("anchor", "")))
+        if not errors and not conflicts:
+            flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
+            if request.form.get("then") == "submit":
+                return redirect(url_for("submissions.check", submission_id=submission.id))
+            return redirect(back)
+        # Valid values were saved; the invalid ones are shown as typed beside their cells, and the
+        # cells someone else changed meanwhile are offered with both values to choose from.
+        if errors:
             flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
                     saved=result.saved + result.cleared, bad=len(errors)), "warning")
-            raw = {k: v for k, v in raw.items() if k in errors}
-    # The next save starts from what is stored now; after a conflict the user's entries
-    # stay in the form, and saving them again is a deliberate choice.
-    form.version.data = submission.version
+        raw = {k: v for k, v in request.form.items() if k.startswith("v-") and k in errors}
+    return _value_form(submission, indicators, areas, area, form, raw, errors, labels, conflicts, status)
+
+
+def _value_form(submission, indicators, areas, area, form, typed: dict, errors, labels, conflicts, status: int):
+    """The value grid: stored values, with what the person typed (`typed`, v-<cell>) on top of them.
+
+    Each cell's o- field holds the value the next save starts from: the stored one, or, for a save
+    refused as a whole, the one the person started from (`typed`'s o- fields), so that saving again
+    still finds what others changed meanwhile.
+    """
     values = services.value_map(submission.id)
     shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
-    shown.update(raw)
+    stored = dict(shown)
+    shown.update({k: v for k, v in typed.items() if k.startswith("v-")})
+    stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
+    earlier = {services.cell_name(*key): format_plain(value)
+               for key, value in previous.previous_values(submission, indicators).items()}
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
-                           areas=areas, area=area,
-                           shown=shown, errors=errors, labels=labels, cell_name=services.cell_name), status
+                           areas=areas, area=area, shown=shown, stored=stored, errors=errors, labels=labels,
+                           conflicts=conflicts, earlier=earlier, cell_name=services.cell_name), status
+
+
+@bp.route("/<int:submission_id>/copy-previous", methods=["POST"])
+@login_required
+def copy_previous(submission_id: int):
+    """Fill the empty cells with the organisation's values of the previous cycle, as a starting point."""
+    submission = _editable_submission(submission_id)
+    result = previous.copy_previous_values(current_user, submission)
+    flash(ngettext("%(num)d value copied from the previous cycle into empty cells. Check it before submitting.",
+                   "%(num)d values copied from the previous cycle into empty cells. Check them before submitting.",
+                   result.saved), "success")
+    return redirect(url_for("submissions.edit", submission_id=submission.id))
+
+
+def _return_anchor(anchor: str) -> str | None:
+    """Back to where the person was after a save: an element id of the form's own making, nothing else."""
+    return anchor if re.fullmatch(r"(ind|area)-[0-9A-Za-z_]{1,20}", anchor) else None
 
 
 @bp.route("/<int:submission_id>/narratives", methods=["GET", "POST"])
 @login_required
 def narratives(submission_id: int):
-    """The self-assessment: one text per excellence area."""
+    """The self-assessment: one text per excellence area, each with its own version."""
     submission = _editable_submission(submission_id)
     areas = framework_areas(submission.cycle.framework_id)
-    form = VersionForm()
-    texts = {a.id: request.form.get(narrative_services.field_name(a.id), "") for a in areas}
+    form = CsrfForm()
+    saved = narrative_services.narratives_for(submission.id)
+    texts = {a.id: saved[a.id].body if a.id in saved else "" for a in areas}
+    versions = {a.id: saved[a.id].version if a.id in saved else 0 for a in areas}
+    digests = {a.id: narrative_services.text_digest(texts[a.id]) for a in areas}
     errors: dict[str, str] = {}
+    conflicts: list = []
     status = 200
     if form.validate_on_submit():
+        changes = [narrative_services.NarrativeChange(a.id, request.form[narrative_services.field_name(a.id)],
+                                                      to_id(request.form.get(f"nv-{a.id}")) or 0,
+                                                      request.form.get(f"nh-{a.id}"))
+                   for a in areas if narrative_services.field_name(a.id) in request.form
+                   and request.form.get(f"keep-{a.id}") != "theirs"]
         try:
-            changed = narrative_services.save_narratives(current_user, submission, texts,
-                                                         expected_version=to_id(form.version.data))
+            result = narrative_services.save_narratives(current_user, submission, changes)
         except ValidationFailed as failed:
             errors, status = failed.errors, 422
-        except Conflict as conflict:
+            texts.update({c.area_id: c.text for c in changes})
+        except Conflict as conflict:  # refused as a whole; what the person typed stays in the form
             form.form_errors.append(conflict.message)
             status = 409
+            texts.update({c.area_id: c.text for c in changes})
         else:
-            flash(_("Self-assessment saved: %(n)d area(s) changed.", n=changed), "success")
-            return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="self-assessment"))
-    else:
-        saved = narrative_services.narratives_for(submission.id)
-        texts = {a.id: saved[a.id].body if a.id in saved else "" for a in areas}
-        form.version.data = submission.version
+            if not result.conflicts:
+                flash(_("Self-assessment saved: %(n)d area(s) changed.", n=result.changed), "success")
+                return redirect(url_for("submissions.detail", submission_id=submission.id,
+                                        _anchor="self-assessment"))
+            conflicts = result.conflicts
+            # The person's own text stays in the box; saving it again now is a deliberate choice.
+            for conflict in conflicts:
+                texts[conflict.area_id], versions[conflict.area_id] = conflict.yours, conflict.version
+                digests[conflict.area_id] = narrative_services.text_digest(conflict.theirs)
     return render_template("submissions/narratives.html", submission=submission, areas=areas, texts=texts,
-                           errors=errors, form=form, field_name=narrative_services.field_name), status
+                           versions=versions, digests=digests, errors=errors, conflicts=conflicts, form=form,
+                           field_name=narrative_services.field_name), status
+
+
+@bp.route("/<int:submission_id>/check")
+@login_required
+def check(submission_id: int):
+    """Before submitting: what is missing, what will be locked; submitting with gaps needs a confirmation."""
+    submission = _editable_submission(submission_id)
+    return _check_page(submission, {}, 200)
+
+
+def _check_page(submission, errors: dict, status: int):
+    indicators = framework_indicators(submission.cycle.framework_id)
+    values = services.value_map(submission.id)
+    missing = services.missing_cells(submission, indicators, values)
+    areas = framework_areas(submission.cycle.framework_id)
+    texts = narrative_services.narratives_for(submission.id)
+    empty_areas = [a for a in areas if not (texts.get(a.id) and texts[a.id].body.strip())]
+    return render_template("submissions/check.html", submission=submission, form=CsrfForm(), missing=missing,
+                           gaps=sum(len(empty) for _i, empty in missing), filled=len(values),
+                           expected=services.expected_value_count(indicators, submission.cycle.years),
+                           areas=areas, empty_areas=empty_areas, errors=errors), status
 
 
 @bp.route("/<int:submission_id>/submit", methods=["POST"])
@@ -108,10 +175,12 @@ def narratives(submission_id: int):
 def submit(submission_id: int):
     submission = services.get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
     try:
-        services.submit(current_user, submission)
+        services.submit(current_user, submission, gaps_confirmed=request.form.get("confirm_gaps") == "yes")
     except ValidationFailed as failed:
-        flash(failed.message, "error")
-        return redirect(url_for("submissions.edit", submission_id=submission.id))
+        if not failed.errors:  # nothing entered at all
+            flash(failed.message, "error")
+            return redirect(url_for("submissions.edit", submission_id=submission.id))
+        return _check_page(submission, failed.errors, 422)
     flash(_("Submitted. The values are now read-only; the network secretariat has been told."), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 
@@ -129,6 +198,28 @@ def return_for_revision(submission_id: int):
     flash(_("The submission is back with %(org)s as a draft.", org=submission.organisation.name), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 
+
+@bp.route("/<int:submission_id>/accept", methods=["POST"])
+@login_required
+def accept(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    services.accept(current_user, submission)
+    flash(_("Accepted: the submission of %(org)s is locked.", org=submission.organisation.name), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/unlock", methods=["POST"])
+@login_required
+def unlock(submission_id: int):
+    submission = services.get_submission(current_user, submission_id)
+    try:
+        services.unlock(current_user, submission, request.form.get("unlock_reason", ""))
+    except ValidationFailed as failed:
+        flash(" ".join(failed.errors.values()) or failed.message, "error")
+        return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="accept"))
+    flash(_("Unlocked: the submission of %(org)s can be returned to the delegation again.",
+            org=submission.organisation.name), "success")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
 
 # --- spreadsheets (issue 7): the values as XLSX or CSV, both ways -------------------------------------------
 

@@ -1,12 +1,15 @@
 """Submissions: invitations, the value grid, saving drafts, submitting and returning."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import _
-from sqlalchemy import delete, select
+from flask_babel import _, ngettext
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT
@@ -19,7 +22,7 @@ from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
-from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value
+from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value, parse_plain
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
@@ -35,6 +38,12 @@ def cell_labels(indicators: list[Indicator], years: list[int]) -> dict[str, str]
     """Readable names of the grid's cells: "1a Women 2024"."""
     return {cell_name(i.id, b.code, y): f"{i.code} {b.label} {y}" for i in indicators for b in i.breakdowns
             for y in years}
+
+
+def in_entry_order(indicators: list[Indicator]) -> list[Indicator]:
+    """Indicators as the entry form lists them: by excellence area in framework order (A, B, C...), then by
+    their position in the framework; indicators outside any area last."""
+    return sorted(indicators, key=lambda i: (i.area is None, i.area.code if i.area else "", i.position, i.code))
 
 
 def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
@@ -70,8 +79,11 @@ def submissions_for_delegate(actor) -> list[Submission]:
     return list(db.session.scalars(query))
 
 
-def value_map(submission_id: int) -> dict[tuple[int, str, int], IndicatorValue]:
-    rows = db.session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == submission_id))
+def value_map(submission_id: int, *, with_authors: bool = False) -> dict[tuple[int, str, int], IndicatorValue]:
+    query = select(IndicatorValue).where(IndicatorValue.submission_id == submission_id)
+    if with_authors:
+        query = query.options(selectinload(IndicatorValue.updated_by))
+    rows = db.session.scalars(query)
     return {(v.indicator_id, v.breakdown, v.year): v for v in rows}
 
 
@@ -89,16 +101,37 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
-def _saved_meanwhile(submission: Submission) -> Conflict:
-    """Someone saved (or submitted) the submission after this user opened it: who, when, what now."""
-    problem = edit_problem(submission)
-    if problem:
-        return Conflict(problem)
-    who = submission.last_saved_by.name if submission.last_saved_by else _("someone")
-    return Conflict(_("%(who)s saved this submission at %(when)s UTC, after you opened it. Your entries "
-                      "were not saved; they are still in the form. Check them against the current "
-                      "values and save again.", who=who,
-                      when=submission.last_saved_at.strftime("%d %b %Y %H:%M") if submission.last_saved_at else ""))
+VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell as a person (or a file) sends it, with the value they started from.
+
+    `raw` is the text now in the cell ("" empties it), read with the number rule of
+    peerreview.numbers (docs/numbers.md). `started_from` is the value the cell held when the person
+    loaded the form or downloaded the file, as the app wrote it there (numbers.format_plain: a point,
+    no grouping; "" for an empty cell). A `started_from` that is not in that format counts as empty,
+    so the cell can never silently replace a value its sender did not see.
+    """
+
+    indicator_id: int
+    breakdown: str
+    year: int
+    raw: str
+    started_from: str = ""
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    """A cell someone else changed after this person loaded it: theirs stays until the person chooses."""
+
+    cell: str
+    label: str
+    theirs: str
+    yours: str
+    changed_by: str
+    changed_at: datetime | None
 
 
 @dataclass
@@ -107,79 +140,171 @@ class SaveResult:
     cleared: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     error_labels: dict[str, str] = field(default_factory=dict)
+    conflicts: list[CellConflict] = field(default_factory=list)
 
 
-def save_values(actor, submission: Submission, raw: dict[str, str], *, expected_version: int | None,
-                indicators: list[Indicator] | None = None, action: Action = Action.EDIT_SUBMISSION) -> SaveResult:
-    """Save every valid value of the grid; report every invalid one with its cell.
+def changes_from_form(form: Mapping[str, str], indicators: list[Indicator], years: list[int]) -> list[CellChange]:
+    """The cells of a posted value form: v-<cell> holds the text now, o-<cell> the text the form was loaded with.
 
-    Cells absent from `raw` are left alone; cells sent empty are cleared. A save
-    based on an older version of the submission is refused as a whole so that
-    two people never silently overwrite each other. `action`: EXCHANGE_VALUES when the
-    secretariat uploads on the delegation's behalf (value_files.py).
+    A cell sent without its o- field counts as started from empty, so it can never silently replace a
+    value its sender did not see.
     """
-    require(actor, action, submission)
+    changes = []
+    for indicator in indicators:
+        for breakdown in indicator.breakdowns:
+            for year in years:
+                name = cell_name(indicator.id, breakdown.code, year)
+                if name in form:
+                    changes.append(CellChange(indicator.id, breakdown.code, year, form[name],
+                                              form.get("o-" + name, "")))
+    return changes
+
+
+def _read_started_from(text: str) -> Decimal | None:
+    """The value a person started from, as the app wrote it; anything else counts as an empty cell (None)."""
+    try:
+        return parse_plain(text)
+    except ValueProblem:
+        return None
+
+
+def save_values(actor, submission: Submission, changes: Iterable[CellChange], *, channel: str = "form",
+                indicators: list[Indicator] | None = None) -> SaveResult:
+    """Save the cells a person changed; never overwrite a cell someone else changed meanwhile.
+
+    The one way values are written, for the form, an uploaded spreadsheet ("upload"), a copy of
+    the previous cycle ("copy") and the secretariat ("secretariat"). For each CellChange:
+
+    - unchanged (`raw` reads as the same value as `started_from`): nothing is written;
+    - invalid `raw`: reported in `errors` (cell name -> message) and `error_labels`; nothing
+      written for that cell, every other cell still saved;
+    - the stored value is no longer `started_from` (someone else changed it after the person
+      loaded it): nothing written for that cell; a CellConflict (who changed it, when, their
+      value, yours) goes into `conflicts`. The person keeps the other value by doing nothing,
+      or their own by sending the cell again with `started_from` = CellConflict.theirs;
+    - otherwise the cell is written (`raw` "" deletes it).
+
+    Cells outside the framework's grid (or the `indicators` given) are ignored. Two saves that
+    race for the same cell in the same instant are caught by the cell's version (the loser's
+    whole request gets a 409 and nothing of it is written). Saves of different cells never block
+    each other: the submission itself is not versioned by a value save. Returns a SaveResult;
+    the caller commits (one commit per request).
+    """
+    if channel not in VALUE_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    # The secretariat enters values on the delegation's behalf (channel "secretariat"): its own rule.
+    require(actor, Action.EXCHANGE_VALUES if channel == "secretariat" else Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
         raise Conflict(problem)
-    if expected_version is not None and expected_version != submission.version:
-        raise _saved_meanwhile(submission)
     if indicators is None:
         indicators = framework_indicators(submission.cycle.framework_id)
-    existing = value_map(submission.id)
+    grid = {(i.id, b.code, y): (i, b) for i in indicators for b in i.breakdowns for y in submission.cycle.years}
+    existing = value_map(submission.id, with_authors=True)
     result = SaveResult()
     now = utcnow()
     new_rows: list[dict] = []
-    to_clear: list[int] = []
-    changes: list[dict] = []
-    for indicator in indicators:
-        for breakdown in indicator.breakdowns:
-            for year in submission.cycle.years:
-                name = cell_name(indicator.id, breakdown.code, year)
-                if name not in raw:
-                    continue
-                try:
-                    value = parse_indicator_value(raw[name], indicator)
-                except ValueProblem as problem:
-                    result.errors[name] = str(problem)
-                    result.error_labels[name] = f"{indicator.code} {breakdown.label} {year}"
-                    continue
-                current = existing.get((indicator.id, breakdown.code, year))
-                if value is None:
-                    if current is not None:
-                        to_clear.append(current.id)
-                        changes.append({"cell": name, "before": format_plain(current.value), "after": None})
-                    continue
-                if current is None:
-                    new_rows.append({"submission_id": submission.id, "indicator_id": indicator.id,
-                                     "breakdown": breakdown.code, "year": year, "value": value,
-                                     "note": "", "updated_at": now, "updated_by_id": actor.id})
-                    changes.append({"cell": name, "before": None, "after": format_plain(value)})
-                elif Decimal(current.value) != value:
-                    changes.append({"cell": name, "before": format_plain(current.value),
-                                    "after": format_plain(value)})
-                    current.value = value
-                    current.updated_at = now
-                    current.updated_by_id = actor.id
-                    result.saved += 1
-    # A simultaneous save of the same version loses here: its new cells hit the unique constraint,
-    # or its version bump finds the version already moved on.
-    with refuse_simultaneous_change(explain=lambda: _saved_meanwhile(submission)):
+    to_clear: list[IndicatorValue] = []
+    updates: list[dict] = []
+    audit: list[tuple[str, str | None, str | None]] = []
+    for change in changes:
+        key = (change.indicator_id, change.breakdown, change.year)
+        if key not in grid:
+            continue
+        indicator, breakdown = grid[key]
+        name = cell_name(*key)
+        label = f"{indicator.code} {breakdown.label} {change.year}"
+        try:
+            value = parse_indicator_value(change.raw, indicator)
+        except ValueProblem as problem:
+            result.errors[name] = str(problem)
+            result.error_labels[name] = label
+            continue
+        started = _read_started_from(change.started_from)
+        if value == started:
+            continue  # the person did not change this cell
+        current = existing.get(key)
+        stored = None if current is None else Decimal(current.value)
+        if stored == value:
+            continue  # someone else already made the same change
+        if stored != started:
+            result.conflicts.append(CellConflict(
+                cell=name, label=label, theirs=format_plain(stored), yours=change.raw.strip(),
+                changed_by=current.updated_by.name if current is not None and current.updated_by
+                else (submission.last_saved_by.name if submission.last_saved_by else _("someone")),
+                changed_at=current.updated_at if current is not None else submission.last_saved_at))
+            continue
+        if value is None:
+            to_clear.append(current)
+            audit.append((name, format_plain(stored), None))
+        elif current is None:
+            new_rows.append({"submission_id": submission.id, "indicator_id": key[0], "breakdown": key[1],
+                             "year": key[2], "value": value, "note": "", "updated_at": now,
+                             "updated_by_id": actor.id, "version": 1})
+            audit.append((name, None, format_plain(value)))
+        else:
+            updates.append({"_id": current.id, "_version": current.version, "_value": value})
+            audit.append((name, format_plain(stored), format_plain(value)))
+    # Two saves racing for one cell: the second INSERT hits the unique constraint, the second UPDATE
+    # or DELETE finds the cell's version moved on. Either way its request is refused as a whole.
+    with refuse_simultaneous_change(explain=lambda: _refused_meanwhile(submission)):
         if new_rows:
             db.session.execute(IndicatorValue.__table__.insert(), new_rows)  # one bulk INSERT
             result.saved += len(new_rows)
-        if to_clear:
-            db.session.execute(delete(IndicatorValue).where(IndicatorValue.id.in_(to_clear)))
-            result.cleared = len(to_clear)
-        if changes:
-            submission.last_saved_at = now
-            submission.last_saved_by_id = actor.id
-            record(actor, "submission.values", submission,
-                   before={c["cell"]: c["before"] for c in changes},
-                   after={c["cell"]: c["after"] for c in changes},
-                   network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        if updates:
+            _update_cells(updates, actor, now)
+            result.saved += len(updates)
+        for row in to_clear:
+            db.session.delete(row)
+        result.cleared = len(to_clear)
+        if audit:
+            touch_submission(actor, submission, now)
+            after = {cell: new for cell, _old, new in audit}
+            after["channel"] = channel
+            record(actor, "submission.values", submission, before={cell: old for cell, old, _new in audit},
+                   after=after, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
     return result
+
+
+def _update_cells(updates: list[dict], actor, now: datetime) -> None:
+    """Change stored cells in one batch, each only if still at the version read (compare and set)."""
+    table = IndicatorValue.__table__
+    statement = (table.update()
+                 .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+                 .values(value=bindparam("_value"), updated_at=now, updated_by_id=actor.id,
+                         version=table.c.version + 1))
+    done = db.session.execute(statement, updates)
+    if done.rowcount != len(updates):  # another request changed one of these cells in the meantime
+        raise StaleDataError(f"{len(updates) - done.rowcount} of {len(updates)} cells changed meanwhile")
+    for row in db.session.identity_map.values():
+        if isinstance(row, IndicatorValue):
+            db.session.expire(row)
+
+
+def touch_submission(actor, submission: Submission, now: datetime) -> None:
+    """Note who saved last, without moving the submission's version; refuse if it stopped being a draft.
+
+    A plain UPDATE guarded by the status: it waits for a simultaneous submit (or return) to finish and
+    then finds the submission no longer a draft, so no value lands in a submitted submission.
+    """
+    table = Submission.__table__
+    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == DRAFT)
+                              .values(last_saved_at=now, last_saved_by_id=actor.id))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise _refused_meanwhile(submission)
+    db.session.expire(submission, ["last_saved_at", "last_saved_by_id", "last_saved_by"])
+
+
+def _refused_meanwhile(submission: Submission) -> Conflict:
+    """After a clash with a simultaneous request: what happened to the submission, in words."""
+    db.session.refresh(submission)
+    problem = edit_problem(submission)
+    if problem:
+        return Conflict(problem)
+    return Conflict(_("Someone else changed some of these cells at the same moment, so nothing of this save "
+                      "was kept. Your entries are still in the form: save again to see which cells differ."))
 
 
 def expected_value_count(indicators: list[Indicator], years: list[int]) -> int:
@@ -196,19 +321,38 @@ def value_counts(submission_ids: list[int]) -> dict[int, int]:
     return count_per(IndicatorValue.submission_id, submission_ids)
 
 
-def submit(actor, submission: Submission) -> Submission:
+def missing_cells(submission: Submission, indicators: list[Indicator],
+                  values: dict) -> list[tuple[Indicator, list[str]]]:
+    """The empty cells of the grid, per indicator in entry order: [(indicator, ["Women 2023", ...])]."""
+    missing = []
+    for indicator in in_entry_order(indicators):
+        empty = [f"{b.label} {y}" for b in indicator.breakdowns for y in submission.cycle.years
+                 if (indicator.id, b.code, y) not in values]
+        if empty:
+            missing.append((indicator, empty))
+    return missing
+
+
+def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Submission:
+    """Submit the delegation's values; with empty cells only when the person confirmed it (the check page)."""
     require(actor, Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
         raise Conflict(problem)
-    has_value = db.session.scalar(select(IndicatorValue.id).where(
-        IndicatorValue.submission_id == submission.id).limit(1))
-    if has_value is None:
+    values = value_map(submission.id)
+    if not values:
         raise ValidationFailed(_("Enter at least one value before submitting."))
+    indicators = framework_indicators(submission.cycle.framework_id)
+    gaps = sum(len(empty) for _indicator, empty in missing_cells(submission, indicators, values))
+    if gaps and not gaps_confirmed:
+        raise ValidationFailed(_("The submission was not submitted."), errors={"confirm_gaps": ngettext(
+            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
+            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)})
     with refuse_simultaneous_change(explain=lambda: _submitted_meanwhile(submission)):
         submission.status = SUBMITTED
         submission.submitted_at = utcnow()
         submission.submitted_by_id = actor.id
+        submission.returned_reason, submission.returned_at = "", None  # answered by this submission
         record(actor, "submission.transition", submission, before={"status": DRAFT},
                after={"status": SUBMITTED}, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
@@ -240,10 +384,46 @@ def _tell_secretariat(submission: Submission, actor) -> None:
                   network_id=network_id)
 
 
+def accept(actor, submission: Submission) -> Submission:
+    """The secretariat accepts a submitted submission: locked until unlocked with a reason."""
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.status != SUBMITTED:
+        raise Conflict(_("Only a submitted submission can be accepted; this one is still a draft."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("%(who)s accepted this submission on %(when)s UTC already.",
+                         who=submission.accepted_by.name if submission.accepted_by else _("the secretariat"),
+                         when=submission.accepted_at.strftime("%d %b %Y %H:%M")))
+    with refuse_simultaneous_change():
+        submission.accepted_at, submission.accepted_by_id = utcnow(), actor.id
+        record(actor, "submission.accept", submission, after={"accepted": True},
+               network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+        db.session.flush()
+    return submission
+
+
+def unlock(actor, submission: Submission, reason: str) -> Submission:
+    """Undo an acceptance, only with a reason (recorded); the submission stays submitted."""
+    require(actor, Action.MANAGE_CYCLE, submission.cycle)
+    if submission.accepted_at is None:
+        raise Conflict(_("This submission is not accepted, so there is nothing to unlock."))
+    if not reason.strip():
+        raise ValidationFailed(_("The submission was not unlocked."),
+                               errors={"unlock_reason": _("Say why the accepted submission is unlocked.")})
+    with refuse_simultaneous_change():
+        submission.accepted_at, submission.accepted_by_id = None, None
+        record(actor, "submission.unlock", submission, before={"accepted": True},
+               after={"accepted": False, "reason": reason.strip()}, network_id=submission.cycle.network_id,
+               cycle_id=submission.cycle_id)
+        db.session.flush()
+    return submission
+
+
 def return_for_revision(actor, submission: Submission, reason: str) -> Submission:
     require(actor, Action.MANAGE_CYCLE, submission.cycle)
     if submission.status != SUBMITTED:
         raise Conflict(_("Only a submitted submission can be returned; this one is still a draft."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("This submission is accepted and locked. Unlock it first, with a reason, to return it."))
     if submission.cycle.status != OPEN:
         raise Conflict(_("Submissions can be returned only while the cycle is open for submissions."))
     if not reason.strip():
@@ -259,6 +439,7 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
     with refuse_simultaneous_change(explain=returned_meanwhile):
         submission.status = DRAFT
         submission.submitted_at = None
+        submission.returned_reason, submission.returned_at = reason.strip(), utcnow()
         record(actor, "submission.transition", submission, before={"status": SUBMITTED},
                after={"status": DRAFT, "reason": reason.strip()}, network_id=submission.cycle.network_id,
                cycle_id=submission.cycle_id)

@@ -35,7 +35,7 @@ from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, is_delegate_of, require
 from peerreview.submissions import spreadsheets
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
-from peerreview.submissions.services import cell_name, edit_problem, save_values, value_map
+from peerreview.submissions.services import CellChange, cell_name, edit_problem, save_values, value_map
 from peerreview.submissions.spreadsheets import Cell, Identity, Problem
 
 CHANNEL_UPLOAD = "upload"
@@ -132,8 +132,9 @@ def import_values(actor, submission: Submission, upload: Upload) -> ImportResult
                 f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}"))
         if not value_changed and not (note_changed and cell.value is not None):
             result.unchanged += 1
-    result.saved, result.cleared = _apply(actor, submission, value_changes, note_changes, indicators,
-                                          result.channel)
+    result.saved, result.cleared, refused = _apply(actor, submission, value_changes, note_changes, indicators,
+                                                   result.channel)
+    result.problems.extend(refused)
     result.problems.sort(key=lambda p: (p.sheet, p.row, p.cell))
     record(actor, "submission.upload", submission,
            after={"channel": result.channel, "file": upload.filename[:200], "format": upload.kind,
@@ -161,24 +162,38 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 
 
 def _apply(actor, submission: Submission, value_changes: list[Cell], note_changes: list[Cell],
-           indicators: list[Indicator], channel: str) -> tuple[int, int]:
-    """The one place that writes what a file changed. Returns (values saved, values cleared).
+           indicators: list[Indicator], channel: str) -> tuple[int, int, list[Problem]]:
+    """The one place that writes what a file changed: (values saved, values cleared, cells not saved).
 
-    Today: through save_values (submission-wide version; the per-cell check against the value at
-    export is done above) and one UPDATE for the notes. When the per-cell API of save_values lands,
-    only this function changes.
+    Each cell goes to save_values with the value it had at export as its starting point, so a cell
+    someone else saves between our check and our write is refused per cell there too; those come
+    back as problems at the file's cell. Notes are written in one UPDATE.
     """
-    raw = {cell_name(c.indicator_id, c.breakdown, c.year): format_plain(c.value) for c in value_changes}
-    action = Action.EDIT_SUBMISSION if channel == CHANNEL_UPLOAD else Action.EXCHANGE_VALUES
-    outcome = save_values(actor, submission, raw, expected_version=None, indicators=indicators, action=action)
-    if note_changes:
+    by_name = {cell_name(c.indicator_id, c.breakdown, c.year): c for c in value_changes}
+    changes = [CellChange(c.indicator_id, c.breakdown, c.year, format_plain(c.value), format_plain(c.baseline))
+               for c in value_changes]
+    outcome = save_values(actor, submission, changes, channel=channel, indicators=indicators)
+    problems = [Problem(by_name[name].sheet, by_name[name].value_ref, message, outcome.error_labels.get(name, ""))
+                for name, message in outcome.errors.items() if name in by_name]
+    refused = set(outcome.errors)
+    for conflict in outcome.conflicts:
+        refused.add(conflict.cell)
+        if conflict.cell in by_name:
+            cell = by_name[conflict.cell]
+            problems.append(Problem(cell.sheet, cell.value_ref, what=conflict.label, reason=_(
+                "%(cell)s was changed by %(who)s after this file was exported: it is now %(now)s; your value "
+                "%(yours)s was not saved. Keep theirs, or type yours again in the form or a new file.",
+                cell=conflict.label, who=conflict.changed_by, now=conflict.theirs or _("empty"),
+                yours=conflict.yours or _("empty"))))
+    notes = [c for c in note_changes if cell_name(c.indicator_id, c.breakdown, c.year) not in refused]
+    if notes:
         table = IndicatorValue.__table__
         statement = (update(table).where(and_(
             table.c.submission_id == submission.id, table.c.indicator_id == bindparam("i"),
             table.c.breakdown == bindparam("b"), table.c.year == bindparam("y"))).values(note=bindparam("n")))
         db.session.execute(statement, [{"i": c.indicator_id, "b": c.breakdown, "y": c.year, "n": c.note}
-                                       for c in note_changes], execution_options={"synchronize_session": False})
-    return outcome.saved, outcome.cleared
+                                       for c in notes], execution_options={"synchronize_session": False})
+    return outcome.saved, outcome.cleared, problems
 
 
 # --- the whole cycle, for the secretariat ------------------------------------------------------------------

@@ -4,7 +4,11 @@ Composite pages: they read submissions, reviews and reports, so they sit above t
 features. They are registered on the cycles blueprint, so their endpoints and URLs stay
 `cycles.*` under /cycles.
 """
-from flask import flash, redirect, render_template, request, url_for
+import csv
+import io
+from datetime import UTC, datetime
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
@@ -14,6 +18,7 @@ from peerreview.cycles.models import PHASE_LABELS
 from peerreview.cycles.routes import bp as cycles_bp
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import ValidationFailed
+from peerreview.exports import spreadsheet_safe
 from peerreview.forms_support import choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
@@ -21,6 +26,7 @@ from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.services import reviewer_counts
 from peerreview.submissions.benchmarking import compare_indicator
+from peerreview.submissions.completeness import SORTS, completeness_rows, submitted_count
 from peerreview.submissions.services import (
     expected_value_count,
     invitable_organisations,
@@ -46,13 +52,42 @@ def detail(cycle_id: int):
         invite_form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
             (o.id, f"{o.name} ({o.country})") for o in invitable_organisations(cycle)])
     target = phases.next_phase(cycle)
+    sort = request.args.get("sort", "organisation")
+    counts = value_counts(submission_ids)
+    expected = expected_value_count(indicators, cycle.years)
+    rows = completeness_rows(submissions, counts, expected, cycle.submission_deadline,
+                             datetime.now(UTC).date(), sort)
     return render_template(
-        "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage,
-        reviewer_counts=reviewer_counts(submission_ids), value_counts=value_counts(submission_ids),
-        expected_values=expected_value_count(indicators, cycle.years), invite_form=invite_form, next_phase=target,
+        "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
+        sorts=SORTS, submitted=submitted_count(rows),
+        reviewer_counts=reviewer_counts(submission_ids), value_counts=counts,
+        expected_values=expected, invite_form=invite_form, next_phase=target,
         next_problem=phases.transition_problem(cycle, target) if (manage and target) else None,
         reports=cycle_reports(cycle.id) if manage else [],
         indicators=indicators)
+
+
+@cycles_bp.route("/<int:cycle_id>/completeness.csv")
+@login_required
+def completeness_csv(cycle_id: int):
+    """The secretariat's progress table as CSV, in the order asked for (?sort=)."""
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    submissions = visible_submissions(current_user, cycle.id)
+    indicators = framework_indicators(cycle.framework_id)
+    rows = completeness_rows(submissions, value_counts([s.id for s in submissions]),
+                             expected_value_count(indicators, cycle.years), cycle.submission_deadline,
+                             datetime.now(UTC).date(), request.args.get("sort", "organisation"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("organisation"), _("country"), _("status"), _("submitted at (UTC)"), _("values filled"),
+                     _("values expected"), _("per cent filled"), _("days late")])
+    for r in rows:
+        s = r.submission
+        writer.writerow([spreadsheet_safe(s.organisation.name), spreadsheet_safe(s.organisation.country), s.status,
+                         s.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted and s.submitted_at else "",
+                         r.filled, r.expected, r.percent, r.days_late])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-completeness.csv"'})
 
 
 @cycles_bp.route("/<int:cycle_id>/invite", methods=["POST"])
