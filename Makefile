@@ -87,10 +87,12 @@ mutate: $(VENV)/.installed-mutate
 mutate-report: $(VENV)/.installed-mutate
 	$(BIN)/python scripts/mutate.py --report-only --fail-under $(MUTATE_FAIL_UNDER) $(MUTATE_MODULES)
 
-## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page
+## make bench: the large synthetic cycle (150 x 100 x 6 x 3): time and SQL queries per page; then the
+## XLSX upload (1,800 cells) read and checked against openpyxl alone, and the save's query count
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.large_cycle
 	$(BIN)/python -m benchmarks.report_render
+	$(BIN)/python -m benchmarks.spreadsheets
 
 ## make load: Locust against gunicorn + PostgreSQL on loopback, bounded in users and seconds
 load: $(VENV)/.installed-test

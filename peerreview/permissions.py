@@ -34,7 +34,7 @@ from peerreview.mail.models import OutboxMessage
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.reports.models import PUBLISHED, Report
 from peerreview.reviews.models import SHARED, Comment, DeclaredConflict, ReviewerAssignment
-from peerreview.submissions.models import Submission
+from peerreview.submissions.models import Submission, SubmissionDocument
 
 
 class Action(Enum):
@@ -69,6 +69,9 @@ class Action(Enum):
     VIEW_DECLARED_CONFLICT = "view_declared_conflict"  # obj: DeclaredConflict (listable)
     MANAGE_REPORTS = "manage_reports"  # obj: Cycle
     DOWNLOAD_REPORT = "download_report"  # obj: Report (listable)
+    EXCHANGE_VALUES = "exchange_values"  # obj: Submission (spreadsheets: delegation, or secretariat on its behalf)
+    ATTACH_DOCUMENT = "attach_document"  # obj: Submission (delegation, or secretariat on its behalf)
+    DOWNLOAD_DOCUMENT = "download_document"  # obj: SubmissionDocument (listable)
 
 
 def _authenticated(user) -> bool:
@@ -227,6 +230,16 @@ def _download_report(user, report) -> bool:
     return report.is_published or is_secretariat_of(user, report.cycle.network_id)
 
 
+def _exchange_values(user, submission) -> bool:
+    # Reviewers are left out on purpose: the files carry every value, confidential ones included.
+    network_id = submission.cycle.network_id
+    return is_secretariat_of(user, network_id) or is_delegate_of(user, submission.organisation_id, network_id)
+
+
+def _download_document(user, document) -> bool:
+    return _view_submission(user, document.submission)
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.MANAGE_ORGANISATIONS: _any_secretariat,
     Action.VIEW_ORGANISATION: _view_organisation,
@@ -261,6 +274,9 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_DECLARED_CONFLICT: _view_declared_conflict,
     Action.MANAGE_REPORTS: _secretariat_of_cycle,
     Action.DOWNLOAD_REPORT: _download_report,
+    Action.EXCHANGE_VALUES: _exchange_values,
+    Action.ATTACH_DOCUMENT: _exchange_values,
+    Action.DOWNLOAD_DOCUMENT: _download_document,
 }
 
 
@@ -352,6 +368,8 @@ SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
     Action.VIEW_DECLARED_CONFLICT: _scope_declared_conflicts,
     Action.DOWNLOAD_REPORT: lambda user: or_(
         Report.status == PUBLISHED, Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))),
+    Action.DOWNLOAD_DOCUMENT: lambda user: SubmissionDocument.submission_id.in_(
+        select(Submission.id).where(_scope_submissions(user))),
 }
 
 

@@ -15,7 +15,7 @@ from peerreview.framework.models import ExcellenceArea, Framework, Indicator
 from peerreview.organisations.models import Network, Organisation
 from peerreview.reports.models import Report
 from peerreview.reviews.models import Comment, ReviewerAssignment
-from peerreview.submissions.models import IndicatorValue, Submission
+from peerreview.submissions.models import IndicatorValue, Submission, SubmissionDocument
 from tests.conftest import DEMO_PASSWORD
 
 
@@ -190,6 +190,7 @@ class World:
     other_comment: Comment
     draft_report: Report
     published_report: Report
+    document: SubmissionDocument | None = None  # a supporting document of own_submission
 
     def users(self) -> dict[str, User | None]:
         return {
@@ -255,8 +256,10 @@ def build_world(status: str = "in_review") -> World:
     published = Report(cycle_id=cycle.id, kind="feedback", organisation_id=own_org.id, title="Published feedback",
                        status="published", pdf=b"%PDF-1.7 published", sha256="1" * 64, size=18,
                        rendered_by_id=secretariat.id, published_at=utcnow(), published_by_id=secretariat.id)
-    db.session.add_all([draft, published])
+    document = SubmissionDocument(submission_id=own_submission.id, filename="evidence.pdf", kind="pdf", size=17,
+                                  sha256="3" * 64, data=b"%PDF-1.7 evidence", uploaded_by_id=delegate.id)
+    db.session.add_all([draft, published, document])
     db.session.commit()
     return World(network, other_network, cycle, framework, indicator, own_org, other_org, own_submission,
                  other_submission, secretariat, other_secretariat, delegate, other_delegate, reviewer, unassigned,
-                 assignment, shared, internal, other_comment, draft, published)
+                 assignment, shared, internal, other_comment, draft, published, document)

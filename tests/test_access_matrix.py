@@ -63,6 +63,7 @@ def _url_values(world, rule, objects: str) -> dict:
         "assignment_id": world.assignment.id,
         "comment_id": comments[choice.get("comment", "shared")].id,
         "report_id": reports[choice.get("report", "published")].id,
+        "document_id": world.document.id,
         "token": "not-a-valid-token",
         "breakdown": "_T",
         "year": world.cycle.last_year,

@@ -21,6 +21,12 @@ CASES = [
     (Action.MANAGE_FRAMEWORK, "network", {"secretariat"}),
     (Action.VIEW_AUDIT, "network", {"secretariat"}),
     (Action.MANAGE_USERS, None, {"secretariat", "secretariat_other"}),
+    # Spreadsheets carry every value: the delegation and its network's secretariat, no reviewer.
+    (Action.EXCHANGE_VALUES, "own_submission", {"delegate_own", "secretariat"}),
+    (Action.EXCHANGE_VALUES, "other_submission", {"delegate_other", "secretariat"}),
+    (Action.ATTACH_DOCUMENT, "own_submission", {"delegate_own", "secretariat"}),
+    (Action.ATTACH_DOCUMENT, "other_submission", {"delegate_other", "secretariat"}),
+    (Action.DOWNLOAD_DOCUMENT, "document", {"delegate_own", "reviewer_assigned", "secretariat"}),
 ]
 
 
@@ -194,3 +200,22 @@ def test_only_a_secretariat_role_closes_accounts_and_only_a_reviewer_role_opens_
 
     assert not can(world.reviewer, Action.VIEW_SUBMISSION, world.own_submission)
     assert list(db.session.scalars(db.select(Submission.id).where(scope(world.reviewer, Action.VIEW_SUBMISSION)))) == []
+
+
+def test_spreadsheets_and_documents_need_the_role_in_the_submissions_network(world, db):
+    """Germany's delegate with a delegate role in network B only, or a secretariat role there, gets nothing in A."""
+    from peerreview.auth.models import RoleGrant
+    from tests.factories import UserFactory
+
+    b_delegate = UserFactory(organisation=world.own_org, network=world.other_network)
+    b_secretariat = UserFactory(organisation=world.own_org, role="secretariat", network=world.other_network)
+    a_reviewer_of_own_org = UserFactory(organisation=world.own_org, role="reviewer", network=world.network)
+    for person in (b_delegate, b_secretariat, a_reviewer_of_own_org):
+        for action in (Action.EXCHANGE_VALUES, Action.ATTACH_DOCUMENT):
+            assert not can(person, action, world.own_submission), (person.email, action)
+        assert not can(person, Action.DOWNLOAD_DOCUMENT, world.document), person.email
+    db.session.add(RoleGrant(user_id=b_delegate.id, network_id=world.network.id, role="delegate"))
+    db.session.flush()
+    db.session.refresh(b_delegate)
+    assert can(b_delegate, Action.EXCHANGE_VALUES, world.own_submission)
+    assert can(b_delegate, Action.DOWNLOAD_DOCUMENT, world.document)

@@ -42,6 +42,36 @@ def test_submission_page_does_not_query_per_comment(client, login, world, db, ro
     assert len(many) <= len(few), f"{len(few)} queries with 2 comments, {len(many)} with 32"
 
 
+def _add_documents_and_values(db, world, n: int):
+    from decimal import Decimal
+
+    from peerreview.submissions.models import IndicatorValue, SubmissionDocument
+    from tests.factories import UserFactory
+
+    for i in range(n):
+        uploader = UserFactory(organisation=world.own_org, network=world.network)
+        db.session.add(SubmissionDocument(submission_id=world.own_submission.id, filename=f"doc{i}.pdf", kind="pdf",
+                                          size=5, sha256="5" * 64, data=b"%PDF-", uploaded_by_id=uploader.id))
+    for year in (2022, 2023):
+        for breakdown in ("SEX_F", "SEX_M", "Y_LT25"):
+            db.session.add(IndicatorValue(submission_id=world.other_submission.id, indicator_id=world.indicator.id,
+                                          breakdown=breakdown, year=year, value=Decimal("10"), note=f"n{n}"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/submissions/{own}", "/submissions/{own}/documents",
+                                 "/submissions/cycles/{cycle}/values.csv", "/submissions/cycles/{cycle}/values.xlsx",
+                                 "/submissions/{own}/values.xlsx", "/submissions/{own}/values.csv"])
+def test_documents_and_value_files_do_not_query_per_row(client, login, world, db, url):
+    login(world.secretariat)
+    url = url.format(own=world.own_submission.id, cycle=world.cycle.id)
+    client.get(url)  # warm-up
+    with counted(db) as few:
+        assert client.get(url).status_code == 200
+    _add_documents_and_values(db, world, 12)
+    with counted(db) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) <= len(few), f"{url}: {len(few)} queries before, {len(many)} with 12 more documents and values"
 def _grid(db, n_indicators: int):
     """An open cycle whose framework has n indicators x 6 breakdowns x 3 years, every cell filled."""
     from decimal import Decimal

@@ -27,7 +27,8 @@ from peerreview.reports.models import Report
 from peerreview.reviews.models import Comment, DeclaredConflict
 from peerreview.reviews.pool import declared_conflicts
 from peerreview.reviews.services import visible_comments
-from peerreview.submissions.models import Submission
+from peerreview.submissions.documents import documents_of
+from peerreview.submissions.models import Submission, SubmissionDocument
 from peerreview.submissions.services import visible_submissions
 from tests.factories import (
     AssignmentFactory,
@@ -84,6 +85,9 @@ def two(db):
                                             (b, b_reviewer.id, None), (b, both.id, None), (b, None, w.own_org.id)):
         db.session.add(DeclaredConflict(network_id=network.id, reviewer_id=reviewer, organisation_id=organisation,
                                         with_organisation_id=w.other_org.id, reason="R", declared_by_id=w.delegate.id))
+    for submission in (b_submission, b_draft, w.other_submission):
+        db.session.add(SubmissionDocument(submission_id=submission.id, filename="b.pdf", kind="pdf", size=5,
+                                          sha256="4" * 64, data=b"%PDF-"))
     record(w.secretariat, "test.a", w.cycle, network_id=w.network.id)
     record(w.other_secretariat, "test.b", b_cycle, network_id=b.id)
     record(None, "test.both", w.own_org, network_ids=[w.network.id, b.id])
@@ -103,6 +107,7 @@ LISTABLE = [
     (Action.VIEW_COMMENT, Comment),
     (Action.DOWNLOAD_REPORT, Report),
     (Action.VIEW_DECLARED_CONFLICT, DeclaredConflict),
+    (Action.DOWNLOAD_DOCUMENT, SubmissionDocument),
 ]
 
 
@@ -148,6 +153,10 @@ def test_every_list_of_the_app_shows_exactly_what_can_allows(two):
                 assert _ids(visible_comments(user, submission)) == {
                     c.id for c in db.session.scalars(select(Comment).where(Comment.submission_id == submission.id))
                     if can(user, Action.VIEW_COMMENT, c)}, name
+                assert _ids(documents_of(user, submission)) == {
+                    d.id for d in db.session.scalars(select(SubmissionDocument).where(
+                        SubmissionDocument.submission_id == submission.id))
+                    if can(user, Action.DOWNLOAD_DOCUMENT, d)}, name
 
 
 def test_a_role_in_one_network_opens_nothing_in_another(two):

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -17,3 +18,20 @@ class ReturnForm(FlaskForm):
                            description=_l("The delegation reads this."),
                            validators=[DataRequired(_l("Say why the submission is returned.")), Length(max=2000)])
     submit = SubmitField(_l("Return to the delegation"), widget=GovSubmitInput())
+
+
+class ValuesFileForm(FlaskForm):
+    """A filled XLSX template or CSV file of one submission."""
+
+    file = FileField(_l("Filled spreadsheet (.xlsx or .csv)"), widget=GovFileInput(),
+                     description=_l("The template or CSV file downloaded from this submission, at most 5 MB. "
+                                    "Valid changed cells are saved; every other cell is listed with the reason."),
+                     validators=[FileRequired(_l("Choose the file to upload."))])
+    submit = SubmitField(_l("Upload and save"), widget=GovSubmitInput())
+
+
+class DocumentForm(FlaskForm):
+    document = FileField(_l("Supporting document (PDF, XLSX or DOCX)"), widget=GovFileInput(),
+                         description=_l("At most 5 MB. Reviewers and the secretariat can read it."),
+                         validators=[FileRequired(_l("Choose the document to attach."))])
+    submit = SubmitField(_l("Attach document"), widget=GovSubmitInput())

@@ -1,17 +1,20 @@
+import io
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
+from peerreview.cycles.services import get_cycle
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import to_id
+from peerreview.forms_support import apply_errors, to_id
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action
+from peerreview.submissions import documents as document_services
 from peerreview.submissions import narratives as narrative_services
-from peerreview.submissions import previous, services
-from peerreview.submissions.forms import CsrfForm, ReturnForm
+from peerreview.submissions import previous, services, value_files
+from peerreview.submissions.forms import CsrfForm, DocumentForm, ReturnForm, ValuesFileForm
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
@@ -217,3 +220,104 @@ def unlock(submission_id: int):
     flash(_("Unlocked: the submission of %(org)s can be returned to the delegation again.",
             org=submission.organisation.name), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+# --- spreadsheets (issue 7): the values as XLSX or CSV, both ways -------------------------------------------
+
+def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:submission_id>/values.xlsx")
+@login_required
+def download_template(submission_id: int):
+    submission = services.get_submission(current_user, submission_id, Action.EXCHANGE_VALUES)
+    return _attachment(*value_files.export_file(current_user, submission, value_files.XLSX))
+
+
+@bp.route("/<int:submission_id>/values.csv")
+@login_required
+def export_csv(submission_id: int):
+    submission = services.get_submission(current_user, submission_id, Action.EXCHANGE_VALUES)
+    return _attachment(*value_files.export_file(current_user, submission, value_files.CSV))
+
+
+@bp.route("/<int:submission_id>/upload", methods=["GET", "POST"])
+@login_required
+def upload(submission_id: int):
+    submission = services.get_submission(current_user, submission_id, Action.EXCHANGE_VALUES)
+    problem = services.edit_problem(submission)
+    if problem:
+        raise Conflict(problem)
+    form = ValuesFileForm()
+    result, status = None, 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            file = form.file.data
+            name = file.filename or ""
+            kind = value_files.CSV if name.lower().endswith(".csv") else value_files.XLSX
+            try:
+                result = value_files.import_values(current_user, submission, value_files.Upload(
+                    filename=name, data=file.read(), kind=kind))
+            except ValidationFailed as refused:
+                apply_errors(form, refused.errors or {"file": refused.message})
+                status = 422
+            else:
+                if not result.problems:
+                    flash(_("%(n)d value(s) changed from %(file)s.", n=result.changed, file=name), "success")
+                    return redirect(url_for("submissions.detail", submission_id=submission.id))
+        else:
+            status = 422
+    on_behalf = value_files.channel_for(current_user, submission) == value_files.CHANNEL_SECRETARIAT
+    return render_template("submissions/upload.html", submission=submission, form=form, result=result,
+                           on_behalf=on_behalf), status
+
+
+@bp.route("/cycles/<int:cycle_id>/values.xlsx")
+@login_required
+def cycle_values_xlsx(cycle_id: int):
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    return _attachment(*value_files.cycle_export(current_user, cycle, value_files.XLSX))
+
+
+@bp.route("/cycles/<int:cycle_id>/values.csv")
+@login_required
+def cycle_values_csv(cycle_id: int):
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    return _attachment(*value_files.cycle_export(current_user, cycle, value_files.CSV))
+
+
+# --- supporting documents -----------------------------------------------------------------------------------
+
+@bp.route("/<int:submission_id>/documents", methods=["GET", "POST"])
+@login_required
+def documents(submission_id: int):
+    action = Action.ATTACH_DOCUMENT if request.method == "POST" else Action.VIEW_SUBMISSION
+    submission = services.get_submission(current_user, submission_id, action)
+    form = DocumentForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            file = form.document.data
+            try:
+                document = document_services.attach_document(current_user, submission, document_services.DocumentUpload(
+                    filename=file.filename or "", data=file.read()))
+            except ValidationFailed as refused:
+                apply_errors(form, {"document": refused.message})
+                status = 422
+            else:
+                flash(_("%(name)s is attached.", name=document.filename), "success")
+                return redirect(url_for("submissions.documents", submission_id=submission.id))
+        else:
+            status = 422
+    return render_template("submissions/documents.html", submission=submission, form=form,
+                           documents=document_services.documents_of(current_user, submission)), status
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def download_document(document_id: int):
+    document = document_services.get_document(current_user, document_id)
+    return _attachment(document.data, document_services.mimetype(document), document.filename)

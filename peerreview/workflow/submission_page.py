@@ -25,6 +25,7 @@ from peerreview.reviews.services import (
     thread,
     visible_comments,
 )
+from peerreview.submissions.documents import documents_of
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
@@ -70,7 +71,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
-        narratives=narratives_for(submission.id),
+        narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
         and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
 
