@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy.pool import StaticPool
 
 from config import TestingConfig
@@ -23,9 +25,24 @@ class Config(TestingConfig):
     SERVER_NAME = "localhost"
 
 
+class FreshUserClient(FlaskClient):
+    """Each request loads its user from its own cookie, as in production.
+
+    The `db` fixture keeps one app context open for the whole test, so every request of a test
+    shares its `g`; without this, Flask-Login's cached user of one request would serve the next
+    (and hide that request's own queries from the query-count tests).
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 def _serve(url: str, options: dict):
     config = type("Config", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options})
     application = create_app(config)
+    application.test_client_class = FreshUserClient
     with application.app_context():
         _db.create_all()
     yield application
