@@ -246,7 +246,9 @@ def run(database_url: str, redis_url: str) -> dict:
 
         def delivered():
             with engine.connect() as conn:
-                return conn.execute(text("SELECT status FROM outbox_message WHERE recipient = :r AND status = 'sent'"),
+                # The reset mail itself: the seeded demo also mails this person (notifications).
+                return conn.execute(text("SELECT status FROM outbox_message WHERE recipient = :r AND status = 'sent' "
+                                         "AND subject = 'Reset your peerreview password'"),
                                     {"r": DELEGATE}).first()
 
         _wait(delivered, "the reset mail to be sent")
