@@ -18,6 +18,7 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from peerreview import jobs
 from peerreview.extensions import db, talisman
 
 bp = Blueprint("health", __name__)
@@ -35,9 +36,7 @@ def check_database() -> None:
 
 def check_queue() -> None:
     """Write a value into the job queue's storage, read it back and remove it."""
-    from peerreview.jobs import huey
-
-    storage = huey.storage
+    storage = jobs.huey.storage
     key = f"health-{uuid.uuid4().hex}"
     storage.put_data(key, b"1")
     if storage.pop_data(key) != b"1":

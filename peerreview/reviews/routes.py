@@ -86,21 +86,28 @@ def _assessment_page(submission, *, mode: str, errors: dict | None = None, typed
                            levels=assessments.MATURITY_LEVELS, **page), status
 
 
+def _save_assessment_page(submission, *, mode: str, save, with_texts: bool, saved: str, endpoint: str):
+    """The assessment pages' one way of saving: every problem beside its area, what was typed kept."""
+    if request.method == "POST":
+        if not AssessmentForm().validate_on_submit():
+            abort(400)
+        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=with_texts)
+        try:
+            save(current_user, submission, typed)
+        except ValidationFailed as failed:
+            return _assessment_page(submission, mode=mode, errors=failed.errors, typed=typed, status=422)
+        flash(saved, "success")
+        return redirect(url_for(endpoint, submission_id=submission.id))
+    return _assessment_page(submission, mode=mode)
+
+
 @bp.route("/submissions/<int:submission_id>/assessment", methods=["GET", "POST"])
 @login_required
 def assessment(submission_id: int):
     """The reviewer's own assessment: a score and findings per excellence area."""
     submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
-    if request.method == "POST":
-        AssessmentForm().validate_on_submit() or abort(400)
-        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=True)
-        try:
-            assessments.save_reviewer_assessment(current_user, submission, typed)
-        except ValidationFailed as failed:
-            return _assessment_page(submission, mode="reviewer", errors=failed.errors, typed=typed, status=422)
-        flash(_("Your assessment is saved."), "success")
-        return redirect(url_for("reviews.assessment", submission_id=submission.id))
-    return _assessment_page(submission, mode="reviewer")
+    return _save_assessment_page(submission, mode="reviewer", save=assessments.save_reviewer_assessment,
+                                 with_texts=True, saved=_("Your assessment is saved."), endpoint="reviews.assessment")
 
 
 @bp.route("/submissions/<int:submission_id>/assessment/consolidated", methods=["GET", "POST"])
@@ -110,15 +117,9 @@ def consolidated(submission_id: int):
     submission = get_submission(current_user, submission_id, Action.VIEW_TEAM_ASSESSMENTS)
     if request.method == "POST":
         require(current_user, Action.CONSOLIDATE_ASSESSMENT, submission)
-        AssessmentForm().validate_on_submit() or abort(400)
-        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=True)
-        try:
-            assessments.save_consolidated(current_user, submission, typed)
-        except ValidationFailed as failed:
-            return _assessment_page(submission, mode="consolidated", errors=failed.errors, typed=typed, status=422)
-        flash(_("The consolidated assessment is saved."), "success")
-        return redirect(url_for("reviews.consolidated", submission_id=submission.id))
-    return _assessment_page(submission, mode="consolidated")
+    return _save_assessment_page(submission, mode="consolidated", save=assessments.save_consolidated,
+                                 with_texts=True, saved=_("The consolidated assessment is saved."),
+                                 endpoint="reviews.consolidated")
 
 
 @bp.route("/submissions/<int:submission_id>/self-scores", methods=["GET", "POST"])
@@ -126,16 +127,8 @@ def consolidated(submission_id: int):
 def self_scores(submission_id: int):
     """The delegation scores itself on the same maturity scale."""
     submission = get_submission(current_user, submission_id, Action.EDIT_SUBMISSION)
-    if request.method == "POST":
-        AssessmentForm().validate_on_submit() or abort(400)
-        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=False)
-        try:
-            assessments.save_self_scores(current_user, submission, typed)
-        except ValidationFailed as failed:
-            return _assessment_page(submission, mode="self", errors=failed.errors, typed=typed, status=422)
-        flash(_("Your self-assessment scores are saved."), "success")
-        return redirect(url_for("reviews.self_scores", submission_id=submission.id))
-    return _assessment_page(submission, mode="self")
+    return _save_assessment_page(submission, mode="self", save=assessments.save_self_scores, with_texts=False,
+                                 saved=_("Your self-assessment scores are saved."), endpoint="reviews.self_scores")
 
 
 @bp.route("/submissions/<int:submission_id>/assessment/complete", methods=["POST"])
