@@ -14,10 +14,9 @@ from peerreview.errors import ValidationFailed
 from peerreview.extensions import db
 from peerreview.organisations.models import Network, Organisation, network_membership
 from peerreview.permissions import Action, require, scope
+from peerreview.reasons import reason_problem
 from peerreview.reviews.models import DeclaredConflict, ReviewerAssignment, ReviewerProfile
 from peerreview.submissions.models import Submission
-
-MAX_REASON_LENGTH = 2_000
 
 
 @dataclass
@@ -97,10 +96,9 @@ def declare_conflict(actor, data: ConflictInput) -> DeclaredConflict:
     if member is None or member == actor.organisation_id:
         errors["with_organisation_id"] = _("Choose another organisation of this network.")
     reason = (data.reason or "").strip()
-    if not reason:
-        errors["reason"] = _("Say what the conflict of interest is.")
-    elif len(reason) > MAX_REASON_LENGTH:
-        errors["reason"] = _("A reason may have at most %(n)d characters.", n=MAX_REASON_LENGTH)
+    problem = reason_problem(reason, missing=_("Say what the conflict of interest is."))
+    if problem:
+        errors["reason"] = problem
     if errors:
         raise ValidationFailed(_("The conflict of interest was not declared."), errors=errors)
     conflict = DeclaredConflict(network_id=network.id, with_organisation_id=member, reason=reason,

@@ -20,9 +20,8 @@ from peerreview.errors import Conflict, ValidationFailed, refuse_simultaneous_ch
 from peerreview.extensions import db
 from peerreview.organisations.models import DEFAULT_TIME_ZONE
 from peerreview.permissions import Action, require
+from peerreview.reasons import reason_problem
 from peerreview.submissions.models import Submission
-
-MAX_REASON_LENGTH = 2_000
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -81,10 +80,9 @@ def extend_deadline(actor, cycle: Cycle, data: ExtensionInput) -> DeadlineExtens
         errors["submission_deadline"] = _("An extension ends after the cycle's deadline (%(day)s).",
                                           day=cycle.submission_deadline.isoformat())
     reason = (data.reason or "").strip()
-    if not reason:
-        errors["reason"] = _("Say why the organisation gets more time.")
-    elif len(reason) > MAX_REASON_LENGTH:
-        errors["reason"] = _("A reason may have at most %(n)d characters.", n=MAX_REASON_LENGTH)
+    problem = reason_problem(reason, missing=_("Say why the organisation gets more time."))
+    if problem:
+        errors["reason"] = problem
     if errors:
         raise ValidationFailed(_("The deadline was not extended."), errors=errors)
     extension = db.session.scalar(select(DeadlineExtension).where(

@@ -18,6 +18,7 @@ from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, require
+from peerreview.reasons import reason_problem
 from peerreview.reports.models import PUBLISHED, Report
 from peerreview.reviews.assessments import review_completion
 from peerreview.reviews.models import ReviewerAssignment
@@ -25,8 +26,6 @@ from peerreview.reviews.notifications import on_phase_change
 from peerreview.submissions.models import DRAFT as DRAFT_SUBMISSION
 from peerreview.submissions.models import SUBMITTED, Submission
 from peerreview.workflow.deadlines import deadline_end, extensions_of
-
-MAX_REASON_LENGTH = 2_000
 
 
 @dataclass
@@ -148,11 +147,9 @@ def preview_move(actor, cycle: Cycle, target: str, *, now=None) -> MovePreview:
 
 def _check_reason(reason: str, *, required: bool, message: str) -> str:
     reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationFailed(message, errors={"reason": _("Give the reason; it is recorded.")})
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationFailed(message, errors={
-            "reason": _("A reason may have at most %(n)d characters.", n=MAX_REASON_LENGTH)})
+    problem = reason_problem(reason, missing=_("Give the reason; it is recorded.") if required else None)
+    if problem:
+        raise ValidationFailed(message, errors={"reason": problem})
     return reason
 
 
