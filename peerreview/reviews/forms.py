@@ -66,11 +66,6 @@ class ReplyForm(FlaskForm):
     submit = SubmitField(_l("Reply"), widget=GovSubmitInput())
 
 
-class AssignForm(FlaskForm):
-    reviewer_id = SelectField(_l("Peer reviewer"), coerce=int, widget=GovSelect(), validate_choice=False)
-    submit = SubmitField(_l("Assign"), widget=GovSubmitInput())
-
-
 class AssessmentForm(FlaskForm):
     """CSRF only: the fields, one set per excellence area, are read by `assessment_inputs`."""
 

@@ -49,10 +49,6 @@ def quantile(ordered: list[Decimal], p: Decimal) -> Decimal:
     return ordered[below] + fraction * (ordered[below + 1] - ordered[below])
 
 
-def _median(values: list[Decimal]) -> Decimal | None:
-    return quantile(sorted(values), Decimal("0.5")) if values else None
-
-
 @dataclass
 class Spread:
     n: int
@@ -195,11 +191,6 @@ def observations(cycle_id: int, indicator_id: int, breakdown: str = TOTAL.code) 
     return [Observation(org, year, value)
             for (org, _ind, year), value in total_values(cycle_id, indicator_id=indicator_id,
                                                          breakdown=breakdown).items()]
-
-
-def submitted_organisations(cycle_id: int) -> list[int]:
-    return list(db.session.scalars(select(Submission.organisation_id).where(
-        Submission.cycle_id == cycle_id, Submission.status == SUBMITTED)))
 
 
 @dataclass
