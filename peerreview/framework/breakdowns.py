@@ -30,6 +30,15 @@ DIMENSIONS: dict[str, tuple[object, tuple[Breakdown, ...]]] = {
             Breakdown("Y_GE50", "age", _l("Aged 50 and over")),
         ),
     ),
+    # ISCED 2011 level groups, coded as in SDMX's CL_ISCED11 aggregates.
+    "qualification": (
+        _l("By qualification level"),
+        (
+            Breakdown("ED0-2", "qualification", _l("Low qualification (ISCED 0-2)")),
+            Breakdown("ED3_4", "qualification", _l("Medium qualification (ISCED 3-4)")),
+            Breakdown("ED5-8", "qualification", _l("High qualification (ISCED 5-8)")),
+        ),
+    ),
 }
 
 BY_CODE: dict[str, Breakdown] = {TOTAL.code: TOTAL}

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.extensions import db
@@ -8,6 +8,12 @@ from peerreview.framework.breakdowns import Breakdown, breakdowns_for
 from peerreview.organisations.models import Network
 
 DIRECTIONS = ("higher", "lower", "neutral")
+
+# Which of an indicator's values must be filled (or flagged not available / not applicable) to submit.
+REQUIRED_NONE = "none"
+REQUIRED_TOTAL = "total"  # the total of every reference year
+REQUIRED_ALL = "all"  # every breakdown of every reference year
+REQUIRED_CHOICES = (REQUIRED_NONE, REQUIRED_TOTAL, REQUIRED_ALL)
 
 
 class Framework(db.Model):
@@ -60,6 +66,11 @@ class Indicator(db.Model):
     max_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     # Space-separated dimension names from framework.breakdowns.DIMENSIONS ("sex age").
     dimensions: Mapped[str] = mapped_column(String(100), default="")
+    # Checks (issue 7): which values are required; whether breakdowns add up to the total (counts do,
+    # shares never); the year-on-year change in per cent beyond which a value needs an explanation.
+    required: Mapped[str] = mapped_column(String(10), default=REQUIRED_TOTAL, server_default=REQUIRED_TOTAL)
+    additive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    change_threshold: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     # Optimistic lock: an edit based on an older version is refused, not applied.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

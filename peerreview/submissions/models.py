@@ -62,12 +62,36 @@ class IndicatorValue(db.Model):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
     breakdown: Mapped[str] = mapped_column(String(16))
     year: Mapped[int] = mapped_column()
-    value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    # None only with a flag that says there is no value (submissions.flags.WITHOUT_VALUE).
+    value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6), nullable=True)
+    # A code of submissions.flags ("" for none): not available, confidential, estimated, ...
+    flag: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The source note the delegation gives with the value.
     note: Mapped[str] = mapped_column(Text, default="")
+    # Why a plausibility warning on this value is not an error; travels to reviewers and reports.
+    explanation: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_by: Mapped[User | None] = relationship()
     # Per-cell optimistic lock: two saves that both started from this version cannot both change the cell.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ComparabilityNote(db.Model):
+    """How an organisation's national definition of one indicator differs from the common one."""
+
+    __tablename__ = "comparability_note"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[User | None] = relationship()
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
