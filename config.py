@@ -78,6 +78,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Requests per personal access token (docs/api.md); requests without a token count per address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
     INVITATION_MAX_AGE = 14 * 24 * 60 * 60
     FORCE_HTTPS = False

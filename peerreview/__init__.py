@@ -108,6 +108,8 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from peerreview.api.account import bp as api_tokens_bp
+    from peerreview.api.routes import bp as api_bp
     from peerreview.auth.routes import bp as auth_bp
     from peerreview.cycles.routes import bp as cycles_bp
     from peerreview.framework.routes import bp as framework_bp
@@ -122,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from peerreview.workflow.audit_log import bp as audit_bp
 
     for blueprint in (public_bp, auth_bp, organisations_bp, framework_bp, cycles_bp, submissions_bp,
-                      reviews_bp, reports_bp, audit_bp, mail_bp, health_bp):
+                      reviews_bp, reports_bp, audit_bp, mail_bp, health_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
 
 

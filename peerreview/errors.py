@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g, has_request_context, make_response, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, jsonify, make_response, render_template, request, session
 from flask_babel import _
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import SecurityError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from peerreview.extensions import db
 from peerreview.form_limits import TooManyFormFields
@@ -130,6 +131,7 @@ def keep_writes_despite_error() -> None:
 def _titles() -> dict[int, str]:
     return {
         400: _("Bad request"),
+        401: _("Please sign in"),
         403: _("You do not have access to this page"),
         404: _("Page not found"),
         405: _("Method not allowed"),
@@ -141,7 +143,30 @@ def _titles() -> dict[int, str]:
     }
 
 
+# Under this path every error is an RFC 9457 problem document (application/problem+json), not a page.
+PROBLEM_PATH_PREFIX = "/api/"
+
+
+def answers_with_problems() -> bool:
+    return has_request_context() and request.path.startswith(PROBLEM_PATH_PREFIX)
+
+
+def problem_response(status: int, detail: str | None = None, **extensions):
+    """An RFC 9457 problem document. `type` is about:blank, so `title` is the HTTP status phrase and
+    `detail` says, in the reader's language, what went wrong; extensions (errors, cells) follow."""
+    body = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(status, "Error"), "status": status}
+    if detail:
+        body["detail"] = str(detail)
+    body.update(extensions)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def render_error(status: int, message: str | None = None):
+    if answers_with_problems():
+        return problem_response(status, message or _titles().get(status))
     title = _titles().get(status, _("Error"))
     return render_template("errors/error.html", title=title, message=message, status=status), status
 
@@ -149,6 +174,8 @@ def render_error(status: int, message: str | None = None):
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        if answers_with_problems() and error.errors:
+            return problem_response(error.status_code, error.message, errors=error.errors)
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(IntegrityError)
@@ -161,7 +188,7 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         return simultaneous_change_response(error)
 
-    for status in (400, 403, 404, 405, 413, 429, 500):
+    for status in (400, 401, 403, 404, 405, 413, 429, 500):
 
         def handler(error, status=status):
             if isinstance(error, SecurityError):

@@ -25,14 +25,16 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from peerreview.api.models import SCOPE_READ, SCOPE_SUBMIT, AccessToken
 from peerreview.audit.models import AuditEvent
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_REVIEWER, ROLE_SECRETARIAT, RoleGrant, User
 from peerreview.cycles.models import Cycle
 from peerreview.errors import PermissionDenied
 from peerreview.extensions import db
+from peerreview.framework.models import Framework
 from peerreview.mail.models import OutboxMessage
 from peerreview.organisations.models import Organisation, network_membership
-from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reports.models import PUBLISHED, SYNTHESIS, Report
 from peerreview.reviews.models import SHARED, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import Submission, SubmissionDocument
 
@@ -72,6 +74,9 @@ class Action(Enum):
     EXCHANGE_VALUES = "exchange_values"  # obj: Submission (spreadsheets: delegation, or secretariat on its behalf)
     ATTACH_DOCUMENT = "attach_document"  # obj: Submission (delegation, or secretariat on its behalf)
     DOWNLOAD_DOCUMENT = "download_document"  # obj: SubmissionDocument (listable)
+    VIEW_FRAMEWORK = "view_framework"  # obj: Framework (listable: its network's secretariat, its cycles' people)
+    MANAGE_ACCESS_TOKEN = "manage_access_token"  # noqa: S105 obj: AccessToken (listable: owner only)
+    READ_PUBLISHED_DATA = "read_published_data"  # obj: Cycle (its synthesis report is public: SDMX export)
 
 
 def _authenticated(user) -> bool:
@@ -230,6 +235,20 @@ def _download_report(user, report) -> bool:
     return report.is_published or is_secretariat_of(user, report.cycle.network_id)
 
 
+def _view_framework(user, framework) -> bool:
+    # The secretariat of its network, and everyone who takes part in a cycle that collects it.
+    return is_secretariat_of(user, framework.network_id) or bool(_authenticated(user) and db.session.scalar(
+        select(exists().where(Cycle.framework_id == framework.id, _scope_cycles(user)))))
+
+
+def _read_published_data(user, cycle) -> bool:
+    return db.session.scalar(select(exists().where(_public_synthesis(cycle.id))))
+
+
+def _public_synthesis(cycle_id):
+    return and_(Report.cycle_id == cycle_id, Report.kind == SYNTHESIS, Report.status == PUBLISHED)
+
+
 def _exchange_values(user, submission) -> bool:
     # Reviewers are left out on purpose: the files carry every value, confidential ones included.
     network_id = submission.cycle.network_id
@@ -277,10 +296,42 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.EXCHANGE_VALUES: _exchange_values,
     Action.ATTACH_DOCUMENT: _exchange_values,
     Action.DOWNLOAD_DOCUMENT: _download_document,
+    Action.VIEW_FRAMEWORK: _view_framework,
+    Action.MANAGE_ACCESS_TOKEN: lambda user, token: _authenticated(user) and token.user_id == user.id,
+    Action.READ_PUBLISHED_DATA: _read_published_data,
 }
 
 
+# --- personal access tokens (the API) ----------------------------------------------------
+
+# What a token's scopes let a program do; within that, only what its owner may (the rules above).
+# Everything else (managing cycles, users, reports, reviewing...) stays with the pages.
+TOKEN_ACTIONS: dict[str, frozenset[Action]] = {
+    SCOPE_READ: frozenset({Action.VIEW_FRAMEWORK, Action.VIEW_CYCLE, Action.COMPARE_INDICATORS,
+                           Action.VIEW_SUBMISSION, Action.DOWNLOAD_REPORT, Action.READ_PUBLISHED_DATA}),
+    SCOPE_SUBMIT: frozenset({Action.EDIT_SUBMISSION, Action.EXCHANGE_VALUES}),
+}
+
+
+def token_allows(token: AccessToken, action: Action) -> bool:
+    """Does one of the token's scopes cover the action? (Not whether its owner may: can() asks both.)"""
+    return any(action in TOKEN_ACTIONS.get(name, frozenset()) for name in token.scope_set)
+
+
+def required_scope(action: Action) -> str | None:
+    """The scope a token needs for the action; None when no token may do it."""
+    return next((name for name, actions in TOKEN_ACTIONS.items() if action in actions), None)
+
+
+def _request_token() -> AccessToken | None:
+    """The token the current request was made with (set by the API), None for the pages."""
+    return g.get("api_token") if has_request_context() else None
+
+
 def can(user, action: Action, obj: Any = None) -> bool:
+    token = _request_token()
+    if token is not None and not token_allows(token, action):
+        return False
     return RULES[action](user, obj)
 
 
@@ -370,11 +421,18 @@ SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
         Report.status == PUBLISHED, Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))),
     Action.DOWNLOAD_DOCUMENT: lambda user: SubmissionDocument.submission_id.in_(
         select(Submission.id).where(_scope_submissions(user))),
+    Action.VIEW_FRAMEWORK: lambda user: or_(
+        _in(Framework.network_id, _networks(user, ROLE_SECRETARIAT)),
+        Framework.id.in_(select(Cycle.framework_id).where(_scope_cycles(user)))),
+    Action.MANAGE_ACCESS_TOKEN: lambda user: AccessToken.user_id == user.id,
 }
 
 
 def scope(user, action: Action) -> ColumnElement[bool]:
     """The SQL condition selecting every row `can(user, action, row)` allows, and no other."""
+    token = _request_token()
+    if token is not None and not token_allows(token, action):
+        return false()
     if action is Action.DOWNLOAD_REPORT and not _authenticated(user):
         return Report.status == PUBLISHED
     if not _authenticated(user):

@@ -101,7 +101,7 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
-VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
+VALUE_CHANNELS = ("form", "upload", "copy", "secretariat", "api")
 
 
 @dataclass(frozen=True)
