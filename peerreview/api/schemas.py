@@ -25,7 +25,7 @@ DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
            "description": "A decimal number as text (point, no grouping), so that no digit is lost to floats."}
 DATE_TIME = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}  # the ids the databases hold
 
 
 def _object(properties: dict, required: list[str] | None = None, **more) -> dict:
