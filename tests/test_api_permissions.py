@@ -1,0 +1,122 @@
+"""The API's permission matrix: every role of two networks, every token scope, dead tokens.
+
+The same rules as the pages (permissions.can), narrowed by the token's scopes; objects the owner
+may not see answer 404, whichever network they belong to.
+"""
+from __future__ import annotations
+
+import pytest
+
+from peerreview.extensions import db
+from tests.api_helpers import bearer, make_token
+
+ROLES = ["delegate_own", "delegate_other", "reviewer_assigned", "reviewer_unassigned", "secretariat",
+         "secretariat_other"]
+
+# (method, url template, objects) -> answers per role, with a token of scope "read".
+READ_MATRIX = {
+    ("GET", "/cycles/{cycle}"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/cycles/{cycle}/participants"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/cycles/{cycle}/comparisons"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/frameworks/{framework}"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/frameworks/{framework}/indicators"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/submissions/{own}"): [200, 404, 200, 404, 200, 404],
+    ("GET", "/submissions/{own}/values"): [200, 404, 200, 404, 200, 404],
+    ("GET", "/submissions/{other}/values"): [404, 200, 404, 404, 200, 404],
+    ("GET", "/reports/{published}"): [200, 200, 200, 200, 200, 200],
+    ("GET", "/reports/{draft}"): [404, 404, 404, 404, 200, 404],
+    ("GET", "/reports/{draft}/pdf"): [404, 404, 404, 404, 200, 404],
+    ("PATCH", "/submissions/{own}/values"): [403, 403, 403, 403, 403, 403],  # read scope: never writes
+    ("GET", "/cycles"): [200] * 6,
+    ("GET", "/frameworks"): [200] * 6,
+    ("GET", "/reports"): [200] * 6,
+}
+
+# With "read submit": writes as the pages allow (the cycle is in review, so even the delegation's own
+# write is refused as 409 with the reason); a reviewer reads but never writes.
+SUBMIT_MATRIX = {
+    ("PATCH", "/submissions/{own}/values"): [409, 404, 403, 404, 409, 404],
+    ("PATCH", "/submissions/{other}/values"): [404, 409, 404, 404, 409, 404],
+}
+
+
+def _url(world, template: str) -> str:
+    return "/api/v1" + template.format(
+        cycle=world.cycle.id, framework=world.framework.id, own=world.own_submission.id,
+        other=world.other_submission.id, published=world.published_report.id, draft=world.draft_report.id)
+
+
+def _patch_body(world) -> dict:
+    return {"values": [{"indicator": world.indicator.code, "breakdown": "_T", "year": world.cycle.last_year,
+                        "value": "45", "version": 1}]}
+
+
+def _send(client, world, method, template, secret):
+    kwargs = {"headers": bearer(secret)}
+    if method == "PATCH":
+        kwargs["json"] = _patch_body(world)
+    return client.open(_url(world, template), method=method, **kwargs)
+
+
+CASES = [(scopes, key, role, answer) for scopes, matrix in (("read", READ_MATRIX), ("read submit", SUBMIT_MATRIX))
+         for key, answers in matrix.items() for role, answer in zip(ROLES, answers, strict=True)]
+
+
+@pytest.mark.parametrize(("scopes", "key", "role", "answer"), CASES,
+                         ids=[f"{s}:{k[0]} {k[1]} as {r}" for s, k, r, _a in CASES])
+def test_matrix(client, world, scopes, key, role, answer):
+    response = _send(client, world, *key, make_token(world.users()[role], scopes))
+    assert response.status_code == answer, response.get_data(as_text=True)
+    if answer >= 400:
+        assert response.content_type == "application/problem+json"
+        assert response.get_json()["status"] == answer
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_submit_only_token_reads_nothing(client, world, role):
+    secret = make_token(world.users()[role], "submit")
+    for key in READ_MATRIX:
+        if key[0] == "GET":
+            assert _send(client, world, *key, secret).status_code == 403, key
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired", "deactivated", "unknown", "no token", "basic auth"])
+def test_dead_or_missing_tokens_answer_401_with_a_challenge(client, world, state):
+    secret = make_token(world.secretariat, "read submit", expired=state == "expired", revoked=state == "revoked")
+    if state == "deactivated":
+        world.secretariat.active = False
+        db.session.commit()
+    headers = {"unknown": bearer("prt_" + "x" * 43), "no token": {},
+               "basic auth": {"Authorization": "Basic c2VjOnB3"}}.get(state, bearer(secret))
+    response = client.get(_url(world, "/cycles/{cycle}"), headers=headers)
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_signed_in_browser_is_not_signed_in_on_the_api(client, login, world):
+    login(world.secretariat)
+    response = client.get(_url(world, "/cycles/{cycle}"))
+    assert response.status_code == 401
+    assert "personal access token" in response.get_json()["detail"]
+    assert client.get(f"/cycles/{world.cycle.id}").status_code == 200  # the page still is
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_hold_exactly_what_the_object_rules_allow(client, world, role):
+    """A listed object answers 200 on its own; another network's never shows."""
+    secret = make_token(world.users()[role])
+    for collection, detail in (("/cycles", "/cycles/{}"), ("/frameworks", "/frameworks/{}"),
+                               ("/reports", "/reports/{}")):
+        listed = {item["id"] for item in client.get("/api/v1" + collection, headers=bearer(secret)).get_json()["items"]}
+        candidates = {"/cycles": [world.cycle.id], "/frameworks": [world.framework.id],
+                      "/reports": [world.published_report.id, world.draft_report.id]}[collection]
+        allowed = {i for i in candidates
+                   if client.get("/api/v1" + detail.format(i), headers=bearer(secret)).status_code == 200}
+        assert listed == allowed, collection
+
+
+def test_participants_name_the_submissions_the_owner_may_open(client, world):
+    answer = client.get(_url(world, "/cycles/{cycle}/participants"), headers=bearer(make_token(world.delegate)))
+    opened = {p["organisation"]["short_name"]: p["submission_id"] for p in answer.get_json()["items"]}
+    assert opened == {"BA": world.own_submission.id, "HW": None}
