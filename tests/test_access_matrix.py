@@ -65,6 +65,7 @@ def _url_values(world, rule, objects: str) -> dict:
         "report_id": reports[choice.get("report", "published")].id,
         "document_id": world.document.id,
         "token": "not-a-valid-token",
+        "token_id": 999999,
         "breakdown": "_T",
         "year": world.cycle.last_year,
         "filename": "css/app.css",

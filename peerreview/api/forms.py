@@ -5,6 +5,7 @@ from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
 
 from peerreview.api.models import SCOPE_READ, SCOPE_SUBMIT
 from peerreview.api.tokens import LIFETIMES_DAYS, TokenRequest
+from peerreview.forms_support import choices
 
 
 class TokenForm(FlaskForm):
@@ -14,10 +15,10 @@ class TokenForm(FlaskForm):
                        description=_l("What the token is for, e.g. \"Statistics unit upload script\"."))
     scopes = SelectMultipleField(
         _l("What the token may do"), widget=GovCheckboxesInput(), default=[SCOPE_READ],
-        choices=[(SCOPE_READ, _l("Read: frameworks, cycles, submissions, comparisons and reports you may see")),
-                 (SCOPE_SUBMIT, _l("Submit: change your delegation's values while the cycle is open"))])
-    lifetime_days = RadioField(_l("Works for"), widget=GovRadioInput(), default="90", choices=[
-        (str(days), _l("%(n)d days", n=days)) for days in LIFETIMES_DAYS])
+        choices=choices([(SCOPE_READ, _l("Read: frameworks, cycles, submissions, comparisons and reports you may see")),
+                 (SCOPE_SUBMIT, _l("Submit: change your delegation's values while the cycle is open"))]))
+    lifetime_days = RadioField(_l("Works for"), widget=GovRadioInput(), default="90", choices=choices(
+        (str(days), _l("%(n)d days", n=days)) for days in LIFETIMES_DAYS))
     submit = SubmitField(_l("Make token"), widget=GovSubmitInput())
 
     def service_data(self) -> TokenRequest:

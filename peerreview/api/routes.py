@@ -79,10 +79,10 @@ def authenticate():
     return None
 
 
-@bp.after_request
-def no_cookies(response: Response) -> Response:
-    response.headers["Cache-Control"] = response.headers.get("Cache-Control", "no-store")
-    return response
+@bp.teardown_request
+def forget_token(_error=None) -> None:
+    # The token narrows can() for its own request only (an app context can outlive a request).
+    g.pop("api_token", None)
 
 
 def _actor():
