@@ -120,3 +120,29 @@ def test_participants_name_the_submissions_the_owner_may_open(client, world):
     answer = client.get(_url(world, "/cycles/{cycle}/participants"), headers=bearer(make_token(world.delegate)))
     opened = {p["organisation"]["short_name"]: p["submission_id"] for p in answer.get_json()["items"]}
     assert opened == {"BA": world.own_submission.id, "HW": None}
+
+
+def test_within_a_token_request_can_and_scope_ask_the_token_too(app, world):
+    """Services deep inside an API call (save_values' require) see the token's scopes, not only its owner."""
+    from flask import g
+    from sqlalchemy import select
+
+    from peerreview.api.models import AccessToken
+    from peerreview.permissions import Action, can, scope
+    from peerreview.submissions.models import Submission
+
+    make_token(world.delegate, "read")
+    read_only = db.session.scalar(select(AccessToken))
+    submission = world.own_submission
+    visible = select(Submission.id).where(scope(world.delegate, Action.VIEW_SUBMISSION))
+    with app.test_request_context():
+        assert can(world.delegate, Action.EDIT_SUBMISSION, submission)
+        g.api_token = read_only
+        assert not can(world.delegate, Action.EDIT_SUBMISSION, submission)
+        assert not can(world.delegate, Action.MANAGE_CYCLE, world.cycle)
+        assert can(world.delegate, Action.VIEW_SUBMISSION, submission)
+        read_only.scopes = "submit"
+        assert not can(world.delegate, Action.VIEW_SUBMISSION, submission)
+        assert list(db.session.scalars(select(Submission.id).where(
+            scope(world.delegate, Action.VIEW_SUBMISSION)))) == []
+    assert submission.id in set(db.session.scalars(visible))
