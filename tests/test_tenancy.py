@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from peerreview.api.models import AccessToken
 from peerreview.audit.models import AuditEvent
 from peerreview.audit.services import list_events, record
 from peerreview.auth.models import RoleGrant, User
@@ -18,6 +19,7 @@ from peerreview.auth.services import list_users
 from peerreview.cycles.models import Cycle
 from peerreview.cycles.services import visible_cycles
 from peerreview.extensions import db
+from peerreview.framework.models import Framework
 from peerreview.mail.models import OutboxMessage
 from peerreview.mail.services import list_outbox, send_mail
 from peerreview.organisations.models import Organisation
@@ -30,6 +32,7 @@ from peerreview.reviews.services import visible_comments
 from peerreview.submissions.documents import documents_of
 from peerreview.submissions.models import Submission, SubmissionDocument
 from peerreview.submissions.services import visible_submissions
+from tests.api_helpers import make_token
 from tests.factories import (
     AssignmentFactory,
     CommentFactory,
@@ -94,6 +97,8 @@ def two(db):
     db.session.commit()
     people = {**w.users(), "reviewer_b": b_reviewer, "delegate_a_reviewer_b": both}
     people.pop("anonymous")
+    for person in (w.delegate, w.other_secretariat, both):  # personal access tokens, each its owner's own
+        make_token(person)
     return TwoNetworks(w, b_cycle, b_submission, b_draft, b_reviewer, both, b_internal, people)
 
 
@@ -108,6 +113,8 @@ LISTABLE = [
     (Action.DOWNLOAD_REPORT, Report),
     (Action.VIEW_DECLARED_CONFLICT, DeclaredConflict),
     (Action.DOWNLOAD_DOCUMENT, SubmissionDocument),
+    (Action.VIEW_FRAMEWORK, Framework),
+    (Action.MANAGE_ACCESS_TOKEN, AccessToken),
 ]
 
 
