@@ -15,7 +15,7 @@ from flask_babel import _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from peerreview.api import published, sdmx, tokens
+from peerreview.api import published, resources, sdmx, tokens
 from peerreview.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, openapi_document, validator
 from peerreview.cycles.models import Cycle
 from peerreview.errors import Conflict, ValidationFailed, problem_response
@@ -143,57 +143,11 @@ def _page(query, key_column, serialise: Callable[[Any], dict], **path) -> Respon
     return jsonify({"items": items, "links": links})
 
 
-# --- what the resources look like -----------------------------------------------------------
-
-def _dt(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _network(network) -> dict:
-    return {"id": network.id, "name": network.name, "short_name": network.short_name}
-
-
-def _organisation(org) -> dict:
-    return {"id": org.id, "name": org.name, "short_name": org.short_name, "country": org.country}
-
-
-def _framework(framework: Framework) -> dict:
-    return {"id": framework.id, "name": framework.name, "description": framework.description or "",
-            "network": _network(framework.network),
-            "areas": [{"code": a.code, "name": a.name} for a in framework.areas]}
-
-
-def _indicator(indicator: Indicator) -> dict:
-    return {"id": indicator.id, "code": indicator.code, "name": indicator.name,
-            "definition": indicator.definition or "", "unit": indicator.unit, "direction": indicator.direction,
-            "decimals": indicator.decimals,
-            "min_value": format_plain(indicator.min_value) if indicator.min_value is not None else None,
-            "max_value": format_plain(indicator.max_value) if indicator.max_value is not None else None,
-            "area": indicator.area.code if indicator.area else None,
-            "breakdowns": [{"code": b.code, "dimension": b.dimension, "label": str(b.label)}
-                           for b in indicator.breakdowns]}
-
-
-def _cycle(cycle: Cycle) -> dict:
-    return {"id": cycle.id, "title": cycle.title, "theme": cycle.theme or "", "network": _network(cycle.network),
-            "framework_id": cycle.framework_id, "status": cycle.status, "first_year": cycle.first_year,
-            "last_year": cycle.last_year,
-            "submission_deadline": _dt(cycle.submission_deadline), "review_deadline": _dt(cycle.review_deadline),
-            "reporting_deadline": _dt(cycle.reporting_deadline), "illustrative_data": bool(cycle.illustrative_data)}
-
-
-def _value(code: str, row) -> dict:
-    return {"indicator": code, "indicator_id": row.indicator_id, "breakdown": row.breakdown, "year": row.year,
-            "value": format_plain(row.value) if row.value is not None else None, "flag": row.flag or "",
-            "note": row.note or "", "version": row.version, "updated_at": _dt(row.updated_at)}
-
-
-def _report(report: Report) -> dict:
-    return {"id": report.id, "cycle_id": report.cycle_id, "kind": report.kind, "title": report.title,
-            "organisation": _organisation(report.organisation) if report.organisation else None,
-            "status": report.status, "sha256": report.sha256, "size": report.size,
-            "published_at": _dt(report.published_at),
-            "pdf": url_for("api.report_pdf", report_id=report.id) if report.sha256 else None}
+def _scoped_list(model, action: Action, serialise: Callable[[Any], dict], *options) -> Response:
+    """A page of the objects the token and its owner may see (permissions.scope: the rule of can())."""
+    _need_scope(action)
+    query = select(model).where(scope(_actor(), action)).options(*options)
+    return _page(query, model.id, lambda rows: [serialise(row) for row in rows])
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -205,15 +159,13 @@ def openapi():
 
 @bp.route("/frameworks")
 def frameworks():
-    _need_scope(Action.VIEW_FRAMEWORK)
-    query = (select(Framework).where(scope(_actor(), Action.VIEW_FRAMEWORK))
-             .options(selectinload(Framework.areas), selectinload(Framework.network)))
-    return _page(query, Framework.id, lambda rows: [_framework(f) for f in rows])
+    return _scoped_list(Framework, Action.VIEW_FRAMEWORK, resources.framework, selectinload(Framework.areas),
+                        selectinload(Framework.network))
 
 
 @bp.route("/frameworks/<int:framework_id>")
 def framework(framework_id: int):
-    return jsonify(_framework(_visible(Framework, framework_id, Action.VIEW_FRAMEWORK)))
+    return jsonify(resources.framework(_visible(Framework, framework_id, Action.VIEW_FRAMEWORK)))
 
 
 @bp.route("/frameworks/<int:framework_id>/indicators")
@@ -221,19 +173,17 @@ def indicators(framework_id: int):
     _visible(Framework, framework_id, Action.VIEW_FRAMEWORK)
     query = (select(Indicator).where(Indicator.framework_id == framework_id)
              .options(selectinload(Indicator.area)))
-    return _page(query, Indicator.id, lambda rows: [_indicator(i) for i in rows], framework_id=framework_id)
+    return _page(query, Indicator.id, lambda rows: [resources.indicator(i) for i in rows], framework_id=framework_id)
 
 
 @bp.route("/cycles")
 def cycles():
-    _need_scope(Action.VIEW_CYCLE)
-    query = select(Cycle).where(scope(_actor(), Action.VIEW_CYCLE)).options(selectinload(Cycle.network))
-    return _page(query, Cycle.id, lambda rows: [_cycle(c) for c in rows])
+    return _scoped_list(Cycle, Action.VIEW_CYCLE, resources.cycle, selectinload(Cycle.network))
 
 
 @bp.route("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int):
-    return jsonify(_cycle(_visible(Cycle, cycle_id, Action.VIEW_CYCLE)))
+    return jsonify(resources.cycle(_visible(Cycle, cycle_id, Action.VIEW_CYCLE)))
 
 
 @bp.route("/cycles/<int:cycle_id>/participants")
@@ -244,8 +194,8 @@ def participants(cycle_id: int):
         Submission.cycle_id == cycle_id, scope(actor, Action.VIEW_SUBMISSION))))
 
     def serialise(rows):
-        return [{"organisation": _organisation(s.organisation), "status": s.status,
-                 "submitted_at": _dt(s.submitted_at), "submission_id": s.id if s.id in may_open else None}
+        return [{"organisation": resources.organisation(s.organisation), "status": s.status,
+                 "submitted_at": resources.dt(s.submitted_at), "submission_id": s.id if s.id in may_open else None}
                 for s in rows]
 
     query = (select(Submission).where(Submission.cycle_id == cycle_id)
@@ -279,8 +229,9 @@ def submission(submission_id: int):
     actor = _actor()
     may_write = can(actor, Action.EDIT_SUBMISSION, found) or can(actor, Action.EXCHANGE_VALUES, found)
     problem = edit_problem(found)
-    return jsonify({"id": found.id, "cycle_id": found.cycle_id, "organisation": _organisation(found.organisation),
-                    "status": found.status, "submitted_at": _dt(found.submitted_at),
+    return jsonify({"id": found.id, "cycle_id": found.cycle_id,
+                    "organisation": resources.organisation(found.organisation),
+                    "status": found.status, "submitted_at": resources.dt(found.submitted_at),
                     "editable": may_write and problem is None, "edit_problem": problem})
 
 
@@ -289,7 +240,7 @@ def values(submission_id: int):
     found = _visible(Submission, submission_id, Action.VIEW_SUBMISSION, _SUBMISSION_OPTIONS)
     codes = {i.id: i.code for i in framework_indicators(found.cycle.framework_id)}
     rows = sorted(value_map(found.id).values(), key=lambda v: (codes.get(v.indicator_id, ""), v.breakdown, v.year))
-    return jsonify({"submission_id": found.id, "values": [_value(codes[v.indicator_id], v) for v in rows
+    return jsonify({"submission_id": found.id, "values": [resources.value(codes[v.indicator_id], v) for v in rows
                                                           if v.indicator_id in codes]})
 
 
@@ -329,7 +280,7 @@ def change_values(submission_id: int):
                               "sent_version": cell["version"], "version": version,
                               "value": format_plain(current.value) if current is not None and current.value is not None
                               else None, "flag": current.flag if current is not None else "",
-                              "updated_at": _dt(current.updated_at) if current is not None else None})
+                              "updated_at": resources.dt(current.updated_at) if current is not None else None})
             continue
         raw = cell["value"]
         changes.append(CellChange(indicator.id, cell["breakdown"], cell["year"],
@@ -353,19 +304,17 @@ def change_values(submission_id: int):
     changed = [after[(c.indicator_id, c.breakdown, c.year)] for c in changes
                if (c.indicator_id, c.breakdown, c.year) in after]
     return jsonify({"saved": result.saved, "cleared": result.cleared,
-                    "values": [_value(codes[v.indicator_id], v) for v in changed]})
+                    "values": [resources.value(codes[v.indicator_id], v) for v in changed]})
 
 
 @bp.route("/reports")
 def reports():
-    _need_scope(Action.DOWNLOAD_REPORT)
-    query = select(Report).where(scope(_actor(), Action.DOWNLOAD_REPORT)).options(selectinload(Report.organisation))
-    return _page(query, Report.id, lambda rows: [_report(r) for r in rows])
+    return _scoped_list(Report, Action.DOWNLOAD_REPORT, resources.report, selectinload(Report.organisation))
 
 
 @bp.route("/reports/<int:report_id>")
 def report(report_id: int):
-    return jsonify(_report(_visible(Report, report_id, Action.DOWNLOAD_REPORT)))
+    return jsonify(resources.report(_visible(Report, report_id, Action.DOWNLOAD_REPORT)))
 
 
 @bp.route("/reports/<int:report_id>/pdf")
