@@ -143,3 +143,23 @@ def test_each_token_has_its_own_rate_limit_and_429_is_a_problem():
         assert client.get("/api/v1/cycles", headers=bearer(second)).status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def test_comparisons_count_submitted_values_only_and_never_confidential_ones(client, world):
+    token = bearer(make_token(world.delegate))
+    url = f"/api/v1/cycles/{world.cycle.id}/comparisons"
+
+    def total_2024():
+        items = client.get(url, headers=token).get_json()["items"]
+        return next(s for i in items if i["indicator"] == "1a" for s in i["statistics"]
+                    if s["breakdown"] == "_T" and s["year"] == 2024)
+
+    assert total_2024() == {"breakdown": "_T", "year": 2024, "n": 2, "median": "45.3", "q1": "42.9", "q3": "47.7",
+                            "min": "40.5", "max": "50.1"}
+    other = db.session.scalar(select(IndicatorValue).where(
+        IndicatorValue.submission_id == world.other_submission.id))
+    other.flag = "confidential"
+    db.session.commit()
+    assert total_2024() == {"breakdown": "_T", "year": 2024, "n": 1, "median": "40.5", "q1": "40.5", "q3": "40.5",
+                            "min": "40.5", "max": "40.5"}
+    assert "50.1" not in client.get(url, headers=token).get_data(as_text=True)
