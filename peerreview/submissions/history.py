@@ -5,43 +5,44 @@ from flask_babel import _
 
 from peerreview.submissions.flags import CONFIDENTIAL, flag_label
 
-META_KEYS = ("channel", "flags", "notes")
-
 
 def changed_cells(after: dict) -> list[str]:
     """The cells one "submission.values" event touched (values, flags or notes), in first-seen order."""
-    cells = [key for key in after if key not in META_KEYS]
-    for key in ("flags", "notes"):
-        cells.extend(cell for cell in (after.get(key) or {}) if cell not in cells)
+    cells: list[str] = []
+    for key in after:
+        cell = key.split(":", 1)[1] if key.startswith(("flag:", "note:")) else key
+        if cell != "channel" and cell not in cells:
+            cells.append(cell)
     return cells
 
 
 def change_words(before: dict, after: dict, labels: dict[str, str], hidden: set[str]) -> list[str]:
     """One phrase per cell of a "submission.values" event: "1a Total 2022: 12 → 13, flagged estimated".
 
-    Numbers of the cells in `hidden` (confidential values, for a reader from another organisation)
-    and of cells flagged confidential before or after this change are left out.
+    The event holds {cell: value} for changed values, and "flag:<cell>" and "note:<cell>" for changed
+    flags and notes (services.history_entries). Numbers of the cells in `hidden` (confidential values,
+    for a reader from another organisation) and of cells flagged confidential before or after this
+    change are left out.
     """
-    old_flags, new_flags = before.get("flags") or {}, after.get("flags") or {}
-    old_notes, new_notes = before.get("notes") or {}, after.get("notes") or {}
     phrases = []
     for cell in changed_cells(after):
         parts = []
-        secret = cell in hidden or CONFIDENTIAL in (old_flags.get(cell), new_flags.get(cell))
-        if cell in after and cell not in META_KEYS:
+        flag_key, note_key = "flag:" + cell, "note:" + cell
+        secret = cell in hidden or CONFIDENTIAL in (before.get(flag_key), after.get(flag_key))
+        if cell in after:
             if secret:
                 parts.append(_("confidential value changed"))
             else:
                 parts.append(f"{before.get(cell) or '–'} → {after.get(cell) or '–'}")
-        if cell in new_flags:
-            if new_flags[cell]:
-                parts.append(_("flagged %(flag)s", flag=flag_label(new_flags[cell])))
+        if flag_key in after:
+            if after[flag_key]:
+                parts.append(_("flagged %(flag)s", flag=flag_label(after[flag_key])))
             else:
-                parts.append(_("flag %(flag)s removed", flag=flag_label(old_flags.get(cell, ""))))
-        if cell in new_notes:
-            if not new_notes[cell]:
+                parts.append(_("flag %(flag)s removed", flag=flag_label(before.get(flag_key) or "")))
+        if note_key in after:
+            if not after[note_key]:
                 parts.append(_("note removed"))
-            elif not old_notes.get(cell):
+            elif not before.get(note_key):
                 parts.append(_("note added"))
             else:
                 parts.append(_("note changed"))

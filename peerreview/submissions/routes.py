@@ -121,8 +121,8 @@ class ValuePage:
             elif key.startswith("of-v-") or key.startswith("on-v-"):
                 name = key[3:]
                 started_marks[name] = (typed.get("of-" + name, ""), typed.get("on-" + name, ""))
-        earlier = {services.cell_name(*key): format_plain(value)
-                   for key, value in previous.previous_values(submission, self.indicators).items()}
+        earlier = {services.cell_name(*key): shown_before
+                   for key, shown_before in previous.previous_values(submission, self.indicators).items()}
         saved_notes = comparability.notes_of(submission.id)
         notes = {i.id: saved_notes[i.id].body if i.id in saved_notes else "" for i in self.indicators}
         note_versions = {i.id: saved_notes[i.id].version if i.id in saved_notes else 0 for i in self.indicators}

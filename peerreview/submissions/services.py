@@ -337,18 +337,17 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
 
 def history_entries(audit: list[tuple[str, tuple, tuple]]) -> tuple[dict, dict]:
     """The audit record of a save: (before, after), each {cell: value text or None} for changed values,
-    and under "flags" and "notes" {cell: flag code / note} for the cells whose flag or note changed."""
+    "flag:<cell>": flag code and "note:<cell>": note for the cells whose flag or note changed
+    (submissions.history puts them in words)."""
     before: dict = {}
     after: dict = {}
     for name, (old_value, old_flag, old_note), (new_value, new_flag, new_note) in audit:
         if old_value != new_value:
             before[name], after[name] = format_plain(old_value) or None, format_plain(new_value) or None
         if old_flag != new_flag:
-            before.setdefault("flags", {})[name] = old_flag
-            after.setdefault("flags", {})[name] = new_flag
+            before["flag:" + name], after["flag:" + name] = old_flag, new_flag
         if old_note != new_note:
-            before.setdefault("notes", {})[name] = old_note
-            after.setdefault("notes", {})[name] = new_note
+            before["note:" + name], after["note:" + name] = old_note, new_note
     return before, after
 
 
