@@ -139,7 +139,8 @@ class ValuePage:
             areas=self.areas, area=self.area, shown=shown, stored=stored, marks=marks, started_marks=started_marks,
             errors=self.errors, labels=self.labels, conflicts=self.conflicts, note_conflicts=self.note_conflicts,
             earlier=earlier, cell_name=services.cell_name, flag_label=flags.flag_label, notes=notes,
-            note_versions=note_versions, note_digests=note_digests), self.status
+            note_versions=note_versions, note_digests=note_digests,
+            flag_choices=[(code, str(label)) for code, label in flags.FLAGS.items()]), self.status
 
 
 @bp.route("/<int:submission_id>/edit/<int:indicator_id>/<breakdown>/<int:year>", methods=["GET", "POST"])
