@@ -128,7 +128,7 @@ def test_the_grid_marks_flagged_cells_and_its_flag_button_saves_then_opens_the_c
     name = f"v-{ind}-_T-2024"
     assert f'id="{name}-mark">provisional, with note</strong>' in html
     assert f'name="of-{name}" value="provisional"' in html and f'name="on-{name}" value="Q1"' in html
-    assert html.count("<select") == 0  # no drop-down per cell: one button each
+    assert html.count("<select") == 1  # no drop-down per cell: one button each, one dialog for them all
     assert html.count('name="details"') == 21
     # The button saves what was typed, then opens that cell alone.
     form = {f"v-{ind}-_T-2023": "39", f"o-v-{ind}-_T-2023": "", "details": f"v-{ind}-SEX_F-2023"}
