@@ -36,6 +36,7 @@ from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
 from peerreview.reports.texts import codes_of_cycle, report_text
 from peerreview.reviews.assessments import consolidated_assessment, consolidated_findings
+from peerreview.reviews.models import ASSESSMENT_TEXTS
 from peerreview.reviews.threads import threads_for_report
 from peerreview.submissions.benchmarking import spread_of, spreads
 from peerreview.submissions.flags import BREAK_IN_SERIES, CONFIDENTIAL, ESTIMATED, PROVISIONAL
@@ -236,7 +237,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
                                cycle=cycle.title), report_id),
         "organisation": organisation.name,
         "texts": _texts(cycle, organisation.id),
-        "assessment": assessment["areas"] if assessment else [],
+        "assessment": _sanitised_areas(assessment["areas"]) if assessment else [],
         "narratives": narratives,
         "definitions": _definitions(indicators),
         "legend": _legend(),
@@ -248,6 +249,11 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         "comments": _shared_comments(cycle, organisation.id),
         "illustrative": cycle.illustrative_data,
     }
+
+
+def _sanitised_areas(areas: list[dict]) -> list[dict]:
+    """The consolidated assessment's texts as the sanitised HTML the templates print."""
+    return [{**a, **{f"{t}_html": render_markdown(a[t]) for t in ASSESSMENT_TEXTS}} for a in areas]
 
 
 def _breakdown_tables(cycle: Cycle, organisation: Organisation, indicators, printable) -> list[dict]:
@@ -290,8 +296,10 @@ def _network_findings(cycle: Cycle, names: Names, organisations: dict[int, Organ
             continue
         area = areas.setdefault(f["code"], {"area": f"{f['code']} {f['name']}", "items": []})
         area["items"].append({"organisation": names.name(organisations[f["organisation_id"]]),
-                              "good_practices": f["good_practices_html"] if f["good_practices"].strip() else "",
-                              "recommendations": f["recommendations_html"] if f["recommendations"].strip() else ""})
+                              "good_practices": render_markdown(f["good_practices"]) if f["good_practices"].strip()
+                              else "",
+                              "recommendations": render_markdown(f["recommendations"]) if f["recommendations"].strip()
+                              else ""})
     return list(areas.values())
 
 

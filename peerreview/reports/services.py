@@ -29,6 +29,7 @@ from peerreview.reports.models import (
     RENDERING,
     SYNTHESIS,
     TIER_FACTUAL_CHECK,
+    TIER_NETWORK,
     TIER_PUBLIC,
     VERSION_CORRECTED,
     VERSION_CURRENT,
@@ -73,6 +74,48 @@ def cycle_versions(actor, cycle_id: int) -> list[ReportVersion]:
              .options(selectinload(ReportVersion.report).selectinload(Report.organisation))
              .order_by(Report.kind.desc(), Report.title, ReportVersion.number.desc()))
     return list(db.session.scalars(query))
+
+
+def network_versions(actor) -> list[ReportVersion]:
+    """Versions published to the networks the actor takes part in (not the public ones: those are
+    in the register), newest first."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    network_tier = select(Report.id).where(Report.tier == TIER_NETWORK)
+    query = (select(ReportVersion).where(scope(actor, Action.DOWNLOAD_REPORT_VERSION),
+                                         ReportVersion.report_id.in_(network_tier))
+             .options(selectinload(ReportVersion.report).selectinload(Report.cycle).selectinload(Cycle.network))
+             .order_by(ReportVersion.published_at.desc(), ReportVersion.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def factual_check_drafts(actor) -> list[Report]:
+    """Feedback drafts waiting for the factual check of the actor's own organisation."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    query = (select(Report).where(scope(actor, Action.DOWNLOAD_REPORT), Report.tier == TIER_FACTUAL_CHECK,
+                                  Report.organisation_id == actor.organisation_id)
+             .options(selectinload(Report.cycle)).order_by(Report.title))
+    return list(db.session.scalars(query))
+
+
+def versions_with_checksum(digest: str) -> list[ReportVersion]:
+    """The public versions whose bytes have this SHA-256 (hex, any case): how anyone verifies a copy."""
+    digest = digest.strip().lower()
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        return []
+    public = select(Report.id).where(Report.tier == TIER_PUBLIC)
+    return list(db.session.scalars(select(ReportVersion).where(ReportVersion.sha256 == digest,
+                                                                ReportVersion.report_id.in_(public))
+                                   .options(selectinload(ReportVersion.report))))
+
+
+def version_to_manage(actor, version_id: int) -> ReportVersion:
+    version = db.session.get(ReportVersion, version_id)
+    if version is None or not can(actor, Action.DOWNLOAD_REPORT_VERSION, version):
+        raise NotFound(_("No such report."))
+    require(actor, Action.MANAGE_REPORTS, version.report.cycle)
+    return version
 
 
 def get_version(actor, version_id: int) -> ReportVersion:
@@ -296,6 +339,18 @@ def report_to_publish(actor, report_id: int) -> Report:
     return report
 
 
+def first_publish_problem(report: Report) -> str | None:
+    """Why nothing can be published now, before the person chooses the audience (the confirmation
+    page is not shown then): no draft newer than the current version and nothing wider to open."""
+    if report.release_to:
+        return release.publication_problem(report, report.release_to, "")
+    if release.has_newer_draft(report):
+        return None
+    if report.current_version is not None and report.tier != TIER_PUBLIC:
+        return None
+    return release.publication_problem(report, TIER_PUBLIC, "")
+
+
 def _publish_problem(report: Report, tier: str, reason: str) -> str | None:
     problem = release.publication_problem(report, tier, reason)
     if problem:
@@ -390,6 +445,25 @@ def flag_factual_error(actor, report: Report, body: str) -> FactualFlag:
     record(actor, "report.factual_flag", report, after={"flag": flag.id},
            network_id=report.cycle.network_id, cycle_id=report.cycle_id)
     return flag
+
+
+def get_factual_flag(actor, flag_id: int) -> FactualFlag:
+    flag = db.session.get(FactualFlag, flag_id)
+    if flag is None:
+        raise NotFound(_("No such report."))
+    get_report(actor, flag.report_id)
+    return flag
+
+
+def text_subject(cycle: Cycle, subject_key: int) -> str:
+    """What the texts belong to: the synthesis (0) or one participating organisation's feedback report."""
+    if subject_key == 0:
+        return _("Synthesis report")
+    submission = db.session.scalar(select(Submission).where(Submission.cycle_id == cycle.id,
+                                                            Submission.organisation_id == subject_key))
+    if submission is None:
+        raise NotFound(_("No such organisation in this cycle."))
+    return _("Feedback report: %(org)s", org=submission.organisation.name)
 
 
 def answer_factual_flag(actor, flag_id: int, answer: str, version: int | None) -> FactualFlag:

@@ -358,7 +358,7 @@ def consolidated_assessment(submission_id: int) -> dict | None:
 def consolidated_findings(cycle_id: int) -> list[dict]:
     """The consolidated assessments of every submitted submission of the cycle whose lead reviewer
     consolidated, in one query (the synthesis report: the network's good practices and
-    recommendations): [{"organisation_id", "code", "name", "score", and each text with "<name>_html"}],
+    recommendations): [{"organisation_id", "code", "name", "score", and each text (Markdown)}],
     by area code. Individual reviewers' rows are never read."""
     query = (select(AreaAssessment, Submission.organisation_id, ExcellenceArea.code, ExcellenceArea.name)
              .join(Submission, Submission.id == AreaAssessment.submission_id)
@@ -371,9 +371,7 @@ def consolidated_findings(cycle_id: int) -> list[dict]:
     findings = []
     for row, organisation_id, code, name in db.session.execute(query):
         item = {"organisation_id": organisation_id, "code": code, "name": name, "score": row.score}
-        for text in ASSESSMENT_TEXTS:
-            item[text] = getattr(row, text)
-            item[f"{text}_html"] = str(render_markdown(getattr(row, text)))
+        item.update({text: getattr(row, text) for text in ASSESSMENT_TEXTS})
         findings.append(item)
     return findings
 
