@@ -30,7 +30,7 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
     eu_states = {s.status for s in db.session.scalars(select(Submission).where(Submission.cycle_id == eu.id))}
     assert eu_states == {"draft", "submitted"}
     assert db.session.scalar(select(func.count()).where(Submission.cycle_id == eu.id)) == 14
-    assert db.session.scalar(select(func.count()).where(Report.status == "published")) == 1
+    assert db.session.scalar(select(func.count()).where(Report.tier == "public")) == 1
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert _counts(db) == counts
