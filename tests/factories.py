@@ -266,7 +266,8 @@ def build_world(status: str = "in_review") -> World:
                                   sha256="3" * 64, data=b"%PDF-1.7 evidence", uploaded_by_id=delegate.id)
     db.session.add_all([draft, published, document])
     db.session.flush()
-    db.session.add(FactualFlag(report_id=draft.id, body="The 2024 figure is the 2023 one.", author_id=other_delegate.id))
+    db.session.add(FactualFlag(report_id=draft.id, body="The 2024 figure is the 2023 one.",
+                               author_id=other_delegate.id))
     db.session.commit()
     return World(network, other_network, cycle, framework, indicator, own_org, other_org, own_submission,
                  other_submission, secretariat, other_secretariat, delegate, other_delegate, reviewer, unassigned,

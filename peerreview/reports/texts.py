@@ -36,7 +36,7 @@ def save_report_text(actor, cycle, subject_key: int, *, summary: str, conclusion
     if row is None:
         if version is not None:
             raise stale_edit_conflict()
-        row = ReportText(cycle_id=cycle.id, subject_key=subject_key)
+        row = ReportText(cycle_id=cycle.id, subject_key=subject_key, updated_by_id=actor.id)
         db.session.add(row)
     elif version != row.version:
         raise stale_edit_conflict()
@@ -84,7 +84,8 @@ def choose_naming(actor, submission: Submission, *, anonymous: bool, version: in
     if naming is None:
         if version is not None:
             raise stale_edit_conflict()
-        naming = ParticipantNaming(cycle_id=submission.cycle_id, organisation_id=submission.organisation_id)
+        naming = ParticipantNaming(cycle_id=submission.cycle_id, organisation_id=submission.organisation_id,
+                                   chosen_by_id=actor.id, anonymous=False)
         db.session.add(naming)
     elif version != naming.version:
         raise stale_edit_conflict()
