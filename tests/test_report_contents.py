@@ -97,6 +97,7 @@ def test_one_rule_of_what_a_report_may_print(world, db):
     other = world.other_org.id
     assert (other, world.indicator.id, "_T", 2023) not in printable  # confidential
     assert (other, world.indicator.id, "_T", 2022) not in printable  # no number
+    assert "77.7" not in synthesis_csv(world.cycle).decode()
     own = printable[(world.own_org.id, world.indicator.id, "_T", 2024)]
     assert (own.value, own.flag, own.explanation) == (Decimal("40.5"), "estimated",
                                                       "New counting of long-term jobseekers from 2024.")
