@@ -6,7 +6,6 @@ from peerreview.cycles.services import get_cycle
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
 from peerreview.forms_support import apply_errors, choices, to_id
-from peerreview.markdown import render_markdown
 from peerreview.permissions import Action, can, require
 from peerreview.reports import release, services, texts
 from peerreview.reports.forms import (
@@ -223,8 +222,7 @@ def report_texts(cycle_id: int, subject_key: int):
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
-            preview = {"summary": render_markdown(form.summary.data or ""),
-                       "conclusions": render_markdown(form.conclusions.data or "")}
+            preview = {"summary": form.summary.data or "", "conclusions": form.conclusions.data or ""}
         else:
             try:
                 texts.save_report_text(current_user, cycle, subject_key, summary=form.summary.data or "",
