@@ -273,7 +273,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     move_cycle(sec_wapes, wapes_cycle, REPORTING, reason="The assessments are written after the study visit; "
                "the reports start with the shared findings.")
     report = render_report(sec_wapes, wapes_cycle, kind="feedback", organisation_id=orgs["DE"].id, now=True)
-    publish_report(sec_wapes, report)
+    publish_report(sec_wapes, report, tier="public", now=True)
 
     # --- European PES Network benchlearning: open for submissions, mixed states
     eu_fw, eu_ind = framework_for(sec_eu, eu, "Benchlearning indicators (Decision 573/2014/EU)")

@@ -30,7 +30,7 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
     eu_states = {s.status for s in db.session.scalars(select(Submission).where(Submission.cycle_id == eu.id))}
     assert eu_states == {"draft", "submitted"}
     assert db.session.scalar(select(func.count()).where(Submission.cycle_id == eu.id)) == 14
-    assert db.session.scalar(select(func.count()).where(Report.status == "published")) == 1
+    assert db.session.scalar(select(func.count()).where(Report.tier == "public")) == 1
     # A few flags and source notes, and one comparability note, so that users see them.
     from peerreview.submissions.models import ComparabilityNote, IndicatorValue
     flags = dict(db.session.execute(select(IndicatorValue.flag, func.count()).where(IndicatorValue.flag != "")
