@@ -59,7 +59,7 @@ def test_answers_of_every_read_endpoint_fit_the_document(client, world):
     db.session.commit()
     tokens = {"secretariat": make_token(world.secretariat), "delegate": make_token(world.delegate)}
     ids = {"framework_id": world.framework.id, "cycle_id": world.cycle.id, "submission_id": world.own_submission.id,
-           "report_id": world.published_report.id}
+           "version_id": world.published_report.versions[0].id}
     checked = 0
     for path, item in document["paths"].items():
         if "get" not in item:

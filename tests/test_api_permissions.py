@@ -23,9 +23,10 @@ READ_MATRIX = {
     ("GET", "/submissions/{own}"): [200, 404, 200, 404, 200, 404],
     ("GET", "/submissions/{own}/values"): [200, 404, 200, 404, 200, 404],
     ("GET", "/submissions/{other}/values"): [404, 200, 404, 404, 200, 404],
-    ("GET", "/reports/{published}"): [200, 200, 200, 200, 200, 200],
-    ("GET", "/reports/{draft}"): [404, 404, 404, 404, 200, 404],
-    ("GET", "/reports/{draft}/pdf"): [404, 404, 404, 404, 200, 404],
+    ("GET", "/reports/{public}"): [200, 200, 200, 200, 200, 200],
+    ("GET", "/reports/{public}/pdf"): [200, 200, 200, 200, 200, 200],
+    ("GET", "/reports/{network}"): [200, 200, 200, 404, 200, 404],
+    ("GET", "/reports/{network}/pdf"): [200, 200, 200, 404, 200, 404],
     ("PATCH", "/submissions/{own}/values"): [403, 403, 403, 403, 403, 403],  # read scope: never writes
     ("GET", "/cycles"): [200] * 6,
     ("GET", "/frameworks"): [200] * 6,
@@ -40,10 +41,28 @@ SUBMIT_MATRIX = {
 }
 
 
+def _network_version(world):
+    """The draft feedback report published to the network (everyone taking part in the cycle)."""
+    import hashlib
+
+    from peerreview.db_types import utcnow
+    from peerreview.reports.models import ReportVersion
+
+    report = world.draft_report
+    if not report.versions:
+        report.tier = "network"
+        report.versions.append(ReportVersion(number=1, pdf=b"%PDF-1.7 network", size=16,
+                                             sha256=hashlib.sha256(b"%PDF-1.7 network").hexdigest(),
+                                             published_at=utcnow(), published_by_id=world.secretariat.id))
+        db.session.commit()
+    return report.versions[0]
+
+
 def _url(world, template: str) -> str:
     return "/api/v1" + template.format(
         cycle=world.cycle.id, framework=world.framework.id, own=world.own_submission.id,
-        other=world.other_submission.id, published=world.published_report.id, draft=world.draft_report.id)
+        other=world.other_submission.id, public=world.published_report.versions[0].id,
+        network=_network_version(world).id)
 
 
 def _patch_body(world) -> dict:
@@ -106,11 +125,12 @@ def test_a_signed_in_browser_is_not_signed_in_on_the_api(client, login, world):
 def test_lists_hold_exactly_what_the_object_rules_allow(client, world, role):
     """A listed object answers 200 on its own; another network's never shows."""
     secret = make_token(world.users()[role])
+    network = _network_version(world)
     for collection, detail in (("/cycles", "/cycles/{}"), ("/frameworks", "/frameworks/{}"),
                                ("/reports", "/reports/{}")):
         listed = {item["id"] for item in client.get("/api/v1" + collection, headers=bearer(secret)).get_json()["items"]}
         candidates = {"/cycles": [world.cycle.id], "/frameworks": [world.framework.id],
-                      "/reports": [world.published_report.id, world.draft_report.id]}[collection]
+                      "/reports": [world.published_report.versions[0].id, network.id]}[collection]
         allowed = {i for i in candidates
                    if client.get("/api/v1" + detail.format(i), headers=bearer(secret)).status_code == 200}
         assert listed == allowed, collection

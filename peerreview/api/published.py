@@ -1,7 +1,8 @@
 """What the API shows of values others submitted: network statistics and the published values.
 
-Both read one query: submitted values only (a draft is nobody else's business), never a value
-flagged confidential (a median of three can give one away).
+Both go through submissions.benchmarking.values_others_may_see, the one filter for everything
+others see (submitted, a number, never confidential). The SDMX export adds the cells that say
+there is no number (not available, not applicable): that a figure does not exist is no secret.
 """
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from peerreview.extensions import db
-from peerreview.submissions.benchmarking import Spread, spread_of
-from peerreview.submissions.flags import CONFIDENTIAL, WITHOUT_VALUE
+from peerreview.submissions.benchmarking import Spread, spread_of, values_others_may_see
+from peerreview.submissions.flags import WITHOUT_VALUE
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
+
+_COLUMNS = (IndicatorValue.indicator_id, IndicatorValue.breakdown, IndicatorValue.year, IndicatorValue.value,
+            IndicatorValue.flag, IndicatorValue.note)
 
 
 @dataclass(frozen=True)
@@ -28,26 +32,32 @@ class SharedValue:
     note: str
 
 
-def shareable_values(cycle_id: int, indicator_ids: list[int] | None = None) -> list[SharedValue]:
-    """The submitted values of a cycle others may see: numbers, and flags that say there is none."""
-    query = (select(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
-                    IndicatorValue.year, IndicatorValue.value, IndicatorValue.flag, IndicatorValue.note)
-             .join(Submission, Submission.id == IndicatorValue.submission_id)
-             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
-                    IndicatorValue.flag != CONFIDENTIAL,
-                    or_(IndicatorValue.value.is_not(None), IndicatorValue.flag.in_(sorted(WITHOUT_VALUE))))
-             .order_by(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
-                       IndicatorValue.year))
-    if indicator_ids is not None:
-        query = query.where(IndicatorValue.indicator_id.in_(indicator_ids))
+def _rows(query) -> list[SharedValue]:
     return [SharedValue(org, ind, breakdown, year, None if value is None else Decimal(value), flag or "", note or "")
             for org, ind, breakdown, year, value, flag, note in db.session.execute(query)]
 
 
+def shareable_values(cycle_id: int, indicator_ids: list[int] | None = None) -> list[SharedValue]:
+    """The numbers others may see, in a stable order."""
+    query = values_others_may_see(cycle_id, *_COLUMNS)
+    if indicator_ids is not None:
+        query = query.where(IndicatorValue.indicator_id.in_(indicator_ids))
+    return _rows(query.order_by(Submission.organisation_id, *_COLUMNS[:3]))
+
+
+def published_values(cycle_id: int) -> list[SharedValue]:
+    """shareable_values, and the submitted cells flagged as having no number, in a stable order."""
+    missing = (select(Submission.organisation_id, *_COLUMNS)
+               .join(Submission, Submission.id == IndicatorValue.submission_id)
+               .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
+                      IndicatorValue.value.is_(None), IndicatorValue.flag.in_(sorted(WITHOUT_VALUE))))
+    rows = shareable_values(cycle_id) + _rows(missing)
+    return sorted(rows, key=lambda v: (v.organisation_id, v.indicator_id, v.breakdown, v.year))
+
+
 def network_statistics(cycle_id: int, indicator_ids: list[int]) -> dict[tuple[int, str, int], Spread]:
-    """{(indicator_id, breakdown, year): Spread} over the numbers of shareable_values."""
+    """{(indicator_id, breakdown, year): Spread} over the numbers others may see."""
     grouped: dict[tuple[int, str, int], list[Decimal]] = defaultdict(list)
     for v in shareable_values(cycle_id, indicator_ids):
-        if v.value is not None:
-            grouped[(v.indicator_id, v.breakdown, v.year)].append(v.value)
+        grouped[(v.indicator_id, v.breakdown, v.year)].append(v.value)
     return {key: spread_of(values) for key, values in grouped.items()}

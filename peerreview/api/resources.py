@@ -6,7 +6,8 @@ from flask import url_for
 from peerreview.cycles.models import Cycle
 from peerreview.framework.models import Framework, Indicator
 from peerreview.numbers import format_plain
-from peerreview.reports.models import Report
+from peerreview.reports.models import VERSION_WITHDRAWN, ReportVersion
+from peerreview.submissions.flags import CONFIDENTIAL
 
 
 def dt(value) -> str | None:
@@ -46,15 +47,21 @@ def cycle(cycle: Cycle) -> dict:
             "reporting_deadline": dt(cycle.reporting_deadline), "illustrative_data": bool(cycle.illustrative_data)}
 
 
-def value(code: str, row) -> dict:
+def value(code: str, row, *, hide_confidential: bool = False) -> dict:
+    """A stored cell; one flagged confidential, for a reader who may not see it, without value or note."""
+    hidden = hide_confidential and row.flag == CONFIDENTIAL
     return {"indicator": code, "indicator_id": row.indicator_id, "breakdown": row.breakdown, "year": row.year,
-            "value": format_plain(row.value) if row.value is not None else None, "flag": row.flag or "",
-            "note": row.note or "", "version": row.version, "updated_at": dt(row.updated_at)}
+            "value": format_plain(row.value) if row.value is not None and not hidden else None,
+            "flag": row.flag or "", "note": "" if hidden else row.note or "", "version": row.version,
+            "updated_at": dt(row.updated_at)}
 
 
-def report(report: Report) -> dict:
-    return {"id": report.id, "cycle_id": report.cycle_id, "kind": report.kind, "title": report.title,
+def report_version(version: ReportVersion) -> dict:
+    report = version.report
+    return {"id": version.id, "report_id": report.id, "cycle_id": report.cycle_id, "kind": report.kind,
+            "title": report.title,
             "organisation": organisation(report.organisation) if report.organisation else None,
-            "status": report.status, "sha256": report.sha256, "size": report.size,
-            "published_at": dt(report.published_at),
-            "pdf": url_for("api.report_pdf", report_id=report.id) if report.sha256 else None}
+            "tier": report.tier, "number": version.number, "state": version.state,
+            "state_reason": version.state_reason or "", "correction_reason": version.correction_reason or "",
+            "sha256": version.sha256, "size": version.size, "published_at": dt(version.published_at),
+            "pdf": url_for("api.report_pdf", version_id=version.id) if version.state != VERSION_WITHDRAWN else None}

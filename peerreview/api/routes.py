@@ -24,8 +24,8 @@ from peerreview.framework.models import Framework, Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action, can, required_scope, scope, token_allows
-from peerreview.reports.models import Report
-from peerreview.reports.services import report_filename
+from peerreview.reports.models import VERSION_WITHDRAWN, Report, ReportVersion
+from peerreview.reports.services import report_filename, version_pdf
 from peerreview.submissions.models import Submission
 from peerreview.submissions.services import CellChange, cell_name, edit_problem, save_values, value_map
 
@@ -240,8 +240,10 @@ def values(submission_id: int):
     found = _visible(Submission, submission_id, Action.VIEW_SUBMISSION, _SUBMISSION_OPTIONS)
     codes = {i.id: i.code for i in framework_indicators(found.cycle.framework_id)}
     rows = sorted(value_map(found.id).values(), key=lambda v: (codes.get(v.indicator_id, ""), v.breakdown, v.year))
-    return jsonify({"submission_id": found.id, "values": [resources.value(codes[v.indicator_id], v) for v in rows
-                                                          if v.indicator_id in codes]})
+    # A confidential value is never shown to another organisation, its reviewers included.
+    hide = not can(_actor(), Action.READ_CONFIDENTIAL_VALUES, found)
+    return jsonify({"submission_id": found.id, "values": [
+        resources.value(codes[v.indicator_id], v, hide_confidential=hide) for v in rows if v.indicator_id in codes]})
 
 
 @bp.route("/submissions/<int:submission_id>/values", methods=["PATCH"])
@@ -283,9 +285,12 @@ def change_values(submission_id: int):
                               "updated_at": resources.dt(current.updated_at) if current is not None else None})
             continue
         raw = cell["value"]
-        changes.append(CellChange(indicator.id, cell["breakdown"], cell["year"],
-                                  "" if raw is None else str(raw),
-                                  format_plain(current.value) if current is not None else ""))
+        changes.append(CellChange(
+            indicator.id, cell["breakdown"], cell["year"], "" if raw is None else str(raw),
+            started_from=format_plain(current.value) if current is not None and current.value is not None else "",
+            flag=cell.get("flag"), note=cell.get("note"),
+            started_flag=current.flag if current is not None else "",
+            started_note=current.note if current is not None else ""))
     if unknown:
         raise ValidationFailed(_("Some cells are not part of this submission."), errors=unknown)
     if conflicts:
@@ -309,21 +314,24 @@ def change_values(submission_id: int):
 
 @bp.route("/reports")
 def reports():
-    return _scoped_list(Report, Action.DOWNLOAD_REPORT, resources.report, selectinload(Report.organisation))
+    """Published versions (network and public tiers) the owner may read; drafts stay with the pages."""
+    return _scoped_list(ReportVersion, Action.DOWNLOAD_REPORT_VERSION, resources.report_version,
+                        selectinload(ReportVersion.report).selectinload(Report.organisation))
 
 
-@bp.route("/reports/<int:report_id>")
-def report(report_id: int):
-    return jsonify(resources.report(_visible(Report, report_id, Action.DOWNLOAD_REPORT)))
+@bp.route("/reports/<int:version_id>")
+def report(version_id: int):
+    return jsonify(resources.report_version(_visible(ReportVersion, version_id, Action.DOWNLOAD_REPORT_VERSION)))
 
 
-@bp.route("/reports/<int:report_id>/pdf")
-def report_pdf(report_id: int):
-    found = _visible(Report, report_id, Action.DOWNLOAD_REPORT)
-    if found.pdf is None:
-        return problem_response(404, _("This report has not been rendered yet."))
-    response = Response(found.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{report_filename(found)}"'
+@bp.route("/reports/<int:version_id>/pdf")
+def report_pdf(version_id: int):
+    found = _visible(ReportVersion, version_id, Action.DOWNLOAD_REPORT_VERSION)
+    if found.state == VERSION_WITHDRAWN:  # listed, with its reason, but no longer served
+        return problem_response(404, _("This version was withdrawn: %(reason)s", reason=found.state_reason))
+    response = Response(version_pdf(found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{report_filename(found.report).removesuffix(".pdf")}-v{found.number}.pdf"')
     response.headers["X-Content-SHA256"] = found.sha256
     return response
 

@@ -95,7 +95,12 @@ SCHEMAS: dict[str, dict] = {
         "year": {"type": "integer", "minimum": 1900, "maximum": 2200},
         "value": {"type": ["string", "number", "null"],
                   "description": "The new value (text is read as on the pages: docs/numbers.md); null empties it."},
-        "version": {"type": "integer", "minimum": 0, "description": "The version the client read (0: empty)."}}),
+        "version": {"type": "integer", "minimum": 0, "description": "The version the client read (0: empty)."},
+        "flag": {"type": "string", "maxLength": 40,
+                 "description": "A flag code (not_available, not_applicable, confidential, estimated, provisional, "
+                                "break_in_series) or \"\" for none; left out: the stored flag stays."},
+        "note": {"type": "string", "maxLength": 2000, "description": "The source note; left out: it stays."}},
+        required=["indicator", "breakdown", "year", "value", "version"]),
     "ValuesPatch": _object({"values": {"type": "array", "items": _ref("ValueWrite"), "minItems": 1,
                                        "maxItems": 5000}}),
     "ValuesSaved": _object({"saved": {"type": "integer"}, "cleared": {"type": "integer"},
@@ -106,11 +111,15 @@ SCHEMAS: dict[str, dict] = {
     "IndicatorStatistics": _object({"indicator": {"type": "string"}, "indicator_id": ID,
                                     "statistics": {"type": "array", "items": _ref("Statistic")}}),
     "Report": _object({
-        "id": ID, "cycle_id": ID, "kind": {"enum": ["feedback", "synthesis"]}, "title": {"type": "string"},
+        "id": {**ID, "description": "The id of this published version."}, "report_id": ID, "cycle_id": ID,
+        "kind": {"enum": ["feedback", "synthesis"]}, "title": {"type": "string"},
         "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
-        "status": {"type": "string"}, "sha256": _nullable("string", pattern="^[0-9a-f]{64}$"),
-        "size": {"type": ["integer", "null"]}, "published_at": _nullable("string", format="date-time"),
-        "pdf": _nullable("string", description="Where the PDF is (null until rendered).")}),
+        "tier": {"enum": ["network", "public", "draft", "factual_check"]}, "number": {"type": "integer"},
+        "state": {"enum": ["current", "corrected", "withdrawn"]}, "state_reason": {"type": "string"},
+        "correction_reason": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "size": {"type": "integer"}, "published_at": DATE_TIME,
+        "pdf": _nullable("string", description="Where the PDF is (null once withdrawn).")},
+        description="One published version of a report: immutable bytes and their SHA-256."),
 }
 
 
@@ -199,12 +208,14 @@ PATHS: dict[str, dict] = {
             "responses": {**_json("ValuesSaved"), **_problems(*TOKEN_ERRORS, 400, 403, 404, 409, 413, 422)},
         },
     },
-    "/reports": _list("Reports you may read (published ones; drafts for their secretariat)", "Report", errors=()),
-    "/reports/{report_id}": _get("One report's metadata and SHA-256", _json("Report"), params=[_param("report_id")]),
-    "/reports/{report_id}/pdf": _get("The PDF", {"200": {
+    "/reports": _list("Published report versions you may read (public ones, and those published to the "
+                      "networks you take part in)", "Report", errors=()),
+    "/reports/{version_id}": _get("One version's metadata and SHA-256", _json("Report"),
+                                  params=[_param("version_id")]),
+    "/reports/{version_id}/pdf": _get("The PDF", {"200": {
         "description": "The PDF; its SHA-256 is in the X-Content-SHA256 header.",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
-        params=[_param("report_id")]),
+        params=[_param("version_id")]),
     "/cycles/{cycle_id}/sdmx/data.csv": _get(
         "The cycle's published values as SDMX-CSV 2.0 (public once its synthesis report is published)",
         {"200": {"description": "One observation a row.",

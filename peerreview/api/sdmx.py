@@ -5,7 +5,8 @@ Published values: the submitted, non-confidential values of a cycle whose synthe
 row; a breakdown fills its own dimension (SEX, AGE or EDUCATION_LEV) and the others are totals (_T).
 The observation status comes from the value's flag in SDMX's CL_OBS_STATUS codes; a value without a
 number (not available, not applicable) is an observation with an empty OBS_VALUE and status L or M.
-Each organisation is the reference area, under the name and code the cycle publishes for it.
+Each organisation is the reference area, under the name or anonymous code the cycle publishes it
+with (reports.texts.codes_of_cycle, the choice of the delegation or the secretariat: "PES 07").
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET  # noqa: N817 (writing our own XML, never par
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from peerreview.api.published import shareable_values
+from peerreview.api.published import published_values
 from peerreview.cycles.models import Cycle
 from peerreview.db_types import utcnow
 from peerreview.extensions import db
@@ -25,6 +26,7 @@ from peerreview.framework.breakdowns import BY_CODE, DIMENSIONS, TOTAL
 from peerreview.framework.services import framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.organisations.services import organisations_by_id
+from peerreview.reports.texts import codes_of_cycle
 from peerreview.submissions import flags
 from peerreview.submissions.models import Submission
 
@@ -72,14 +74,19 @@ def structure_urn(cycle: Cycle) -> str:
 def reference_areas(cycle: Cycle) -> dict[int, tuple[str, str]]:
     """{organisation id: (code, name)} of the cycle's participants, as the cycle publishes them.
 
-    The code is the organisation's country (the usual SDMX reference area), made unique with its short
-    name when two participants share a country.
+    A named organisation: its country (the usual SDMX reference area), made unique with its short name
+    when two participants share a country, and its name. One shown under a code: the code ("PES_07"),
+    and the code as its name; nothing else about it.
     """
+    codes = codes_of_cycle(cycle.id)
     ids = list(db.session.scalars(select(Submission.organisation_id).where(Submission.cycle_id == cycle.id)))
     organisations = sorted(organisations_by_id(ids).values(), key=lambda o: o.id)
-    countries = [o.country.upper() for o in organisations]
+    countries = [o.country.upper() for o in organisations if o.id not in codes]
     areas = {}
     for org in organisations:
+        if org.id in codes:
+            areas[org.id] = (_SDMX_ID.sub("_", codes[org.id]), codes[org.id])
+            continue
         code = org.country.upper()
         if countries.count(code) > 1:
             code = f"{code}_{org.short_name.upper()}"
@@ -90,7 +97,7 @@ def reference_areas(cycle: Cycle) -> dict[int, tuple[str, str]]:
 def _observation_rows(cycle: Cycle):
     areas = reference_areas(cycle)
     codes = {i.id: i.code for i in framework_indicators(cycle.framework_id)}
-    for v in shareable_values(cycle.id):
+    for v in published_values(cycle.id):
         if v.organisation_id not in areas or v.indicator_id not in codes or v.breakdown not in BY_CODE:
             continue
         key = {"REF_AREA": areas[v.organisation_id][0], "INDICATOR": codes[v.indicator_id],
