@@ -100,3 +100,26 @@ def test_the_public_reports_page_links_the_export_of_a_published_synthesis(clien
     page = client.get("/reports").get_data(as_text=True)
     assert f'href="/api/v1/cycles/{world.cycle.id}/sdmx/data.csv"' in page
     assert f'href="/api/v1/cycles/{world.cycle.id}/sdmx/structure.xml"' in page
+
+
+def test_a_pes_shown_under_a_code_is_exported_under_that_code_only(client, world):
+    from peerreview.reports.texts import choose_naming
+
+    _publish_synthesis(world)
+    choose_naming(world.secretariat, world.other_submission, anonymous=True, version=None)
+    db.session.commit()
+    text = client.get(f"/api/v1/cycles/{world.cycle.id}/sdmx/data.csv").get_data(as_text=True)
+    structure = client.get(f"/api/v1/cycles/{world.cycle.id}/sdmx/structure.xml").get_data(as_text=True)
+    assert ",PES_01,1a," in text and ",JP," not in text
+    assert "Hello Work" not in structure and "PES 01" in structure and "Bundesagentur für Arbeit" in structure
+
+
+def test_a_withdrawn_version_is_listed_but_not_served(client, world):
+    version = world.published_report.versions[0]
+    version.state, version.state_reason = "withdrawn", "Wrong figures for 2023"
+    db.session.commit()
+    token = bearer(make_token(world.secretariat))
+    listed = client.get(f"/api/v1/reports/{version.id}", headers=token).get_json()
+    assert (listed["state"], listed["state_reason"], listed["pdf"]) == ("withdrawn", "Wrong figures for 2023", None)
+    assert client.get(f"/api/v1/reports/{version.id}/pdf", headers=token).status_code == 404
+    assert client.get(f"/api/v1/reports/{version.id}", headers=bearer(make_token(world.delegate))).status_code == 404

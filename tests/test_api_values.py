@@ -163,3 +163,30 @@ def test_comparisons_count_submitted_values_only_and_never_confidential_ones(cli
     assert total_2024() == {"breakdown": "_T", "year": 2024, "n": 1, "median": "40.5", "q1": "40.5", "q3": "40.5",
                             "min": "40.5", "max": "40.5"}
     assert "50.1" not in client.get(url, headers=token).get_data(as_text=True)
+
+
+def test_a_confidential_value_is_read_by_its_delegation_and_the_secretariat_only(client, world):
+    own = db.session.scalar(select(IndicatorValue).where(IndicatorValue.submission_id == world.own_submission.id))
+    own.flag, own.note = "confidential", "From the unpublished register"
+    db.session.commit()
+    url = f"/api/v1/submissions/{world.own_submission.id}/values"
+    for reader, shown in ((world.delegate, True), (world.secretariat, True), (world.reviewer, False)):
+        cell = client.get(url, headers=bearer(make_token(reader))).get_json()["values"][0]
+        assert cell["flag"] == "confidential"
+        assert (cell["value"], cell["note"]) == (("40.5", "From the unpublished register") if shown else (None, ""))
+
+
+def test_flags_and_notes_are_written_with_the_value_under_the_same_versions(client, open_world):
+    world = open_world
+    token = bearer(make_token(world.delegate, "read submit"))
+    answer = client.patch(_url(world), headers=token, json={"values": [
+        {**_cell(world, "41", 1), "flag": "estimated", "note": "Estimated from 11 months"},
+        {**_cell(world, None, 0, breakdown="SEX_F"), "flag": "not_available"}]})
+    assert answer.status_code == 200, answer.get_json()
+    cells = {v["breakdown"]: v for v in client.get(_url(world), headers=token).get_json()["values"]}
+    assert (cells["_T"]["value"], cells["_T"]["flag"], cells["_T"]["note"]) == ("41", "estimated",
+                                                                                "Estimated from 11 months")
+    assert (cells["SEX_F"]["value"], cells["SEX_F"]["flag"]) == (None, "not_available")
+    contradiction = client.patch(_url(world), headers=token, json={"values": [
+        {**_cell(world, "12", cells["SEX_F"]["version"], breakdown="SEX_F"), "flag": "not_available"}]})
+    assert contradiction.status_code == 422 and set(contradiction.get_json()["errors"]) == {"1a/SEX_F/2024"}
