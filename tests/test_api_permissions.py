@@ -166,3 +166,21 @@ def test_within_a_token_request_can_and_scope_ask_the_token_too(app, world):
         assert list(db.session.scalars(select(Submission.id).where(
             scope(world.delegate, Action.VIEW_SUBMISSION)))) == []
     assert submission.id in set(db.session.scalars(visible))
+
+
+def test_pages_follow_next_links_to_the_whole_list_once(client, world):
+    from tests.factories import IndicatorFactory
+
+    for i in range(4):
+        IndicatorFactory(framework=world.framework, code=f"p{i}")
+    db.session.commit()
+    token = bearer(make_token(world.secretariat))
+    url, seen, pages = f"/api/v1/frameworks/{world.framework.id}/indicators?limit=2", [], 0
+    while url:
+        page = client.get(url, headers=token).get_json()
+        seen += [item["code"] for item in page["items"]]
+        url, pages = page["links"]["next"], pages + 1
+    assert pages == 3 and sorted(seen) == sorted({"1a", "3a", "p0", "p1", "p2", "p3"})
+    for bad in ("limit=0", "limit=201", "cursor=-1", "cursor=abc", "limit=²"):
+        answer = client.get(f"/api/v1/cycles?{bad}", headers=token)
+        assert answer.status_code == 422 and answer.content_type == "application/problem+json", bad
