@@ -125,7 +125,8 @@ def sum_warnings(indicator: Indicator, years: Iterable[int],
             if abs(added - total) > sum_tolerance(total, indicator.decimals):
                 warnings.append(PlausibilityWarning(SUM, (indicator.id, TOTAL.code, year), _(
                     "%(dimension)s, the breakdowns add up to %(sum)s, not to the total %(total)s.",
-                    dimension=label, sum=format_plain(added), total=format_plain(total))))
+                    dimension=label, sum=format_plain(added, indicator.decimals),
+                    total=format_plain(total, indicator.decimals))))
     return warnings
 
 
@@ -158,11 +159,13 @@ def change_warnings(indicator: Indicator, years: list[int], values: Mapping[Cell
             if percent is not None and abs(percent) <= threshold:
                 continue
             if percent is None:
-                message = _("Changed from 0 in %(year)s to %(value)s.", year=year - 1, value=format_plain(current))
+                message = _("Changed from 0 in %(year)s to %(value)s.", year=year - 1,
+                            value=format_plain(current, indicator.decimals))
             else:
                 message = _("Changed by %(percent)s %% since %(year)s (from %(before)s to %(value)s); more than "
                             "the %(threshold)s %% the framework expects.", percent=format_plain(percent, 1),
-                            year=year - 1, before=format_plain(before), value=format_plain(current),
+                            year=year - 1, before=format_plain(before, indicator.decimals),
+                            value=format_plain(current, indicator.decimals),
                             threshold=format_plain(threshold))
             warnings.append(PlausibilityWarning(CHANGE, (indicator.id, b.code, year), message))
     return warnings
