@@ -21,6 +21,7 @@ from peerreview.submissions.checks import (
     PlausibilityWarning,
     missing_required,
     plausibility_warnings,
+    required_cells,
     unexplained,
     warnings_by_cell,
 )
@@ -36,6 +37,15 @@ class CheckReport:
     missing: list[tuple[Indicator, list[Cell]]]
     warnings: list[PlausibilityWarning]
     unexplained: list[Cell]
+    required_total: int = 0  # how many values the framework requires
+
+    @property
+    def required_there(self) -> int:
+        return self.required_total - self.missing_count
+
+    @property
+    def warned_cells(self) -> int:
+        return len(self.by_cell)
 
     @property
     def missing_count(self) -> int:
@@ -73,4 +83,5 @@ def check_submission(submission: Submission, indicators: list[Indicator],
                if any(i.change_threshold is not None for i in indicators) else {})
     warnings = plausibility_warnings(indicators, years, values, earlier,
                                      network_values(submission.cycle_id, submission.organisation_id))
-    return CheckReport(missing_required(indicators, years, values), warnings, unexplained(warnings, values))
+    return CheckReport(missing_required(indicators, years, values), warnings, unexplained(warnings, values),
+                       sum(len(required_cells(i, years)) for i in indicators))

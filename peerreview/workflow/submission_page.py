@@ -28,6 +28,7 @@ from peerreview.reviews.services import (
 from peerreview.submissions.documents import documents_of
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.narratives import narratives_for
+from peerreview.submissions.plausibility import check_submission
 from peerreview.submissions.routes import bp as submissions_bp
 from peerreview.submissions.services import cell_labels, completeness, edit_problem, get_submission, value_map
 
@@ -62,6 +63,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
     filled, expected = completeness(submission, indicators, values)
+    checks = check_submission(submission, indicators, values)
     return render_template(
         "submissions/detail.html", submission=submission, indicators=indicators, values=values,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
@@ -69,7 +71,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
-        filled=filled, expected=expected, history=submission_history(current_user, submission),
+        filled=filled, expected=expected, checks=checks, warned=checks.by_cell,
+        history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
