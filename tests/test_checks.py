@@ -274,3 +274,27 @@ def test_secretariat_sets_the_checks_in_the_indicator_form(client, login, db):
         "all", True, Decimal("25.5"), "qualification sex")
     edit = client.get(f"/frameworks/{cycle.framework_id}/indicators/{stored.id}/edit").get_data(as_text=True)
     assert 'value="25.5"' in edit and 'value="all" checked' in edit
+
+
+def test_cycle_page_progress_table_does_not_query_per_organisation(checked, client, login, db):
+    submission, ind, _delegate, _colleague = checked
+    cycle = submission.cycle
+    sec = UserFactory(role="secretariat", network=cycle.network)
+    db.session.commit()
+    login(sec)
+    url = f"/cycles/{cycle.id}?sort=required"
+    client.get(url)
+    with counted(db) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(6):
+        other = SubmissionFactory(cycle=cycle, organisation=OrganisationFactory(network=cycle.network))
+        ValueFactory(submission_id=other.id, indicator_id=ind.id, year=2023, value=Decimal(1))
+    db.session.commit()
+    with counted(db) as many:
+        html = client.get(url).get_data(as_text=True)
+    assert len(many) <= len(few), f"{len(few)} queries with 8 organisations, {len(many)} with 14"
+    assert "6 of 14 submitted." in html
+    # The 13 others have one of the three required totals each (the confidential one counts: it is there);
+    # the own submission none.
+    assert html.count("1 / 3 <span class=\"govuk-body-s\">(2 missing)</span>") == 13
+    assert html.count("0 / 3 <span class=\"govuk-body-s\">(3 missing)</span>") == 1

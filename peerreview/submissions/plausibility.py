@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from peerreview.extensions import db
-from peerreview.framework.models import Indicator
+from peerreview.framework.breakdowns import TOTAL
+from peerreview.framework.models import REQUIRED_ALL, REQUIRED_TOTAL, Indicator
 from peerreview.submissions.checks import (
     Cell,
     PlausibilityWarning,
@@ -25,7 +26,7 @@ from peerreview.submissions.checks import (
     unexplained,
     warnings_by_cell,
 )
-from peerreview.submissions.flags import CONFIDENTIAL
+from peerreview.submissions.flags import CONFIDENTIAL, WITHOUT_VALUE
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
 from peerreview.submissions.previous_cycle import previous_values
 
@@ -74,6 +75,29 @@ def network_values(cycle_id: int, organisation_id: int) -> dict[Cell, list[Decim
     return grouped
 
 
+def required_counts(submission_ids: list[int], years: list[int]) -> dict[int, int]:
+    """{submission id: required values there (a number, or flagged not available / not applicable)}, one query.
+
+    The same rule as checks.required_cells and checks.is_answered, counted by the database for a whole cycle.
+    """
+    if not submission_ids:
+        return {}
+    answered = or_(IndicatorValue.value.is_not(None), IndicatorValue.flag.in_(sorted(WITHOUT_VALUE)))
+    required = or_(Indicator.required == REQUIRED_ALL,
+                   and_(Indicator.required == REQUIRED_TOTAL, IndicatorValue.breakdown == TOTAL.code))
+    query = (select(IndicatorValue.submission_id, func.count())
+             .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+             .where(IndicatorValue.submission_id.in_(submission_ids), IndicatorValue.year.in_(years),
+                    answered, required)
+             .group_by(IndicatorValue.submission_id))
+    return dict(db.session.execute(query).all())
+
+
+def required_expected(indicators: list[Indicator], years: list[int]) -> int:
+    """How many values the framework requires of each submission."""
+    return sum(len(required_cells(i, years)) for i in indicators)
+
+
 def check_submission(submission: Submission, indicators: list[Indicator],
                      values: Mapping[Cell, IndicatorValue]) -> CheckReport:
     """Every check of the submission; `values` as services.value_map returns them (one to three more queries)."""
@@ -84,4 +108,4 @@ def check_submission(submission: Submission, indicators: list[Indicator],
     warnings = plausibility_warnings(indicators, years, values, earlier,
                                      network_values(submission.cycle_id, submission.organisation_id))
     return CheckReport(missing_required(indicators, years, values), warnings, unexplained(warnings, values),
-                       sum(len(required_cells(i, years)) for i in indicators))
+                       required_expected(indicators, years))
