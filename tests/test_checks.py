@@ -298,3 +298,15 @@ def test_cycle_page_progress_table_does_not_query_per_organisation(checked, clie
     # the own submission none.
     assert html.count("1 / 3 <span class=\"govuk-body-s\">(2 missing)</span>") == 13
     assert html.count("0 / 3 <span class=\"govuk-body-s\">(3 missing)</span>") == 1
+
+
+def test_the_entry_form_marks_the_values_to_explain(checked, client, login, db):
+    submission, ind, delegate, _colleague = checked
+    services.save_values(delegate, submission, cells(ind, {("_T", 2023): "150", ("_T", 2024): "165"}))
+    db.session.commit()
+    login(delegate)
+    html = client.get(f"/submissions/{submission.id}/edit").get_data(as_text=True)
+    assert "1 value looks unusual (marked “Check” below)." in html
+    assert html.count("Unusually high compared with the network&#39;s other submitted values.") == 1
+    assert "Not explained yet." in html
+    assert "100" not in html.split("Unusually high")[1].split("</div>")[0]  # nothing of the others shown
