@@ -310,3 +310,15 @@ def test_the_entry_form_marks_the_values_to_explain(checked, client, login, db):
     assert html.count("Unusually high compared with the network&#39;s other submitted values.") == 1
     assert "Not explained yet." in html
     assert "100" not in html.split("Unusually high")[1].split("</div>")[0]  # nothing of the others shown
+
+
+def test_explanation_fields_name_their_cell():
+    assert explanations.parse_cell_name("v-3-Y25-49-2024") == (3, "Y25-49", 2024)
+    assert explanations.parse_cell_name("v-3-_T-2024") == (3, "_T", 2024)
+    for bad in ("v-x-_T-2024", "v-3-2024", "w-3-_T-2024", "v-3-_T-20x4"):
+        assert explanations.parse_cell_name(bad) is None
+    form = {"x-v-3-ED0-2-2023": "Because.", "xv-v-3-ED0-2-2023": "4", "xo-v-3-ED0-2-2023": "Old.",
+            "x-v-9-_T-2024": "No version.", "x-nonsense": "ignored", "csrf_token": "t"}
+    assert explanations.changes_from_form(form) == [
+        explanations.ExplanationChange(3, "ED0-2", 2023, "Because.", 4, "Old."),
+        explanations.ExplanationChange(9, "_T", 2024, "No version.", 0, "")]

@@ -60,16 +60,25 @@ class ExplanationResult:
     labels: dict[str, str] = field(default_factory=dict)  # field name -> "1a Total 2024"
 
 
-def changes_from_form(form, cells: Iterable[tuple[int, str, int]]) -> list[ExplanationChange]:
+def parse_cell_name(name: str) -> tuple[int, str, int] | None:
+    """The cell of a field name v-<indicator>-<breakdown>-<year> (breakdown codes may hold "-"); None if malformed."""
+    parts = name.split("-")
+    if len(parts) < 4 or parts[0] != "v" or not parts[1].isdigit() or not parts[-1].isdigit():
+        return None
+    return int(parts[1]), "-".join(parts[2:-1]), int(parts[-1])
+
+
+def changes_from_form(form) -> list[ExplanationChange]:
     """The explanations of a posted check page: x-<cell> the text, xv-<cell> the version, xo-<cell> the old text."""
     changes = []
-    for cell in cells:
-        name = cell_name(*cell)
-        if "x-" + name in form:
-            version = form.get("xv-" + name, "")
-            changes.append(ExplanationChange(*cell, text=form["x-" + name],
-                                             version=int(version) if version.isdigit() else 0,
-                                             started_from=form.get("xo-" + name, "")))
+    for key in form:
+        cell = parse_cell_name(key[2:]) if key.startswith("x-") else None
+        if cell is None:
+            continue
+        name = key[2:]
+        version = form.get("xv-" + name, "")
+        changes.append(ExplanationChange(*cell, text=form[key], version=int(version) if version.isdigit() else 0,
+                                         started_from=form.get("xo-" + name, "")))
     return changes
 
 

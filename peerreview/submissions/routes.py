@@ -187,13 +187,8 @@ def _check_page(submission, errors: dict, status: int, typed: dict | None = None
 @login_required
 def explanations(submission_id: int):
     """Save the explanations written on the check page; those not saved come back as typed, with the reason."""
-    submission = _editable_submission(submission_id)
-    form = CsrfForm()
-    if not form.validate_on_submit():
-        return _check_page(submission, {"csrf": _("The form expired. Your text is below: save it again.")}, 400,
-                           dict(request.form))
-    values = services.value_map(submission.id)
-    changes = explanation_services.changes_from_form(request.form, values.keys())
+    submission = _editable_submission(submission_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    changes = explanation_services.changes_from_form(request.form)
     result = explanation_services.save_explanations(current_user, submission, changes)
     if result.errors:
         flash(ngettext("%(num)d explanation saved.", "%(num)d explanations saved.", result.saved), "warning")
