@@ -10,7 +10,7 @@ from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.submissions import explanations, services
 from peerreview.submissions.models import IndicatorValue
-from peerreview.submissions.plausibility import check_submission, network_values
+from peerreview.submissions.plausibility import check_submission, network_fences
 from tests.factories import (
     CycleFactory,
     IndicatorFactory,
@@ -85,8 +85,9 @@ def test_a_flag_without_value_answers_a_required_value(checked, db):
 
 def test_the_network_is_others_submitted_non_confidential_values(checked):
     submission, ind, delegate, _colleague = checked
-    assert sorted(network_values(submission.cycle_id, submission.organisation_id)[(ind.id, "_T", 2024)]) == [
-        100, 110, 120, 130, 140]
+    # Q1 110, Q3 130 of the five others: fences 80 and 160; no other cell has five values.
+    assert network_fences(submission.cycle_id, submission.organisation_id) == {
+        (ind.id, "_T", 2024): (Decimal(80), Decimal(160))}
     # 165 is beyond 160, the upper fence of the five; it would be inside if the confidential value or the
     # draft counted (175).
     services.save_values(delegate, submission, cells(ind, {("_T", 2023): "150", ("_T", 2024): "165"}))

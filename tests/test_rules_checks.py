@@ -163,18 +163,32 @@ def test_fences_need_five_other_values():
     assert checks.fences([Decimal(v) for v in (6, 1, 5, 2, 4, 3)]) == (Decimal("-1.5"), Decimal("8.5"))
 
 
+def test_fences_from_the_ranks_the_database_sends_equal_the_fences_of_the_whole_list():
+    import random
+
+    rng = random.Random(7)
+    for n in range(5, 40):
+        values = sorted(Decimal(rng.randint(-500, 500)) / 10 for _ in range(n))
+        ranks = {pos: values[pos] for pos in checks.quartile_positions(n) if pos < n}
+        assert checks.fences_from_ranks(n, ranks) == checks.fences(values), n
+    assert checks.quartile_positions(5) == {1, 2, 3, 4}
+    assert checks.quartile_positions(6) == {1, 2, 3, 4}
+    assert checks.quartile_positions(9) == {2, 3, 6, 7}
+    assert checks.fences_from_ranks(4, {0: Decimal(1), 1: Decimal(2), 2: Decimal(3), 3: Decimal(4)}) is None
+
+
 def test_outlier_side_at_and_beyond_the_fences():
-    others = [Decimal(v) for v in (10, 20, 30, 40, 50)]
-    assert checks.outlier_side(Decimal(70), others) is None
-    assert checks.outlier_side(Decimal("70.1"), others) == "high"
-    assert checks.outlier_side(Decimal(-10), others) is None
-    assert checks.outlier_side(Decimal("-10.1"), others) == "low"
-    assert checks.outlier_side(Decimal(1000), others[:4]) is None
+    limits = checks.fences([Decimal(v) for v in (10, 20, 30, 40, 50)])
+    assert checks.outlier_side(Decimal(70), limits) is None
+    assert checks.outlier_side(Decimal("70.1"), limits) == "high"
+    assert checks.outlier_side(Decimal(-10), limits) is None
+    assert checks.outlier_side(Decimal("-10.1"), limits) == "low"
+    assert checks.outlier_side(Decimal(1000), None) is None
 
 
 def test_outlier_warning_never_reveals_the_network():
     i = ind(dimensions="")
-    network = {(1, "_T", 2024): [Decimal(v) for v in (10, 20, 30, 40, 50)]}
+    network = {(1, "_T", 2024): checks.fences([Decimal(v) for v in (10, 20, 30, 40, 50)])}
     high = checks.outlier_warnings(i, [2024], vals(i, {("_T", 2024): "71"}), network)
     low = checks.outlier_warnings(i, [2024], vals(i, {("_T", 2024): "-11"}), network)
     assert [w.message for w in high] == ["Unusually high compared with the network's other submitted values."]
@@ -190,7 +204,7 @@ def test_outlier_warning_never_reveals_the_network():
 def test_all_warnings_in_order_and_unexplained_cells_once():
     i = ind(additive=True, threshold="10")
     values = vals(i, {("_T", 2023): "100", ("_T", 2024): "200", ("SEX_F", 2024): "1", ("SEX_M", 2024): "1"})
-    network = {(1, "_T", 2024): [Decimal(v) for v in (10, 11, 12, 13, 14)]}
+    network = {(1, "_T", 2024): checks.fences([Decimal(v) for v in (10, 11, 12, 13, 14)])}
     warnings = checks.plausibility_warnings([i], YEARS, values, {}, network)
     assert [(w.kind, w.cell) for w in warnings] == [("sum", (1, "_T", 2024)), ("change", (1, "_T", 2024)),
                                                     ("outlier", (1, "_T", 2024))]

@@ -173,19 +173,45 @@ def change_warnings(indicator: Indicator, years: list[int], values: Mapping[Cell
 
 # --- warning c): outside the network's distribution -----------------------------------------------
 
+def fence_pair(q1: Decimal, q3: Decimal) -> tuple[Decimal, Decimal]:
+    """(Q1 - 1.5 IQR, Q3 + 1.5 IQR)."""
+    spread = q3 - q1
+    return q1 - FENCE * spread, q3 + FENCE * spread
+
+
 def fences(others: list[Decimal]) -> tuple[Decimal, Decimal] | None:
     """(low, high) interquartile fences of the others' values; None with fewer than five of them."""
     if len(others) < MIN_NETWORK_VALUES:
         return None
     ordered = sorted(others)
-    q1, q3 = quantile(ordered, Decimal("0.25")), quantile(ordered, Decimal("0.75"))
-    spread = q3 - q1
-    return q1 - FENCE * spread, q3 + FENCE * spread
+    return fence_pair(quantile(ordered, Decimal("0.25")), quantile(ordered, Decimal("0.75")))
 
 
-def outlier_side(value: Decimal, others: list[Decimal]) -> str | None:
-    """HIGH or LOW when the value is outside the fences of the others' values, else None."""
-    limits = fences(others)
+def quartile_positions(n: int) -> set[int]:
+    """The 0-based ranks whose values the first and third quartiles of n sorted values need (type 7)."""
+    low, high = (n - 1) // 4, (n - 1) * 3 // 4
+    return {low, low + 1, high, high + 1}
+
+
+def fences_from_ranks(n: int, at: Mapping[int, Decimal]) -> tuple[Decimal, Decimal] | None:
+    """The fences of n sorted values of which only those at `quartile_positions(n)` are known ({rank: value}).
+
+    The same figures as `fences` on the whole list: the database sends four values per cell, not all of them.
+    """
+    if n < MIN_NETWORK_VALUES:
+        return None
+
+    def quartile(p: Decimal) -> Decimal:
+        h = (n - 1) * p
+        below = int(h)
+        fraction = h - below
+        return at[below] if fraction == 0 else at[below] + fraction * (at[below + 1] - at[below])
+
+    return fence_pair(quartile(Decimal("0.25")), quartile(Decimal("0.75")))
+
+
+def outlier_side(value: Decimal, limits: tuple[Decimal, Decimal] | None) -> str | None:
+    """HIGH or LOW when the value is outside the fences (None: no fences, too few others), else None."""
     if limits is None:
         return None
     if value > limits[1]:
@@ -196,14 +222,14 @@ def outlier_side(value: Decimal, others: list[Decimal]) -> str | None:
 
 
 def outlier_warnings(indicator: Indicator, years: Iterable[int], values: Mapping[Cell, object],
-                     network: Mapping[Cell, list[Decimal]]) -> list[PlausibilityWarning]:
-    """`network`: the other organisations' submitted, non-confidential numbers per cell."""
+                     network: Mapping[Cell, tuple[Decimal, Decimal]]) -> list[PlausibilityWarning]:
+    """`network`: the fences of the other organisations' submitted, non-confidential numbers, per cell."""
     warnings = []
     for b in indicator.breakdowns:
         for year in years:
             cell = (indicator.id, b.code, year)
             value = number(values.get(cell))
-            side = None if value is None else outlier_side(value, network.get(cell, []))
+            side = None if value is None else outlier_side(value, network.get(cell))
             if side == HIGH:
                 warnings.append(PlausibilityWarning(OUTLIER, cell, _(
                     "Unusually high compared with the network's other submitted values.")))
@@ -217,7 +243,7 @@ def outlier_warnings(indicator: Indicator, years: Iterable[int], values: Mapping
 
 def plausibility_warnings(indicators: Iterable[Indicator], years: list[int], values: Mapping[Cell, object],
                           earlier: Mapping[Cell, Decimal],
-                          network: Mapping[Cell, list[Decimal]]) -> list[PlausibilityWarning]:
+                          network: Mapping[Cell, tuple[Decimal, Decimal]]) -> list[PlausibilityWarning]:
     """Every warning of a submission, per indicator in the order given, then sum, change, outlier."""
     warnings = []
     for indicator in indicators:

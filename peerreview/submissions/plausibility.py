@@ -18,8 +18,10 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import TOTAL
 from peerreview.framework.models import REQUIRED_ALL, REQUIRED_TOTAL, Indicator
 from peerreview.submissions.checks import (
+    MIN_NETWORK_VALUES,
     Cell,
     PlausibilityWarning,
+    fences_from_ranks,
     missing_required,
     plausibility_warnings,
     required_cells,
@@ -62,17 +64,33 @@ class CheckReport:
         return bool(self.missing or self.unexplained)
 
 
-def network_values(cycle_id: int, organisation_id: int) -> dict[Cell, list[Decimal]]:
-    """The OTHER organisations' submitted, non-confidential numbers of a cycle per cell, in one query."""
-    query = (select(IndicatorValue.indicator_id, IndicatorValue.breakdown, IndicatorValue.year, IndicatorValue.value)
-             .join(Submission, Submission.id == IndicatorValue.submission_id)
-             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
-                    Submission.organisation_id != organisation_id, IndicatorValue.value.is_not(None),
-                    IndicatorValue.flag != CONFIDENTIAL))
-    grouped: dict[Cell, list[Decimal]] = defaultdict(list)
-    for indicator_id, breakdown, year, value in db.session.execute(query):
-        grouped[(indicator_id, breakdown, year)].append(Decimal(value))
-    return grouped
+def network_fences(cycle_id: int, organisation_id: int) -> dict[Cell, tuple[Decimal, Decimal]]:
+    """The interquartile fences of the OTHER organisations' submitted, non-confidential numbers, per cell.
+
+    One query. The database ranks the values of each cell and sends only the (at most four) values the
+    quartiles need, for cells with at least five of them: a few thousand rows, not every value of the cycle.
+    """
+    cell = (IndicatorValue.indicator_id, IndicatorValue.breakdown, IndicatorValue.year)
+    ranked = (select(*cell, IndicatorValue.value,
+                     (func.row_number().over(partition_by=cell, order_by=IndicatorValue.value) - 1).label("pos"),
+                     func.count().over(partition_by=cell).label("n"))
+              .join(Submission, Submission.id == IndicatorValue.submission_id)
+              .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
+                     Submission.organisation_id != organisation_id, IndicatorValue.value.is_not(None),
+                     IndicatorValue.flag != CONFIDENTIAL)
+              .subquery())
+    low, high = (ranked.c.n - 1) // 4, (ranked.c.n - 1) * 3 // 4
+    query = (select(ranked.c.indicator_id, ranked.c.breakdown, ranked.c.year, ranked.c.n, ranked.c.pos,
+                    ranked.c.value)
+             .where(ranked.c.n >= MIN_NETWORK_VALUES,
+                    or_(ranked.c.pos == low, ranked.c.pos == low + 1, ranked.c.pos == high, ranked.c.pos == high + 1)))
+    counts: dict[Cell, int] = {}
+    ranks: dict[Cell, dict[int, Decimal]] = defaultdict(dict)
+    for indicator_id, breakdown, year, n, pos, value in db.session.execute(query):
+        key = (indicator_id, breakdown, year)
+        counts[key] = n
+        ranks[key][pos] = Decimal(value)
+    return {key: fences_from_ranks(n, ranks[key]) for key, n in counts.items()}
 
 
 def required_counts(submission_ids: list[int], years: list[int]) -> dict[int, int]:
@@ -106,6 +124,6 @@ def check_submission(submission: Submission, indicators: list[Indicator],
     earlier = (previous_values(submission, indicators)
                if any(i.change_threshold is not None for i in indicators) else {})
     warnings = plausibility_warnings(indicators, years, values, earlier,
-                                     network_values(submission.cycle_id, submission.organisation_id))
+                                     network_fences(submission.cycle_id, submission.organisation_id))
     return CheckReport(missing_required(indicators, years, values), warnings, unexplained(warnings, values),
                        required_expected(indicators, years))
