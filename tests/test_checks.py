@@ -303,14 +303,18 @@ def test_cycle_page_progress_table_does_not_query_per_organisation(checked, clie
 
 def test_the_entry_form_marks_the_values_to_explain(checked, client, login, db):
     submission, ind, delegate, _colleague = checked
-    services.save_values(delegate, submission, cells(ind, {("_T", 2023): "150", ("_T", 2024): "165"}))
+    services.save_values(delegate, submission, cells(ind, {("_T", 2023): "100", ("_T", 2024): "165"}))
     db.session.commit()
     login(delegate)
     html = client.get(f"/submissions/{submission.id}/edit").get_data(as_text=True)
     assert "1 value looks unusual (marked “Check” below)." in html
-    assert html.count("Unusually high compared with the network&#39;s other submitted values.") == 1
+    assert "Changed by 65.0 % since 2023 (from 100 to 165); more than the 50 % the framework expects." in html
     assert "Not explained yet." in html
-    assert "100" not in html.split("Unusually high")[1].split("</div>")[0]  # nothing of the others shown
+    assert "Unusually high" not in html  # the network comparison is the check page's
+    check = client.get(f"/submissions/{submission.id}/check").get_data(as_text=True)
+    assert "Changed by 65.0 % since 2023" in check and "Unusually high compared with the network" in check
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)  # a draft: the network too
+    assert "Unusually high compared with the network" in page and "0 of 1 explained" in page
 
 
 def test_explanation_fields_name_their_cell():

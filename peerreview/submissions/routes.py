@@ -85,7 +85,8 @@ def _value_form(submission, indicators, areas, area, form, typed: dict, errors, 
     stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
     earlier = {services.cell_name(*key): format_plain(value)
                for key, value in previous.previous_values(submission, indicators).items()}
-    warned = check_submission(submission, indicators, values).by_cell
+    # The network comparison is left to the check page: it reads every submitted value of the cycle.
+    warned = check_submission(submission, indicators, values, against_network=False).by_cell
     return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
                            areas=areas, area=area, shown=shown, stored=stored, errors=errors, labels=labels,
                            conflicts=conflicts, earlier=earlier, cell_name=services.cell_name, warned=warned,
