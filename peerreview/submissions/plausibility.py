@@ -122,8 +122,8 @@ def check_submission(submission: Submission, indicators: list[Indicator], values
 
     `against_network=False` leaves out the comparison with the network (no outlier warnings): the one check
     that reads the other organisations' values, a sort of every submitted value of the cycle in the database
-    (about 3 s for 150 organisations x 1,800 cells). The entry form and the page of a submitted submission
-    do without it; the check page and submitting never do.
+    (2 to 4 s for 150 organisations x 1,800 cells). The entry form and the submission page do without it;
+    the check page and submitting never do.
     """
     years = submission.cycle.years
     # The previous cycle is read only when some indicator checks the change (two queries, or none).

@@ -27,7 +27,6 @@ from peerreview.reviews.services import (
 )
 from peerreview.submissions.documents import documents_of
 from peerreview.submissions.forms import ReturnForm
-from peerreview.submissions.models import SUBMITTED
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.plausibility import check_submission
 from peerreview.submissions.routes import bp as submissions_bp
@@ -64,8 +63,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
     filled, expected = completeness(submission, indicators, values)
-    # A submitted submission had every warning explained when it was submitted: no network comparison again.
-    checks = check_submission(submission, indicators, values, against_network=submission.status != SUBMITTED)
+    # The comparison with the network (a sort of every submitted value of the cycle) is the check page's.
+    checks = check_submission(submission, indicators, values, against_network=False)
     return render_template(
         "submissions/detail.html", submission=submission, indicators=indicators, values=values,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
