@@ -251,7 +251,7 @@ def test_submitting_with_gaps_goes_through_the_check_page(client, login, db):
     saved = client.post(f"/submissions/{submission.id}/edit", data={"then": "submit"})
     assert saved.headers["Location"].endswith(f"/submissions/{submission.id}/check")
     page = client.get(f"/submissions/{submission.id}/check").get_data(as_text=True)
-    assert "1 of 3 values filled." in page and "2 values are empty:" in page
+    assert "1 of 3 values filled." in page and "2 values that are not required are empty:" in page
     assert "Total 2022, Total 2023" in page and "What will be locked" in page
     assert 'id="confirm_gaps"' in page and "I submit without the 2 empty values listed above" in page
     refused = client.post(f"/submissions/{submission.id}/submit")
