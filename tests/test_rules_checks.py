@@ -215,3 +215,47 @@ def test_all_warnings_in_order_and_unexplained_cells_once():
     values[(1, "_T", 2024)].explanation = "A reform doubled the caseload."
     assert checks.unexplained(warnings, values) == []
     assert checks.unexplained(warnings, {}) == [(1, "_T", 2024)]
+
+
+# --- found by mutation testing (make mutate) --------------------------------------------------------
+
+def test_a_change_within_the_threshold_does_not_hide_a_later_one():
+    i = ind(threshold="20", dimensions="")
+    values = vals(i, {("_T", 2022): "100", ("_T", 2023): "110", ("_T", 2024): "200"})
+    assert [w.cell for w in checks.change_warnings(i, YEARS, values, {})] == [(1, "_T", 2024)]
+
+
+def test_figures_in_messages_keep_the_indicators_decimals():
+    i = ind(threshold="10", dimensions="sex", additive=True, decimals=2)
+    values = vals(i, {("_T", 2023): "10.00", ("_T", 2024): "20.00", ("SEX_F", 2024): "4.50", ("SEX_M", 2024): "4.30"})
+    assert [w.message for w in checks.plausibility_warnings([i], YEARS, values, {}, {})] == [
+        "By sex, the breakdowns add up to 8.80, not to the total 20.00.",
+        "Changed by 100.0 % since 2023 (from 10.00 to 20.00); more than the 10 % the framework expects."]
+
+
+def test_an_incomplete_dimension_does_not_hide_the_next_one():
+    i = ind(additive=True, dimensions="sex age")
+    values = vals(i, {("_T", 2024): "100", ("SEX_F", 2024): "50",
+                      ("Y_LT25", 2024): "10", ("Y25-49", 2024): "10", ("Y_GE50", 2024): "10"})
+    assert [w.message for w in checks.sum_warnings(i, [2024], values)] == [
+        "By age group, the breakdowns add up to 30, not to the total 100."]
+
+
+def test_an_empty_cell_is_never_an_outlier():
+    i = ind(dimensions="")
+    network = {(1, "_T", 2024): checks.fences([Decimal(v) for v in (10, 20, 30, 40, 50)])}
+    assert checks.outlier_warnings(i, [2024], {(1, "_T", 2024): V(None, "not_available")}, network) == []
+    assert checks.outlier_warnings(i, [2024], {}, network) == []
+    low = checks.outlier_warnings(i, [2024], vals(i, {("_T", 2024): "-11"}), network)
+    assert [(w.kind, w.cell) for w in low] == [("outlier", (1, "_T", 2024))]
+
+
+def test_warnings_of_every_indicator_are_kept_and_the_previous_cycle_is_read():
+    a, b = ind(1, additive=True, threshold="10"), ind(2, additive=True, threshold="10", code="2a")
+    values = {**vals(a, {("_T", 2022): "200", ("SEX_F", 2022): "1", ("SEX_M", 2022): "1"}),
+              **vals(b, {("_T", 2022): "200", ("SEX_F", 2022): "1", ("SEX_M", 2022): "1"})}
+    warnings = checks.plausibility_warnings([a, b], YEARS, values, {(1, "_T", 2021): Decimal(100)}, {})
+    assert [(w.kind, w.cell) for w in warnings] == [("sum", (1, "_T", 2022)), ("change", (1, "_T", 2022)),
+                                                    ("sum", (2, "_T", 2022))]
+    grouped = checks.warnings_by_cell(warnings)
+    assert grouped == {(1, "_T", 2022): warnings[:2], (2, "_T", 2022): warnings[2:]}
