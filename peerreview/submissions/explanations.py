@@ -1,6 +1,7 @@
 """Explanations of plausibility warnings: saved per value, read by reviewers, exports and reports.
 
-An explanation belongs to one stored value (`IndicatorValue.explanation`). Saving one changes only
+An explanation belongs to one stored value (`IndicatorValue.explanation`); the reports
+(reports/print_data.py) and the cycle export (value_files.py) read that column with the value. Saving one changes only
 that column and never the value's version, so it never clashes with anyone's value save, in this
 cell or another. It is refused per cell (the text stays in the form) when the value was changed or
 the explanation was rewritten by someone else since the person opened the page: the person then
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.audit.services import record
@@ -135,16 +136,3 @@ def save_explanations(actor, submission, changes: Iterable[ExplanationChange]) -
             db.session.expire(row, ["explanation"])
         result.saved = len(updates)
     return result
-
-
-def explanations_of(submission_ids: list[int]) -> dict[tuple[int, int, str, int], str]:
-    """{(submission id, indicator id, breakdown, year): explanation} of the values explained, in one query.
-
-    For reports and exports: what the delegation said about a value that looked odd.
-    """
-    if not submission_ids:
-        return {}
-    query = (select(IndicatorValue.submission_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
-                    IndicatorValue.year, IndicatorValue.explanation)
-             .where(IndicatorValue.submission_id.in_(submission_ids), IndicatorValue.explanation != ""))
-    return {(s, i, b, y): text for s, i, b, y, text in db.session.execute(query)}

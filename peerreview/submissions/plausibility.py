@@ -30,7 +30,7 @@ from peerreview.submissions.checks import (
 )
 from peerreview.submissions.flags import CONFIDENTIAL, WITHOUT_VALUE
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
-from peerreview.submissions.previous_cycle import previous_values
+from peerreview.submissions.previous_cycle import previous_numbers
 
 
 @dataclass
@@ -127,7 +127,7 @@ def check_submission(submission: Submission, indicators: list[Indicator], values
     """
     years = submission.cycle.years
     # The previous cycle is read only when some indicator checks the change (two queries, or none).
-    earlier = (previous_values(submission, indicators)
+    earlier = (previous_numbers(submission, indicators)
                if any(i.change_threshold is not None for i in indicators) else {})
     network = network_fences(submission.cycle_id, submission.organisation_id) if against_network else {}
     warnings = plausibility_warnings(indicators, years, values, earlier, network)

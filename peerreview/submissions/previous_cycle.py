@@ -1,4 +1,7 @@
-"""The same organisation's values of its previous cycle: read by the value form, the copy and the checks."""
+"""The same organisation's values of its previous cycle, as stored: read by the value form, the copy and the checks.
+
+Below the services (it imports none of them), so that submitting, which runs the checks, can read them.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -22,18 +25,19 @@ def previous_submission(submission: Submission) -> Submission | None:
     return db.session.scalars(query).first()
 
 
-def previous_values(submission: Submission, indicators: list[Indicator]) -> dict[tuple[int, str, int], Decimal]:
-    """{(indicator id of this cycle, breakdown, year): value} from the previous cycle, matched by indicator code.
-
-    Cells without a number (flagged not available) are left out.
-    """
+def previous_cells(submission: Submission, indicators: list[Indicator]) -> dict[tuple[int, str, int], IndicatorValue]:
+    """{(indicator id of this cycle, breakdown, year): stored cell} of the previous cycle, matched by indicator code."""
     previous = previous_submission(submission)
     if previous is None:
         return {}
     by_code = {i.code: i.id for i in indicators}
-    rows = db.session.execute(select(Indicator.code, IndicatorValue.breakdown, IndicatorValue.year,
-                                     IndicatorValue.value)
+    rows = db.session.execute(select(Indicator.code, IndicatorValue)
                               .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
                               .where(IndicatorValue.submission_id == previous.id))
-    return {(by_code[code], breakdown, year): Decimal(value) for code, breakdown, year, value in rows
-            if code in by_code and value is not None}
+    return {(by_code[code], cell.breakdown, cell.year): cell for code, cell in rows if code in by_code}
+
+
+def previous_numbers(submission: Submission, indicators: list[Indicator]) -> dict[tuple[int, str, int], Decimal]:
+    """The previous cycle's numbers per cell (cells flagged without a number left out): for the year-on-year check."""
+    return {key: Decimal(cell.value) for key, cell in previous_cells(submission, indicators).items()
+            if cell.value is not None}
