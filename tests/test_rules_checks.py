@@ -259,3 +259,9 @@ def test_warnings_of_every_indicator_are_kept_and_the_previous_cycle_is_read():
                                                     ("sum", (2, "_T", 2022))]
     grouped = checks.warnings_by_cell(warnings)
     assert grouped == {(1, "_T", 2022): warnings[:2], (2, "_T", 2022): warnings[2:]}
+
+
+def test_a_change_from_zero_keeps_the_indicators_decimals():
+    i = ind(threshold="10", dimensions="", decimals=2)
+    values = vals(i, {("_T", 2023): "0", ("_T", 2024): "7"})
+    assert [w.message for w in checks.change_warnings(i, YEARS, values, {})] == ["Changed from 0 in 2023 to 7.00."]
