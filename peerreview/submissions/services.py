@@ -71,6 +71,12 @@ def visible_submissions(actor, cycle_id: int) -> list[Submission]:
     return list(db.session.scalars(query))
 
 
+def visible_submission_ids(actor, cycle_id: int) -> list[int]:
+    """The ids of the submissions `visible_submissions` lists, and nothing else (one light query)."""
+    return list(db.session.scalars(select(Submission.id).where(Submission.cycle_id == cycle_id,
+                                                               scope(actor, Action.VIEW_SUBMISSION))))
+
+
 def submissions_for_delegate(actor) -> list[Submission]:
     """The submissions of the delegate's organisation, in the networks where they are a delegate."""
     query = (select(Submission).where(Submission.organisation_id == actor.organisation_id,

@@ -20,6 +20,7 @@ from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
 from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.page_cache import cached_part, data_versions, digest
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
 from peerreview.permissions import Action, can, is_participant_delegate
@@ -39,6 +40,7 @@ from peerreview.submissions.services import (
     invitable_organisations,
     invite_organisation,
     value_counts,
+    visible_submission_ids,
     visible_submissions,
 )
 from peerreview.workflow import deadlines, phases
@@ -49,7 +51,18 @@ from peerreview.workflow import deadlines, phases
 def detail(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id)
     manage = can(current_user, Action.MANAGE_CYCLE, cycle)
-    # Delegates see their own submission; reviewers those assigned to them.
+    sort = request.args.get("sort", "organisation")
+    sort = sort if sort in SORTS else "organisation"
+    today = datetime.now(UTC).date()
+    zone = deadlines.viewer_zone(current_user, cycle)
+    # Delegates see their own submission; reviewers those assigned to them: the ids are in the key.
+    key = ("cycle", cycle.id, data_versions(cycle.id, cycle.network_id), manage,
+           digest(visible_submission_ids(current_user, cycle.id)), sort, today.isoformat(), str(zone))
+    content = cached_part(key, lambda: _cycle_part(cycle, manage, sort, today, zone))
+    return render_template("cycles/detail.html", cycle=cycle, content=content)
+
+
+def _cycle_part(cycle, manage: bool, sort: str, today, zone) -> str:
     submissions = visible_submissions(current_user, cycle.id)
     indicators = framework_indicators(cycle.framework_id)
     submission_ids = [s.id for s in submissions]
@@ -59,13 +72,11 @@ def detail(cycle_id: int):
         invite_form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
             (o.id, f"{o.name} ({o.country})") for o in invitable_organisations(cycle)])
     target = phases.next_phase(cycle)
-    sort = request.args.get("sort", "organisation")
     counts = value_counts(submission_ids)
     expected = expected_value_count(indicators, cycle.years)
-    rows = completeness_rows(submissions, counts, expected, cycle.submission_deadline,
-                             datetime.now(UTC).date(), sort)
+    rows = completeness_rows(submissions, counts, expected, cycle.submission_deadline, today, sort)
     return render_template(
-        "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
+        "cycles/_detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
         sorts=SORTS, submitted=submitted_count(rows),
         reviewer_counts=reviewer_counts(submission_ids), value_counts=counts,
         expected_values=expected, invite_form=invite_form, next_phase=target,
@@ -75,8 +86,7 @@ def detail(cycle_id: int):
         previous_phase=phases.previous_phase(cycle) if manage else None,
         extensions=deadlines.extensions_of(cycle.id) if manage else {},
         deadline_end=lambda day: deadlines.deadline_end(cycle, day),
-        viewer_zone=deadlines.viewer_zone(current_user, cycle),
-        review_done=review_completion(submission_ids) if manage else {})
+        viewer_zone=zone, review_done=review_completion(submission_ids) if manage else {})
 
 
 @cycles_bp.route("/<int:cycle_id>/completeness.csv")
@@ -203,11 +213,21 @@ def extend_deadline(cycle_id: int):
 @login_required
 def compare(cycle_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.COMPARE_INDICATORS)
+    # The only thing the reader changes: a participant's delegate also sees its own confidential values.
+    own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
+    asked = (to_id(request.args.get("indicator")), request.args.get("breakdown", "")[:20],
+             request.args.get("year", type=int))
+    key = ("compare", cycle.id, data_versions(cycle.id, cycle.network_id), own_org, asked)
+    content = cached_part(key, lambda: _comparison_part(cycle, own_org))
+    return render_template("cycles/compare.html", cycle=cycle, content=content)
+
+
+def _comparison_part(cycle, own_org: int | None) -> str:
     indicators = framework_indicators(cycle.framework_id)
     indicator = next((i for i in indicators if i.id == to_id(request.args.get("indicator"))),
                      indicators[0] if indicators else None)
     if indicator is None:
-        return render_template("cycles/compare.html", cycle=cycle, indicator=None, indicators=[])
+        return render_template("cycles/_compare.html", cycle=cycle, indicator=None, indicators=[])
     breakdowns = breakdowns_for(indicator.dimensions)
     breakdown = request.args.get("breakdown", TOTAL.code)
     if breakdown not in {b.code for b in breakdowns}:
@@ -215,7 +235,6 @@ def compare(cycle_id: int):
     year = request.args.get("year", type=int)
     if year not in cycle.years:
         year = cycle.last_year
-    own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
     comparison = indicator_comparison(cycle, indicator, breakdown, year, viewer_organisation_id=own_org)
     breakdown_label = next(b.label for b in breakdowns if b.code == breakdown)
     spread = comparison.spread
@@ -225,7 +244,7 @@ def compare(cycle_id: int):
                       title=f"{indicator.code} {indicator.name}, {breakdown_label}, {year}",
                       median=spread.median if spread else None, unit=indicator.unit, decimals=indicator.decimals,
                       direction=indicator.direction)
-    return render_template("cycles/compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
+    return render_template("cycles/_compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
                            comparison=comparison, chart=chart, year=year, breakdown=breakdown,
                            breakdowns=breakdowns, own_org=own_org, STATES=STATE_LABELS)
 
