@@ -16,9 +16,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from peerreview.auth.models import User, UserSession
-from peerreview.organisations.models import Organisation
 from peerreview.db_types import utcnow
 from peerreview.extensions import db
+from peerreview.organisations.models import Organisation
 
 KEY_BYTES = 32
 # last_seen_at is written at most this often per session, not on every request.

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_babel import _, ngettext
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.audit.services import record
@@ -47,8 +47,9 @@ def in_entry_order(indicators: list[Indicator]) -> list[Indicator]:
 
 
 def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
+    # One query: the submission with its cycle and organisation (whose networks load only if asked).
     submission = db.session.get(Submission, submission_id, options=[
-        selectinload(Submission.cycle), selectinload(Submission.organisation)])
+        joinedload(Submission.cycle), joinedload(Submission.organisation).lazyload(Organisation.networks)])
     if submission is None:
         raise NotFound(_("No such submission."))
     require(actor, action, submission)

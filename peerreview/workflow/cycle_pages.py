@@ -20,9 +20,9 @@ from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
 from peerreview.forms_support import apply_errors, choices, to_id
-from peerreview.page_cache import cached_part, data_versions, digest
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
+from peerreview.page_cache import cached_part, data_versions, digest
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.assessments import review_completion

@@ -6,6 +6,7 @@ their blueprints, so endpoints and URLs stay `submissions.detail` and `reviews.c
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from peerreview.audit.services import submission_history
 from peerreview.errors import ValidationFailed
@@ -13,6 +14,7 @@ from peerreview.forms_support import apply_errors
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
+from peerreview.page_cache import cached_part, data_versions, digest
 from peerreview.permissions import Action, can
 from peerreview.reviews.cells import cell_indicator, network_context
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
@@ -29,7 +31,14 @@ from peerreview.submissions.documents import documents_of
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
-from peerreview.submissions.services import cell_labels, completeness, edit_problem, get_submission, value_map
+from peerreview.submissions.services import (
+    cell_labels,
+    edit_problem,
+    expected_value_count,
+    get_submission,
+    value_counts,
+    value_map,
+)
 
 
 @submissions_bp.route("/<int:submission_id>")
@@ -39,13 +48,31 @@ def detail(submission_id: int):
     return render_submission_page(submission)
 
 
+# The permission answers the submission page shows or hides things by: all of them are in its cache key.
+_PAGE_ACTIONS = (Action.EDIT_SUBMISSION, Action.EXCHANGE_VALUES, Action.ATTACH_DOCUMENT, Action.REVIEW_SUBMISSION,
+                 Action.VIEW_TEAM_ASSESSMENTS, Action.VIEW_INTERNAL_COMMENTS)
+
+
 def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
     """The submission with its values, comments and (for the secretariat) reviewers.
 
-    Also used by the comment action to show a rejected comment again, as typed.
+    Also used by the comment action to show a rejected comment again, as typed (never cached). Otherwise
+    the content is kept in the page cache for this reader until the cycle's data changes: it holds the
+    reader's own edit links and reply rights, so its key holds the reader's id and permission answers.
     """
+    if comment_form is not None:
+        content = Markup(_submission_part(submission, comment_form))  # noqa: S704 (an autoescaped template)
+    else:
+        cycle = submission.cycle
+        answers = tuple(can(current_user, action, submission) for action in _PAGE_ACTIONS)
+        key = ("submission", submission.id, data_versions(cycle.id, cycle.network_id), current_user.id, answers,
+               can(current_user, Action.MANAGE_CYCLE, cycle), request.args.get("anchor", "submission")[:40])
+        content = cached_part(key, lambda: _submission_part(submission, None))
+    return render_template("submissions/detail.html", submission=submission, content=content), status
+
+
+def _submission_part(submission, comment_form: CommentForm | None) -> str:
     indicators = framework_indicators(submission.cycle.framework_id)
-    values = value_map(submission.id)
     comments = visible_comments(current_user, submission)
     areas = framework_areas(submission.cycle.framework_id)
     by_anchor: dict = {}
@@ -61,11 +88,26 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
     if comment_form is not None:
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
-    filled, expected = completeness(submission, indicators, values)
+    problem = comment_problem(submission)
+    comment_links = comment_form is not None and not problem
+    cycle = submission.cycle
+    values = []  # loaded only when the grid is not in the cache
+
+    def values_part() -> str:
+        values.append(value_map(submission.id))
+        return render_template("submissions/_values.html", submission=submission, indicators=indicators,
+                               values=values[0], by_anchor=by_anchor, comment_links=comment_links,
+                               format_plain=format_plain)
+
+    # The grid is the same for every reader with the same comment counts and right to comment.
+    grid = cached_part(("values", submission.id, data_versions(cycle.id, cycle.network_id), comment_links,
+                        digest(f"{k}={n}" for k, n in by_anchor.items())), values_part)
+    filled = len(values[0]) if values else value_counts([submission.id]).get(submission.id, 0)
+    expected = expected_value_count(indicators, submission.cycle.years)
     return render_template(
-        "submissions/detail.html", submission=submission, indicators=indicators, values=values,
+        "submissions/_detail.html", submission=submission, indicators=indicators, values_part=grid,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
-        comment_problem=comment_problem(submission), edit_problem=edit_problem(submission),
+        comment_problem=problem, edit_problem=edit_problem(submission),
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
@@ -73,7 +115,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
-        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission))
 
 
 @reviews_bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
