@@ -38,6 +38,8 @@ from peerreview.extensions import cache, db
 
 CSRF_PLACEHOLDER = "__peerreview_csrf_token__"
 _SUBMISSION = table("submission", column("id"), column("cycle_id"))
+# Audit events that change nothing a cached page shows: a sign-in must not empty a network's cache.
+UNSEEN_EVENTS = frozenset({"user.login", "user.login_failed", "user.password_reset_requested", "user.password_set"})
 
 
 class CacheVersion(db.Model):
@@ -102,7 +104,8 @@ def _touched(session: Session, flush_context) -> None:
     networks: set = session.info.setdefault("cache_networks", set())
     submissions: set = session.info.setdefault("cache_submissions", set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) == "cache_version":
+        table_name = getattr(obj, "__tablename__", None)
+        if table_name == "cache_version" or (table_name == "audit_event" and obj.action in UNSEEN_EVENTS):
             continue
         if getattr(obj, "__tablename__", None) == "cycle":
             cycles.add(obj.id)
