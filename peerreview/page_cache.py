@@ -23,12 +23,14 @@ place, put back with the reader's own token when the page is served.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from redis.exceptions import RedisError
 from sqlalchemy import String, column, event, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peerreview.extensions import cache, db
 
+logger = logging.getLogger(__name__)
 CSRF_PLACEHOLDER = "__peerreview_csrf_token__"
 _SUBMISSION = table("submission", column("id"), column("cycle_id"))
 # Audit events that change nothing a cached page shows: a sign-in must not empty a network's cache.
@@ -75,10 +78,18 @@ def digest(ids: Iterable) -> str:
 def cached_part(key: tuple, render: Callable[[], str]) -> Markup:
     """The rendered part for `key`, from the cache or rendered now (and kept); with the reader's CSRF token."""
     full_key = "part:" + hashlib.sha256(repr((str(get_locale() or "en"),) + key).encode()).hexdigest()
-    html = cache.get(full_key)
+    try:
+        html = cache.get(full_key)
+    except (RedisError, OSError):  # the cache is only a shortcut: without it the page is rendered
+        logger.warning("page cache unavailable", exc_info=True)
+        html, full_key = None, None
     if html is None:
         html = render_without_token(render)
-        cache.set(full_key, html)
+        try:
+            if full_key:
+                cache.set(full_key, html)
+        except (RedisError, OSError):
+            logger.warning("page cache unavailable", exc_info=True)
     return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped templates)
 
 
@@ -146,10 +157,12 @@ def _forget(session: Session, *args) -> None:
 
 def init_app(app) -> None:
     """The cache store, and the hooks that move the versions (once per process, on every session)."""
-    if app.config.get("REDIS_URL") and "CACHE_TYPE" not in app.config:
-        app.config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=app.config["REDIS_URL"])
+    redis_url = app.config.get("PAGE_CACHE_REDIS_URL") or app.config.get("REDIS_URL")
+    if redis_url and "CACHE_TYPE" not in app.config:
+        app.config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
-    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 3600)
+    # Parts of older versions are never read again: they only wait for this to pass.
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", app.config.get("PAGE_CACHE_SECONDS", 300))
     app.config.setdefault("CACHE_KEY_PREFIX", "peerreview-page:")
     cache.init_app(app)
     if not event.contains(Session, "after_flush", _touched):

@@ -186,3 +186,16 @@ def test_changes_beside_values_move_the_versions(world, db, change):
     moved = after[1] > before[1] if change == "network" else after[0] > before[0]
     assert moved, (before, after)
     assert db.session.get(CacheVersion, cycle_scope(world.cycle.id)) is not None or change == "network"
+
+
+def test_pages_are_rendered_when_the_cache_is_down(client, login, world, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*_args, **_kwargs):
+        raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    login(world.secretariat)
+    assert "Hello Work" in _html(client, f"/cycles/{world.cycle.id}")
+    assert "50.1" in _html(client, f"/submissions/{world.other_submission.id}")
