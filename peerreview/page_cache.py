@@ -26,7 +26,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 
-from flask import current_app, g
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -93,9 +93,22 @@ def cached_part(key: tuple, render: Callable[[], str]) -> Markup:
     return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped templates)
 
 
+def cached_page(reader_id: int, key: tuple, render: Callable[[], str]) -> Markup:
+    """The whole page (layout, navigation, the reader's name) for this reader, or rendered now.
+
+    The layout names the reader and shows the navigation of their roles, so the key holds the reader's
+    id and the endpoint; a page with a message waiting to be flashed is rendered, never cached.
+    """
+    if session.get("_flashes"):
+        return Markup(render())  # noqa: S704 (an autoescaped template)
+    return cached_part(("page", reader_id, request.endpoint) + key, render)
+
+
 def render_without_token(render: Callable[[], str]) -> str:
     """Run `render` with the CSRF placeholder standing in for the reader's token (forms built inside it)."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if g.get(field) == CSRF_PLACEHOLDER:  # a part inside a part being rendered: the outer one puts it back
+        return str(render())
     real = generate_csrf()
     g.pop(field, None)
     setattr(g, field, CSRF_PLACEHOLDER)

@@ -22,7 +22,7 @@ from peerreview.exports import spreadsheet_safe
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
-from peerreview.page_cache import cached_part, data_versions, digest
+from peerreview.page_cache import cached_page, cached_part, data_versions, digest
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.assessments import review_completion
@@ -58,8 +58,9 @@ def detail(cycle_id: int):
     # Delegates see their own submission; reviewers those assigned to them: the ids are in the key.
     key = ("cycle", cycle.id, data_versions(cycle.id, cycle.network_id), manage,
            digest(visible_submission_ids(current_user, cycle.id)), sort, today.isoformat(), str(zone))
-    content = cached_part(key, lambda: _cycle_part(cycle, manage, sort, today, zone))
-    return render_template("cycles/detail.html", cycle=cycle, content=content)
+    return cached_page(current_user.id, key, lambda: render_template(
+        "cycles/detail.html", cycle=cycle,
+        content=cached_part(key, lambda: _cycle_part(cycle, manage, sort, today, zone))))
 
 
 def _cycle_part(cycle, manage: bool, sort: str, today, zone) -> str:
@@ -218,8 +219,8 @@ def compare(cycle_id: int):
     asked = (to_id(request.args.get("indicator")), request.args.get("breakdown", "")[:20],
              request.args.get("year", type=int))
     key = ("compare", cycle.id, data_versions(cycle.id, cycle.network_id), own_org, asked)
-    content = cached_part(key, lambda: _comparison_part(cycle, own_org))
-    return render_template("cycles/compare.html", cycle=cycle, content=content)
+    return cached_page(current_user.id, key, lambda: render_template(
+        "cycles/compare.html", cycle=cycle, content=cached_part(key, lambda: _comparison_part(cycle, own_org))))
 
 
 def _comparison_part(cycle, own_org: int | None) -> str:

@@ -14,7 +14,7 @@ from peerreview.forms_support import apply_errors
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
-from peerreview.page_cache import cached_part, data_versions, digest
+from peerreview.page_cache import cached_page, cached_part, data_versions, digest
 from peerreview.permissions import Action, can
 from peerreview.reviews.cells import cell_indicator, network_context
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
@@ -62,13 +62,14 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
     """
     if comment_form is not None:
         content = Markup(_submission_part(submission, comment_form))  # noqa: S704 (an autoescaped template)
-    else:
-        cycle = submission.cycle
-        answers = tuple(can(current_user, action, submission) for action in _PAGE_ACTIONS)
-        key = ("submission", submission.id, data_versions(cycle.id, cycle.network_id), current_user.id, answers,
-               can(current_user, Action.MANAGE_CYCLE, cycle), request.args.get("anchor", "submission")[:40])
-        content = cached_part(key, lambda: _submission_part(submission, None))
-    return render_template("submissions/detail.html", submission=submission, content=content), status
+        return render_template("submissions/detail.html", submission=submission, content=content), status
+    cycle = submission.cycle
+    answers = tuple(can(current_user, action, submission) for action in _PAGE_ACTIONS)
+    key = ("submission", submission.id, data_versions(cycle.id, cycle.network_id), current_user.id, answers,
+           can(current_user, Action.MANAGE_CYCLE, cycle), request.args.get("anchor", "submission")[:40])
+    return cached_page(current_user.id, key, lambda: render_template(
+        "submissions/detail.html", submission=submission,
+        content=Markup(_submission_part(submission, None)))), status  # noqa: S704 (an autoescaped template)
 
 
 def _submission_part(submission, comment_form: CommentForm | None) -> str:
