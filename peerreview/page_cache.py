@@ -31,7 +31,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from redis.exceptions import RedisError
-from sqlalchemy import String, column, event, select, table
+from sqlalchemy import String, cast, column, event, func, literal, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -68,6 +68,17 @@ def data_versions(cycle_id: int, network_id: int) -> tuple[int, int]:
     found = dict(db.session.execute(select(CacheVersion.scope, CacheVersion.version)
                                     .where(CacheVersion.scope.in_(scopes))).all())
     return found.get(scopes[0], 0), found.get(scopes[1], 0)
+
+
+def with_versions(query, cycle_id, network_id):
+    """`query` (the page's object, one row) with the data versions of its cycle and network as two more
+    columns: one round trip instead of two. The object stays in the session, where the service that
+    fetches it next (with its permission check) finds it without a query."""
+    def version(scope):
+        return func.coalesce(select(CacheVersion.version).where(CacheVersion.scope == scope).scalar_subquery(), 0)
+
+    return query.add_columns(version(literal("cycle:") + cast(cycle_id, String)),
+                             version(literal("network:") + cast(network_id, String)))
 
 
 def digest(ids: Iterable) -> str:

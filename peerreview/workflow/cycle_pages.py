@@ -11,18 +11,20 @@ from datetime import UTC, datetime
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
 from peerreview.cycles.forms import ExtensionForm, InviteForm, RevertForm, TransitionForm
-from peerreview.cycles.models import PHASE_LABELS
+from peerreview.cycles.models import PHASE_LABELS, Cycle
 from peerreview.cycles.routes import bp as cycles_bp
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
+from peerreview.extensions import db
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
-from peerreview.page_cache import cached_page, cached_part, data_versions, digest
+from peerreview.page_cache import cached_page, cached_part, digest, with_versions
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.assessments import review_completion
@@ -46,9 +48,18 @@ from peerreview.submissions.services import (
 from peerreview.workflow import deadlines, phases
 
 
+def _cycle_versions(cycle_id: int) -> tuple[Cycle | None, tuple[int, int]]:
+    """The cycle and its data versions in one query. The caller keeps the cycle while `get_cycle` checks
+    the permission (the session holds loaded objects only while someone refers to them)."""
+    row = db.session.execute(with_versions(select(Cycle).where(Cycle.id == cycle_id), Cycle.id,
+                                           Cycle.network_id)).first()
+    return (row[0], (row[1], row[2])) if row else (None, (0, 0))
+
+
 @cycles_bp.route("/<int:cycle_id>")
 @login_required
 def detail(cycle_id: int):
+    _loaded, versions = _cycle_versions(cycle_id)
     cycle = get_cycle(current_user, cycle_id)
     manage = can(current_user, Action.MANAGE_CYCLE, cycle)
     sort = request.args.get("sort", "organisation")
@@ -56,7 +67,7 @@ def detail(cycle_id: int):
     today = datetime.now(UTC).date()
     zone = deadlines.viewer_zone(current_user, cycle)
     # Delegates see their own submission; reviewers those assigned to them: the ids are in the key.
-    key = ("cycle", cycle.id, data_versions(cycle.id, cycle.network_id), manage,
+    key = ("cycle", cycle.id, versions, manage,
            digest(visible_submission_ids(current_user, cycle.id)), sort, today.isoformat(), str(zone))
     return cached_page(current_user.id, key, lambda: render_template(
         "cycles/detail.html", cycle=cycle,
@@ -213,12 +224,13 @@ def extend_deadline(cycle_id: int):
 @cycles_bp.route("/<int:cycle_id>/compare")
 @login_required
 def compare(cycle_id: int):
+    _loaded, versions = _cycle_versions(cycle_id)
     cycle = get_cycle(current_user, cycle_id, Action.COMPARE_INDICATORS)
     # The only thing the reader changes: a participant's delegate also sees its own confidential values.
     own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
     asked = (to_id(request.args.get("indicator")), request.args.get("breakdown", "")[:20],
              request.args.get("year", type=int))
-    key = ("compare", cycle.id, data_versions(cycle.id, cycle.network_id), own_org, asked)
+    key = ("compare", cycle.id, versions, own_org, asked)
     return cached_page(current_user.id, key, lambda: render_template(
         "cycles/compare.html", cycle=cycle, content=cached_part(key, lambda: _comparison_part(cycle, own_org))))
 

@@ -7,14 +7,19 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from peerreview.audit.services import submission_history
+from peerreview.cycles.models import Cycle
 from peerreview.errors import ValidationFailed
+from peerreview.extensions import db
 from peerreview.forms_support import apply_errors
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
-from peerreview.page_cache import cached_page, cached_part, data_versions, digest
+from peerreview.organisations.models import Organisation
+from peerreview.page_cache import cached_page, cached_part, data_versions, digest, with_versions
 from peerreview.permissions import Action, can
 from peerreview.reviews.cells import cell_indicator, network_context
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
@@ -29,6 +34,7 @@ from peerreview.reviews.services import (
 )
 from peerreview.submissions.documents import documents_of
 from peerreview.submissions.forms import ReturnForm
+from peerreview.submissions.models import Submission
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
 from peerreview.submissions.services import (
@@ -44,8 +50,15 @@ from peerreview.submissions.services import (
 @submissions_bp.route("/<int:submission_id>")
 @login_required
 def detail(submission_id: int):
+    # The submission, its cycle and organisation, and the data versions in one query; the service
+    # below finds them in the session and checks the permission.
+    query = with_versions(select(Submission).join(Submission.cycle).where(Submission.id == submission_id)
+                          .options(joinedload(Submission.cycle),
+                                   joinedload(Submission.organisation).lazyload(Organisation.networks)),
+                          Cycle.id, Cycle.network_id)
+    row = db.session.execute(query).first()
     submission = get_submission(current_user, submission_id)
-    return render_submission_page(submission)
+    return render_submission_page(submission, versions=(row[1], row[2]) if row else None)
 
 
 # The permission answers the submission page shows or hides things by: all of them are in its cache key.
@@ -53,7 +66,8 @@ _PAGE_ACTIONS = (Action.EDIT_SUBMISSION, Action.EXCHANGE_VALUES, Action.ATTACH_D
                  Action.VIEW_TEAM_ASSESSMENTS, Action.VIEW_INTERNAL_COMMENTS)
 
 
-def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
+def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200,
+                           versions: tuple[int, int] | None = None):
     """The submission with its values, comments and (for the secretariat) reviewers.
 
     Also used by the comment action to show a rejected comment again, as typed (never cached). Otherwise
@@ -65,7 +79,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         return render_template("submissions/detail.html", submission=submission, content=content), status
     cycle = submission.cycle
     answers = tuple(can(current_user, action, submission) for action in _PAGE_ACTIONS)
-    key = ("submission", submission.id, data_versions(cycle.id, cycle.network_id), current_user.id, answers,
+    versions = versions or data_versions(cycle.id, cycle.network_id)
+    key = ("submission", submission.id, versions, current_user.id, answers,
            can(current_user, Action.MANAGE_CYCLE, cycle), request.args.get("anchor", "submission")[:40])
     return cached_page(current_user.id, key, lambda: render_template(
         "submissions/detail.html", submission=submission,
