@@ -6,7 +6,7 @@ tables are not touched; the table starts empty (version 0 everywhere), which is 
 page part is cached yet when it is created.
 
 Revision ID: 819d3a12ccd8
-Revises: 1d0f4987b534
+Revises: fce6eb25afd3
 Create Date: 2026-11-27 17:35:02.664134
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '819d3a12ccd8'
-down_revision = '1d0f4987b534'
+down_revision = 'fce6eb25afd3'
 branch_labels = None
 depends_on = None
 

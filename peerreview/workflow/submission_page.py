@@ -32,17 +32,20 @@ from peerreview.reviews.services import (
     thread,
     visible_comments,
 )
+from peerreview.submissions.comparability import notes_of
 from peerreview.submissions.documents import documents_of
+from peerreview.submissions.flags import CONFIDENTIAL
 from peerreview.submissions.forms import ReturnForm
+from peerreview.submissions.history import change_words
 from peerreview.submissions.models import Submission
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
 from peerreview.submissions.services import (
     cell_labels,
+    cell_name,
+    completeness,
     edit_problem,
-    expected_value_count,
     get_submission,
-    value_counts,
     value_map,
 )
 
@@ -63,7 +66,7 @@ def detail(submission_id: int):
 
 # The permission answers the submission page shows or hides things by: all of them are in its cache key.
 _PAGE_ACTIONS = (Action.EDIT_SUBMISSION, Action.EXCHANGE_VALUES, Action.ATTACH_DOCUMENT, Action.REVIEW_SUBMISSION,
-                 Action.VIEW_TEAM_ASSESSMENTS, Action.VIEW_INTERNAL_COMMENTS)
+                 Action.VIEW_TEAM_ASSESSMENTS, Action.VIEW_INTERNAL_COMMENTS, Action.READ_CONFIDENTIAL_VALUES)
 
 
 def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200,
@@ -104,22 +107,21 @@ def _submission_part(submission, comment_form: CommentForm | None) -> str:
     if comment_form is not None:
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
+    values = value_map(submission.id)
+    filled, expected = completeness(submission, indicators, values)
+    secret = not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission)
+    labels = cell_labels(indicators, submission.cycle.years)
+    hidden = {cell_name(*key) for key, v in values.items() if v.flag == CONFIDENTIAL} if secret else set()
+    comparability = notes_of(submission.id)
     problem = comment_problem(submission)
     comment_links = comment_form is not None and not problem
     cycle = submission.cycle
-    values = []  # loaded only when the grid is not in the cache
-
-    def values_part() -> str:
-        values.append(value_map(submission.id))
-        return render_template("submissions/_values.html", submission=submission, indicators=indicators,
-                               values=values[0], by_anchor=by_anchor, comment_links=comment_links,
-                               format_plain=format_plain)
-
-    # The grid is the same for every reader with the same comment counts and right to comment.
-    grid = cached_part(("values", submission.id, data_versions(cycle.id, cycle.network_id), comment_links,
-                        digest(f"{k}={n}" for k, n in by_anchor.items())), values_part)
-    filled = len(values[0]) if values else value_counts([submission.id]).get(submission.id, 0)
-    expected = expected_value_count(indicators, submission.cycle.years)
+    # The grid is the same for every reader with the same right to read confidential values, the same
+    # comment counts and the same right to comment.
+    grid = cached_part(("values", submission.id, data_versions(cycle.id, cycle.network_id), secret, comment_links,
+                        digest(f"{k}={n}" for k, n in by_anchor.items())), lambda: render_template(
+        "submissions/_values.html", submission=submission, indicators=indicators, values=values, secret=secret,
+        comparability=comparability, by_anchor=by_anchor, comment_links=comment_links))
     return render_template(
         "submissions/_detail.html", submission=submission, indicators=indicators, values_part=grid,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
@@ -128,7 +130,8 @@ def _submission_part(submission, comment_form: CommentForm | None) -> str:
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
-        cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
+        cell_labels=labels, areas=areas, secret=secret, comparability=comparability,
+        value_words=lambda e: change_words(e.before or {}, e.after or {}, labels, hidden),
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
         and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission))
@@ -165,7 +168,9 @@ def cell(submission_id: int, indicator_id: int, breakdown: str, year: int):
         form = CommentForm(formdata=None)
     return render_template(
         "reviews/cell.html", submission=submission, indicator=indicator, breakdown=BY_CODE[breakdown], year=year,
-        value=value, context=network_context(submission, indicator.id, breakdown, year), threads=threads,
+        value=value, secret=not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission),
+        comparability=notes_of(submission.id).get(indicator.id),
+        context=network_context(submission, indicator.id, breakdown, year), threads=threads,
         comment_form=form, format_plain=format_plain,
         anchor=f"{indicator.id}/{breakdown}/{year}",
         hide_reviewer_names=submission.cycle.hide_reviewer_names
