@@ -112,6 +112,24 @@ def test_the_comparison_marks_only_the_readers_own_organisation(client, login, w
     assert "Hello Work</a> (yours)" in html and "Bundesagentur für Arbeit</a> (yours)" not in html
 
 
+def test_a_confidential_value_stays_with_those_who_may_read_it(client, login, world, db):
+    row = db.session.scalar(select(IndicatorValue).where(IndicatorValue.submission_id == world.own_submission.id,
+                                                         IndicatorValue.year == 2024))
+    row.flag, row.value = "confidential", Decimal("33.3")
+    db.session.commit()
+    compare = f"/cycles/{world.cycle.id}/compare?indicator={world.indicator.id}&year=2024"
+    login(world.delegate)  # cached first for the delegation that may see it
+    assert "33.3" in _html(client, compare)
+    for other in (world.other_delegate, world.secretariat, world.reviewer):
+        login(other)
+        assert "33.3" not in _html(client, compare), other.email
+    page = f"/submissions/{world.own_submission.id}"
+    login(world.secretariat)  # the secretariat may read it: its values grid is cached first
+    assert "33.3" in _html(client, page)
+    login(world.reviewer)
+    assert "33.3" not in _html(client, page)
+
+
 def test_internal_comments_stay_with_reviewers_and_secretariat(client, login, world):
     url = f"/submissions/{world.own_submission.id}"
     login(world.reviewer)
