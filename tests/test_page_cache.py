@@ -123,6 +123,14 @@ def test_a_confidential_value_stays_with_those_who_may_read_it(client, login, wo
     for other in (world.other_delegate, world.secretariat, world.reviewer):
         login(other)
         assert "33.3" not in _html(client, compare), other.email
+
+
+def test_a_confidential_value_in_the_shared_values_grid_stays_with_those_who_may_read_it(client, login, db):
+    world = build_world(status="open")  # nobody may comment yet: reviewer and secretariat get the same links
+    row = db.session.scalar(select(IndicatorValue).where(IndicatorValue.submission_id == world.own_submission.id,
+                                                         IndicatorValue.year == 2024))
+    row.flag, row.value = "confidential", Decimal("33.3")
+    db.session.commit()
     page = f"/submissions/{world.own_submission.id}"
     login(world.secretariat)  # the secretariat may read it: its values grid is cached first
     assert "33.3" in _html(client, page)
