@@ -6,13 +6,20 @@ their blueprints, so endpoints and URLs stay `submissions.detail` and `reviews.c
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from peerreview.audit.services import submission_history
+from peerreview.cycles.models import Cycle
 from peerreview.errors import ValidationFailed
+from peerreview.extensions import db
 from peerreview.forms_support import apply_errors
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
+from peerreview.organisations.models import Organisation
+from peerreview.page_cache import cached_page, cached_part, data_versions, digest, with_versions
 from peerreview.permissions import Action, can
 from peerreview.reviews.cells import cell_indicator, network_context
 from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
@@ -30,6 +37,7 @@ from peerreview.submissions.documents import documents_of
 from peerreview.submissions.flags import CONFIDENTIAL
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.history import change_words
+from peerreview.submissions.models import Submission
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.plausibility import check_submission
 from peerreview.submissions.routes import bp as submissions_bp
@@ -46,17 +54,45 @@ from peerreview.submissions.services import (
 @submissions_bp.route("/<int:submission_id>")
 @login_required
 def detail(submission_id: int):
+    # The submission, its cycle and organisation, and the data versions in one query; the service
+    # below finds them in the session and checks the permission.
+    query = with_versions(select(Submission).join(Submission.cycle).where(Submission.id == submission_id)
+                          .options(joinedload(Submission.cycle),
+                                   joinedload(Submission.organisation).lazyload(Organisation.networks)),
+                          Cycle.id, Cycle.network_id)
+    row = db.session.execute(query).first()
     submission = get_submission(current_user, submission_id)
-    return render_submission_page(submission)
+    return render_submission_page(submission, versions=(row[1], row[2]) if row else None)
 
 
-def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
+# The permission answers the submission page shows or hides things by: all of them are in its cache key.
+_PAGE_ACTIONS = (Action.EDIT_SUBMISSION, Action.EXCHANGE_VALUES, Action.ATTACH_DOCUMENT, Action.REVIEW_SUBMISSION,
+                 Action.VIEW_TEAM_ASSESSMENTS, Action.VIEW_INTERNAL_COMMENTS, Action.READ_CONFIDENTIAL_VALUES)
+
+
+def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200,
+                           versions: tuple[int, int] | None = None):
     """The submission with its values, comments and (for the secretariat) reviewers.
 
-    Also used by the comment action to show a rejected comment again, as typed.
+    Also used by the comment action to show a rejected comment again, as typed (never cached). Otherwise
+    the content is kept in the page cache for this reader until the cycle's data changes: it holds the
+    reader's own edit links and reply rights, so its key holds the reader's id and permission answers.
     """
+    if comment_form is not None:
+        content = Markup(_submission_part(submission, comment_form))  # noqa: S704 (an autoescaped template)
+        return render_template("submissions/detail.html", submission=submission, content=content), status
+    cycle = submission.cycle
+    answers = tuple(can(current_user, action, submission) for action in _PAGE_ACTIONS)
+    versions = versions or data_versions(cycle.id, cycle.network_id)
+    key = ("submission", submission.id, versions, current_user.id, answers,
+           can(current_user, Action.MANAGE_CYCLE, cycle), request.args.get("anchor", "submission")[:40])
+    return cached_page(current_user.id, key, lambda: render_template(
+        "submissions/detail.html", submission=submission,
+        content=Markup(_submission_part(submission, None)))), status  # noqa: S704 (an autoescaped template)
+
+
+def _submission_part(submission, comment_form: CommentForm | None) -> str:
     indicators = framework_indicators(submission.cycle.framework_id)
-    values = value_map(submission.id)
     comments = visible_comments(current_user, submission)
     areas = framework_areas(submission.cycle.framework_id)
     by_anchor: dict = {}
@@ -72,26 +108,36 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
     if comment_form is not None:
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
+    values = value_map(submission.id)
     filled, expected = completeness(submission, indicators, values)
     # The comparison with the network (a sort of every submitted value of the cycle) is the check page's.
     checks = check_submission(submission, indicators, values, against_network=False)
     secret = not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission)
     labels = cell_labels(indicators, submission.cycle.years)
     hidden = {cell_name(*key) for key, v in values.items() if v.flag == CONFIDENTIAL} if secret else set()
+    comparability = notes_of(submission.id)
+    problem = comment_problem(submission)
+    comment_links = comment_form is not None and not problem
+    cycle = submission.cycle
+    # The grid is the same for every reader with the same right to read confidential values, the same
+    # comment counts and the same right to comment.
+    grid = cached_part(("values", submission.id, data_versions(cycle.id, cycle.network_id), secret, comment_links,
+                        digest(f"{k}={n}" for k, n in by_anchor.items())), lambda: render_template(
+        "submissions/_values.html", submission=submission, indicators=indicators, values=values, secret=secret,
+        comparability=comparability, by_anchor=by_anchor, comment_links=comment_links, warned=checks.by_cell))
     return render_template(
-        "submissions/detail.html", submission=submission, indicators=indicators, values=values,
+        "submissions/_detail.html", submission=submission, indicators=indicators, values_part=grid,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
-        comment_problem=comment_problem(submission), edit_problem=edit_problem(submission),
+        comment_problem=problem, edit_problem=edit_problem(submission),
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
-        filled=filled, expected=expected, checks=checks, warned=checks.by_cell,
-        history=submission_history(current_user, submission),
-        cell_labels=labels, areas=areas, secret=secret, comparability=notes_of(submission.id),
+        filled=filled, expected=expected, checks=checks, history=submission_history(current_user, submission),
+        cell_labels=labels, areas=areas, secret=secret, comparability=comparability,
         value_words=lambda e: change_words(e.before or {}, e.after or {}, labels, hidden),
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
-        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission))
 
 
 @reviews_bp.route("/submissions/<int:submission_id>/comments", methods=["POST"])
