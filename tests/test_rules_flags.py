@@ -92,3 +92,10 @@ def test_history_in_words_hides_confidential_numbers(app):
         was_secret = change_words({"v-1-M-2022": "77.7", "flag:v-1-M-2022": "confidential"},
                                   {"v-1-M-2022": "78", "flag:v-1-M-2022": ""}, labels, set())
         assert was_secret == ["1a Men 2022: confidential value changed, flag confidential removed"]
+
+
+def test_history_in_words_of_new_and_emptied_values_and_cells_without_a_label(app):
+    with app.test_request_context():
+        assert change_words({"v-1-_T-2022": None}, {"v-1-_T-2022": "12"}, {"v-1-_T-2022": "1a Total 2022"},
+                            set()) == ["1a Total 2022: – → 12"]
+        assert change_words({"v-1-_T-2022": "12"}, {"v-1-_T-2022": None}, {}, set()) == ["v-1-_T-2022: 12 → –"]
