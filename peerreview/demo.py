@@ -36,6 +36,7 @@ from peerreview.organisations.services import (
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
 from peerreview.submissions.comparability import NoteChange, save_comparability_notes
+from peerreview.submissions.explanations import ExplanationChange, save_explanations
 from peerreview.submissions.flags import WITHOUT_VALUE
 from peerreview.submissions.narratives import NarrativeChange, save_narratives
 from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit, value_map
@@ -105,6 +106,10 @@ PES = {
     "SE": ("Arbetsförmedlingen", "AF", "SE"),
 }
 WAPES_PARTICIPANTS = ["CA", "KR", "JP", "DE"]
+# Year-on-year change (per cent) beyond which a value needs an explanation. The illustrative figures vary
+# by at most 86 % (0.7 to 1.3 times the typical value), so only the draft below shows the warning.
+CHANGE_THRESHOLDS = {"3a": Decimal(100)}
+
 EU_PARTICIPANTS = ["AT", "BE", "BA", "HR", "CY", "UK-ENG", "DE", "GR", "IE", "PL", "SK", "SI", "ES", "SE"]
 REVIEWERS = [  # name, e-mail, organisation key, networks where the person reviews
     ("Anna Berger", "reviewer.at@demo.example", "AT", ["WAPES"]),
@@ -214,7 +219,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                 "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
                 "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
                 "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
-                "area_id": areas[area].id}))
+                "area_id": areas[area].id, "change_threshold": CHANGE_THRESHOLDS.get(code)}))
             result.append((ind, spec))
         return framework, result
 
@@ -296,7 +301,22 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
         # else: not started
     assign_reviewer(sec_eu, eu_subs["AT"], reviewers["SE"].id)
+    _values_to_explain(delegates["BE"], eu_subs["BE"], eu_ind)
     return True, demo_logins()
+
+
+def _values_to_explain(actor, submission, indicators) -> None:
+    """A draft with two values that changed beyond the framework's threshold: one explained, one not yet."""
+    vacancies = next(ind for ind, spec in indicators if spec[0] == "3a")
+    stored = value_map(submission.id)
+    started = {y: format_plain(stored[(vacancies.id, "_T", y)].value) if (vacancies.id, "_T", y) in stored else ""
+               for y in (2022, 2023, 2024)}
+    save_values(actor, submission, [CellChange(vacancies.id, "_T", y, raw, started[y]) for y, raw in
+                                    ((2022, "50000"), (2023, "110000"), (2024, "240000"))])
+    row = value_map(submission.id)[(vacancies.id, "_T", 2024)]
+    save_explanations(actor, submission, [ExplanationChange(
+        vacancies.id, "_T", 2024, "Illustrative: a national hiring subsidy for employers, started in January 2024, "
+        "more than doubled the vacancies notified to the PES.", row.version, row.explanation)])
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -19,6 +19,7 @@ from peerreview.cycles.models import OPEN, PHASE_LABELS, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
+from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
@@ -28,6 +29,7 @@ from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
 from peerreview.submissions import flags
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
+from peerreview.submissions.plausibility import CheckReport, check_submission
 
 
 def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
@@ -406,20 +408,59 @@ def value_counts(submission_ids: list[int]) -> dict[int, int]:
     return count_per(IndicatorValue.submission_id, submission_ids)
 
 
+def empty_cells(submission: Submission, indicators: list[Indicator],
+                values: dict) -> list[tuple[Indicator, list[tuple[int, str, int]]]]:
+    """The empty cells of the grid, per indicator in entry order: [(indicator, [(id, breakdown, year)...])]."""
+    empty = []
+    for indicator in in_entry_order(indicators):
+        cells = [(indicator.id, b.code, y) for b in indicator.breakdowns for y in submission.cycle.years
+                 if (indicator.id, b.code, y) not in values]
+        if cells:
+            empty.append((indicator, cells))
+    return empty
+
+
 def missing_cells(submission: Submission, indicators: list[Indicator],
                   values: dict) -> list[tuple[Indicator, list[str]]]:
     """The empty cells of the grid, per indicator in entry order: [(indicator, ["Women 2023", ...])]."""
-    missing = []
-    for indicator in in_entry_order(indicators):
-        empty = [f"{b.label} {y}" for b in indicator.breakdowns for y in submission.cycle.years
-                 if (indicator.id, b.code, y) not in values]
-        if empty:
-            missing.append((indicator, empty))
-    return missing
+    return [(indicator, [f"{BY_CODE[b].label} {y}" for _i, b, y in cells])
+            for indicator, cells in empty_cells(submission, indicators, values)]
+
+
+def optional_gaps(submission: Submission, indicators: list[Indicator], values: dict, report: CheckReport) -> int:
+    """How many empty cells are not required (submitting without them needs a confirmation)."""
+    required = {cell for _indicator, cells in report.missing for cell in cells}
+    return sum(1 for i in indicators for b in i.breakdowns for y in submission.cycle.years
+               if (i.id, b.code, y) not in values and (i.id, b.code, y) not in required)
+
+
+def submit_problems(report: CheckReport, gaps: int, gaps_confirmed: bool) -> dict[str, str]:
+    """Why submitting is refused, per check-page field: required values, unexplained warnings, gaps."""
+    errors = {}
+    if report.missing:
+        errors["required"] = ngettext(
+            "%(num)d required value is missing. Fill it in, or flag it as not available or not applicable.",
+            "%(num)d required values are missing. Fill them in, or flag them as not available or not applicable.",
+            report.missing_count)
+    if report.unexplained:
+        errors["warnings"] = ngettext(
+            "%(num)d value with a warning is not explained. Explain it below, or correct the value.",
+            "%(num)d values with a warning are not explained. Explain each below, or correct the value.",
+            len(report.unexplained))
+    if gaps and not gaps_confirmed:
+        errors["confirm_gaps"] = ngettext(
+            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
+            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)
+    return errors
 
 
 def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Submission:
-    """Submit the delegation's values; with empty cells only when the person confirmed it (the check page)."""
+    """Submit the delegation's values (the check page asks first).
+
+    Refused, with every problem at once: while a required value is missing (checks.py), while a
+    plausibility warning is not explained, and while other cells are empty unless the person
+    confirmed submitting without them.
+    """
     require(actor, Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
@@ -428,11 +469,10 @@ def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Su
     if not values:
         raise ValidationFailed(_("Enter at least one value before submitting."))
     indicators = framework_indicators(submission.cycle.framework_id)
-    gaps = sum(len(empty) for _indicator, empty in missing_cells(submission, indicators, values))
-    if gaps and not gaps_confirmed:
-        raise ValidationFailed(_("The submission was not submitted."), errors={"confirm_gaps": ngettext(
-            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
-            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)})
+    report = check_submission(submission, indicators, values)
+    errors = submit_problems(report, optional_gaps(submission, indicators, values, report), gaps_confirmed)
+    if errors:
+        raise ValidationFailed(_("The submission was not submitted."), errors=errors)
     with refuse_simultaneous_change(explain=lambda: _submitted_meanwhile(submission)):
         submission.status = SUBMITTED
         submission.submitted_at = utcnow()

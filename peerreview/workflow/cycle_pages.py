@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
+from openpyxl import Workbook
 
 from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
 from peerreview.cycles.forms import ExtensionForm, InviteForm, RevertForm, TransitionForm
@@ -34,6 +35,7 @@ from peerreview.submissions.benchmarking import (
     participant,
 )
 from peerreview.submissions.completeness import SORTS, completeness_rows, submitted_count
+from peerreview.submissions.plausibility import required_counts, required_expected
 from peerreview.submissions.services import (
     expected_value_count,
     invitable_organisations,
@@ -41,6 +43,7 @@ from peerreview.submissions.services import (
     value_counts,
     visible_submissions,
 )
+from peerreview.submissions.spreadsheets import XLSX_TYPE
 from peerreview.workflow import deadlines, phases
 
 
@@ -60,10 +63,9 @@ def detail(cycle_id: int):
             (o.id, f"{o.name} ({o.country})") for o in invitable_organisations(cycle)])
     target = phases.next_phase(cycle)
     sort = request.args.get("sort", "organisation")
-    counts = value_counts(submission_ids)
+    rows = _completeness(cycle, submissions, indicators, sort)
+    counts = {r.submission.id: r.filled for r in rows}
     expected = expected_value_count(indicators, cycle.years)
-    rows = completeness_rows(submissions, counts, expected, cycle.submission_deadline,
-                             datetime.now(UTC).date(), sort)
     return render_template(
         "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
         sorts=SORTS, submitted=submitted_count(rows),
@@ -79,27 +81,60 @@ def detail(cycle_id: int):
         review_done=review_completion(submission_ids) if manage else {})
 
 
+def _completeness(cycle, submissions, indicators, sort: str):
+    """The progress table's rows: values entered, required values there, lateness (three queries in all)."""
+    ids = [s.id for s in submissions]
+    return completeness_rows(submissions, value_counts(ids), expected_value_count(indicators, cycle.years),
+                             cycle.submission_deadline, datetime.now(UTC).date(), sort,
+                             required_counts(ids, cycle.years), required_expected(indicators, cycle.years))
+
+
+def _completeness_table(cycle) -> tuple[list[str], list[list]]:
+    """The secretariat's progress table as header and rows, in the order asked for (?sort=)."""
+    submissions = visible_submissions(current_user, cycle.id)
+    rows = _completeness(cycle, submissions, framework_indicators(cycle.framework_id),
+                         request.args.get("sort", "organisation"))
+    header = [_("organisation"), _("country"), _("status"), _("submitted at (UTC)"), _("values filled"),
+              _("values expected"), _("per cent filled"), _("required values there"), _("required values"),
+              _("days late")]
+    body = []
+    for r in rows:
+        s = r.submission
+        body.append([spreadsheet_safe(s.organisation.name), spreadsheet_safe(s.organisation.country), s.status,
+                     s.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted and s.submitted_at else "",
+                     r.filled, r.expected, r.percent, r.required_there, r.required_expected, r.days_late])
+    return header, body
+
+
 @cycles_bp.route("/<int:cycle_id>/completeness.csv")
 @login_required
 def completeness_csv(cycle_id: int):
     """The secretariat's progress table as CSV, in the order asked for (?sort=)."""
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
-    submissions = visible_submissions(current_user, cycle.id)
-    indicators = framework_indicators(cycle.framework_id)
-    rows = completeness_rows(submissions, value_counts([s.id for s in submissions]),
-                             expected_value_count(indicators, cycle.years), cycle.submission_deadline,
-                             datetime.now(UTC).date(), request.args.get("sort", "organisation"))
+    header, body = _completeness_table(cycle)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("organisation"), _("country"), _("status"), _("submitted at (UTC)"), _("values filled"),
-                     _("values expected"), _("per cent filled"), _("days late")])
-    for r in rows:
-        s = r.submission
-        writer.writerow([spreadsheet_safe(s.organisation.name), spreadsheet_safe(s.organisation.country), s.status,
-                         s.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted and s.submitted_at else "",
-                         r.filled, r.expected, r.percent, r.days_late])
+    writer.writerow(header)
+    writer.writerows(body)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-completeness.csv"'})
+
+
+@cycles_bp.route("/<int:cycle_id>/completeness.xlsx")
+@login_required
+def completeness_xlsx(cycle_id: int):
+    """The same table as an Excel workbook."""
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    header, body = _completeness_table(cycle)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Completeness"))
+    sheet.append(header)
+    for row in body:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-completeness.xlsx"'})
 
 
 @cycles_bp.route("/<int:cycle_id>/invite", methods=["POST"])

@@ -31,6 +31,7 @@ from peerreview.submissions.flags import CONFIDENTIAL
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.history import change_words
 from peerreview.submissions.narratives import narratives_for
+from peerreview.submissions.plausibility import check_submission
 from peerreview.submissions.routes import bp as submissions_bp
 from peerreview.submissions.services import (
     cell_labels,
@@ -72,6 +73,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
     filled, expected = completeness(submission, indicators, values)
+    # The comparison with the network (a sort of every submitted value of the cycle) is the check page's.
+    checks = check_submission(submission, indicators, values, against_network=False)
     secret = not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission)
     labels = cell_labels(indicators, submission.cycle.years)
     hidden = {cell_name(*key) for key, v in values.items() if v.flag == CONFIDENTIAL} if secret else set()
@@ -82,7 +85,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         assignments=assignments_for(submission.id) if manage else [],
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
-        filled=filled, expected=expected, history=submission_history(current_user, submission),
+        filled=filled, expected=expected, checks=checks, warned=checks.by_cell,
+        history=submission_history(current_user, submission),
         cell_labels=labels, areas=areas, secret=secret, comparability=notes_of(submission.id),
         value_words=lambda e: change_words(e.before or {}, e.after or {}, labels, hidden),
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
