@@ -7,12 +7,13 @@ from decimal import Decimal
 from statistics import median, quantiles
 
 from flask_babel import _
+from sqlalchemy import select
 
 from peerreview.errors import NotFound
 from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.submissions.benchmarking import total_values
-from peerreview.submissions.models import Submission
+from peerreview.submissions.models import ComparabilityNote, Submission
 
 
 @dataclass
@@ -43,3 +44,9 @@ def cell_indicator(submission: Submission, indicator_id: int, breakdown: str, ye
             or breakdown not in {b.code for b in indicator.breakdowns} or year not in submission.cycle.years):
         raise NotFound(_("This submission has no such value."))
     return indicator
+
+
+def comparability_note(submission_id: int, indicator_id: int) -> str:
+    """How the organisation's national definition of the indicator differs from the common one ("" if it does not)."""
+    return db.session.scalar(select(ComparabilityNote.body).where(
+        ComparabilityNote.submission_id == submission_id, ComparabilityNote.indicator_id == indicator_id)) or ""

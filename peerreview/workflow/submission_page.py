@@ -3,7 +3,7 @@
 A composite page of the submissions and reviews features. Its routes are registered on
 their blueprints, so endpoints and URLs stay `submissions.detail` and `reviews.comment`.
 """
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
@@ -14,8 +14,9 @@ from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action, can
-from peerreview.reviews.cells import cell_indicator, network_context
-from peerreview.reviews.forms import CommentForm, ReplyForm, anchor_choices, parse_anchor
+from peerreview.reviews import clarifications
+from peerreview.reviews.cells import cell_indicator, comparability_note, network_context
+from peerreview.reviews.forms import CommentForm, CorrectionForm, ReplyForm, anchor_choices, parse_anchor
 from peerreview.reviews.routes import bp as reviews_bp
 from peerreview.reviews.services import (
     add_comment,
@@ -25,7 +26,9 @@ from peerreview.reviews.services import (
     thread,
     visible_comments,
 )
+from peerreview.submissions.corrections import changed_since_submission
 from peerreview.submissions.documents import documents_of
+from peerreview.submissions.flags import FLAGS
 from peerreview.submissions.forms import ReturnForm
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
@@ -72,6 +75,7 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
+        changed=changed_since_submission([submission]).get(submission.id, {}),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
         and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
 
@@ -99,16 +103,57 @@ def cell(submission_id: int, indicator_id: int, breakdown: str, year: int):
     """One cell: its value beside the network's median and quartiles, its threads, a comment form."""
     submission = get_submission(current_user, submission_id)
     indicator = cell_indicator(submission, indicator_id, breakdown, year)
+    return render_cell_page(submission, indicator, breakdown, year)
+
+
+def render_cell_page(submission, indicator, breakdown: str, year: int, failed: tuple | None = None,
+                     status: int = 200):
+    """The cell page; `failed` is (request id, CorrectionForm) of a correction shown again with its errors."""
     value = value_map(submission.id).get((indicator.id, breakdown, year))
     threads = [(root, replies) for root, replies in thread(visible_comments(current_user, submission))
                if (root.indicator_id, root.breakdown, root.year) == (indicator.id, breakdown, year)]
     form = None
     if can(current_user, Action.REVIEW_SUBMISSION, submission) and comment_problem(submission) is None:
         form = CommentForm(formdata=None)
+    corrections = {}  # request id: the form that corrects the value in answer to it
+    for root, _replies in threads:
+        if can(current_user, Action.CORRECT_VALUE, root):
+            if failed and failed[0] == root.id:
+                corrections[root.id] = failed[1]
+            else:
+                shown = format_plain(value.value) if value else ""
+                corrections[root.id] = CorrectionForm(formdata=None, prefix=f"c{root.id}",
+                                                      data={"value": shown, "started_from": shown})
+    changed = changed_since_submission([submission]).get(submission.id, {})
     return render_template(
         "reviews/cell.html", submission=submission, indicator=indicator, breakdown=BY_CODE[breakdown], year=year,
         value=value, context=network_context(submission, indicator.id, breakdown, year), threads=threads,
-        comment_form=form, format_plain=format_plain,
+        comment_form=form, format_plain=format_plain, corrections=corrections,
+        changed=changed.get((indicator.id, breakdown, year)),
+        comparability=comparability_note(submission.id, indicator.id), flag_labels=FLAGS,
         anchor=f"{indicator.id}/{breakdown}/{year}",
         hide_reviewer_names=submission.cycle.hide_reviewer_names
-        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission))
+        and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
+
+
+@reviews_bp.route("/comments/<int:comment_id>/correct", methods=["POST"])
+@login_required
+def correct_value(comment_id: int):
+    """The delegation corrects the value a clarification request asks about, and answers in the thread."""
+    request_comment = clarifications.get_request(current_user, comment_id)
+    form = CorrectionForm(prefix=f"c{comment_id}")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        clarifications.correct_value(current_user, comment_id, clarifications.CorrectionInput(
+            value=form.value.data or "", started_from=form.started_from.data or "", body=form.body.data or ""))
+    except ValidationFailed as failed:
+        apply_errors(form, failed.errors)
+        submission = request_comment.submission
+        return render_cell_page(submission, request_comment.indicator, request_comment.breakdown,
+                                request_comment.year, failed=(comment_id, form), status=422)
+    flash(_("The value is corrected and your answer is in the thread; the reviewer will resolve the request or "
+            "reopen it."), "success")
+    return redirect(url_for("reviews.cell", submission_id=request_comment.submission_id,
+                            indicator_id=request_comment.indicator_id, breakdown=request_comment.breakdown,
+                            year=request_comment.year, _anchor=f"comment-{comment_id}"))
