@@ -12,6 +12,7 @@ from peerreview.errors import ValidationFailed
 from peerreview.forms_support import apply_errors
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
+from peerreview.markdown import render_markdown
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action, can
 from peerreview.reviews import clarifications
@@ -23,9 +24,11 @@ from peerreview.reviews.services import (
     assignments_for,
     comment_problem,
     eligible_reviewers,
+    get_comment_to_answer,
     thread,
     visible_comments,
 )
+from peerreview.reviews.services import reply as add_reply
 from peerreview.submissions.corrections import changed_since_submission
 from peerreview.submissions.documents import documents_of
 from peerreview.submissions.flags import FLAGS
@@ -42,10 +45,13 @@ def detail(submission_id: int):
     return render_submission_page(submission)
 
 
-def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200):
+def render_submission_page(submission, comment_form: CommentForm | None = None, status: int = 200, *,
+                           comment_preview=None, reply_preview: tuple[int, str] | None = None):
     """The submission with its values, comments and (for the secretariat) reviewers.
 
-    Also used by the comment action to show a rejected comment again, as typed.
+    Also used by the comment action to show a rejected comment again, as typed, and by the Preview
+    buttons without JavaScript: `comment_preview` (sanitised HTML of the new comment) or
+    `reply_preview` (the comment answered and the reply as typed).
     """
     indicators = framework_indicators(submission.cycle.framework_id)
     values = value_map(submission.id)
@@ -75,7 +81,9 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         filled=filled, expected=expected, history=submission_history(current_user, submission),
         cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
-        changed=changed_since_submission([submission]).get(submission.id, {}),
+        changed=changed_since_submission([submission]).get(submission.id, {}), comment_preview=comment_preview,
+        reply_preview=(reply_preview[0], reply_preview[1], render_markdown(reply_preview[1])) if reply_preview
+        else None,
         hide_reviewer_names=submission.cycle.hide_reviewer_names
         and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
 
@@ -85,6 +93,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
 def comment(submission_id: int):
     submission = get_submission(current_user, submission_id, Action.REVIEW_SUBMISSION)
     form = CommentForm()
+    if request.form.get("preview"):  # the Preview button without JavaScript: the page again, nothing saved
+        return render_submission_page(submission, form, comment_preview=render_markdown(form.body.data or ""))
     try:
         add_comment(current_user, submission, body=form.body.data or "",
                              visibility=form.visibility.data or "", is_request=bool(form.is_request.data),
@@ -95,6 +105,27 @@ def comment(submission_id: int):
         return render_submission_page(submission, form, 422)
     flash(_("Your comment is saved."), "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id, _anchor="comments"))
+
+
+@reviews_bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
+@login_required
+def reply(comment_id: int):
+    parent = get_comment_to_answer(current_user, comment_id)
+    form = ReplyForm()
+    if request.form.get("preview"):  # the Preview button without JavaScript: the page again, nothing saved
+        return render_submission_page(parent.submission, reply_preview=(comment_id, form.body.data or ""))
+    try:
+        add_reply(current_user, comment_id, body=form.body.data or "")
+    except ValidationFailed as failed:
+        flash(_("The reply was not saved: %(why)s", why=" ".join(failed.errors.values()) or failed.message),
+              "error")
+        return _to_comment(parent.submission_id, comment_id)
+    flash(_("Your reply is saved."), "success")
+    return _to_comment(parent.submission_id, comment_id)
+
+
+def _to_comment(submission_id: int, comment_id: int):
+    return redirect(url_for("submissions.detail", submission_id=submission_id, _anchor=f"comment-{comment_id}"))
 
 
 @reviews_bp.route("/submissions/<int:submission_id>/cells/<int:indicator_id>/<breakdown>/<int:year>")
