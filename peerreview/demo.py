@@ -162,7 +162,7 @@ def _self_assess(actor, submission, short_name: str) -> None:
 
 # Illustrative maturity scores (1-5, docs/maturity-scale.md) per excellence area A-G.
 SELF_SCORES = "3434232"
-REVIEW_SCORES = {"JP": "3324232", "CA": "3434322"}
+REVIEW_SCORES = {"JP": "3324232", "AT": "3434322"}
 CONSOLIDATED_SCORES = "3334232"
 
 
@@ -182,10 +182,11 @@ def _assessment(scores: str, who: str) -> list[AreaInput]:
             for area_id, score in scores]
 
 
-def _review_germany(reviewers, submission) -> None:
-    """Both reviewers of Germany score every area and finish; the lead consolidates: the review is complete."""
+def _review_canada(reviewers, submission) -> None:
+    """Both reviewers of Canada score every area and finish; the lead (Japan's reviewer) consolidates: the
+    review is complete. (Germany's stays open for the browser test's reviewer to write in.)"""
     areas = [a.id for a in sorted(framework_areas(submission.cycle.framework_id), key=lambda a: a.code)]
-    for key in ("JP", "CA"):
+    for key in ("JP", "AT"):
         save_reviewer_assessment(reviewers[key], submission,
                                  _assessment(zip(areas, REVIEW_SCORES[key], strict=True), f"reviewer {key}"))
         mark_review_complete(reviewers[key], submission)
@@ -302,7 +303,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                      "caseload set?")
     add_comment(reviewers["AT"], wapes_subs["JP"], visibility="shared",
                 body="Employer satisfaction (4b) is high; please describe how employer feedback is collected.")
-    _review_germany(reviewers, de)
+    _review_canada(reviewers, wapes_subs["CA"])
     _request_answered_with_a_correction(reviewers["CA"], delegates["JP"], wapes_subs["JP"], ind_1a)
     move_cycle(sec_wapes, wapes_cycle, REPORTING, reason="The assessments are written after the study visit; "
                "the reports start with the shared findings.")

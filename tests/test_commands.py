@@ -106,8 +106,8 @@ def _assert_the_review_is_shown_whole(db, wapes):
     leads = db.session.scalars(select(ReviewerAssignment).where(ReviewerAssignment.is_lead.is_(True))).all()
     assert sorted(a.submission.organisation.country for a in leads) == ["CA", "DE", "JP", "KR"]
     consolidated = db.session.scalars(select(AreaAssessment).where(AreaAssessment.kind == CONSOLIDATED)).all()
-    assert {a.submission_id for a in consolidated} == {submissions["DE"].id} and len(consolidated) == 7
-    assert review_complete(submissions["DE"]) and not review_complete(submissions["JP"])
+    assert {a.submission_id for a in consolidated} == {submissions["CA"].id} and len(consolidated) == 7
+    assert review_complete(submissions["CA"]) and not review_complete(submissions["DE"])
     (request,) = db.session.scalars(select(Comment).where(Comment.is_request.is_(True))).all()
     assert request.resolved_at is None and request.submission_id == submissions["JP"].id
     (answer,) = db.session.scalars(select(Comment).where(Comment.parent_id == request.id)).all()
