@@ -296,6 +296,8 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
                      "date": "11 Jan 2027", "body": answer.body, "body_html": "<p>Because.</p>\n", "resolved": False,
                      "is_request": False, "edited": False}]}
     everyone = threads_for_report(world.cycle.id)
-    assert [t["organisation"] for t in everyone] == ["Bundesagentur für Arbeit", "Hello Work", "Hello Work"]
+    # In the order they were started (the world's Hello Work comment is from today, before T0), then by id.
+    assert [t["body"][:9] for t in everyone] == ["OTHER-ORG", "**Why** <", "OTHER-ORG"]
+    assert [t["organisation"] for t in everyone] == ["Hello Work", "Bundesagentur für Arbeit", "Hello Work"]
     hidden = threads_for_report(world.cycle.id, world.own_org.id, hide_reviewer_names=True)
     assert hidden[0]["author"] == "A peer reviewer" and hidden[0]["replies"][0]["author"] == "Dora Delegate"
