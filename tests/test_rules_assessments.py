@@ -224,3 +224,26 @@ def test_a_reviewer_added_after_consolidation_makes_the_review_incomplete_again(
     _second_reviewer(world)  # assigned afterwards, not complete
     assert not review_complete(world.own_submission)
     assert not review_complete(world.other_submission)  # nobody assigned: not complete
+
+
+def test_the_consolidated_assessment_lists_areas_by_code_with_the_moment_of_consolidation(world):
+    from peerreview.reviews.assessments import level_label
+
+    area_c = _area(world)
+    area_a = AreaFactory(framework=world.framework, code="A", name="Strategic performance management")
+    submission = world.own_submission
+    assert consolidated_assessment(submission.id) is None  # no lead at all
+    make_lead(world.secretariat, world.assignment.id)
+    save_reviewer_assessment(world.reviewer, submission, [_full(area_c, "3"), _full(area_a, "5")])
+    mark_review_complete(world.reviewer, submission)
+    save_consolidated(world.reviewer, submission, [_full(area_c, "2", strengths="*Coaches*"),
+                                                    _full(area_a, "5", good_practices="Targets")])
+    assert consolidated_assessment(submission.id) is None  # a lead, not yet consolidated
+    lead = consolidate(world.reviewer, submission)
+    data = consolidated_assessment(submission.id)
+    assert data["consolidated_at"] == lead.consolidated_at is not None
+    assert [(a["code"], a["name"], a["score"], a["level"]) for a in data["areas"]] == [
+        ("A", "Strategic performance management", 5, "5 – Leading"), ("C", area_c.name, 2, "2 – Developing")]
+    assert data["areas"][0]["good_practices_html"] == "<p>Targets</p>\n"
+    assert data["areas"][1]["strengths_html"] == "<p><em>Coaches</em></p>\n"
+    assert (level_label(None), level_label(1), level_label(4)) == ("", "1 – Starting", "4 – Advanced")
