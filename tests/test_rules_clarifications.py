@@ -243,6 +243,10 @@ def test_the_delegation_corrects_from_the_cell_page_and_reviewers_see_the_change
     assert "corrected after submitting, in answer to a clarification request" in detail  # the value history
     home = client.get("/").get_data(as_text=True)
     assert "1 value changed since submission" in home
+    login(world.secretariat)  # the audit log says it in words
+    audit = client.get("/audit/").get_data(as_text=True)
+    assert ("Dora Delegate corrected a value of Bundesagentur für Arbeit&#39;s submitted submission in answer to a "
+            "clarification request") in audit
 
 
 def test_a_refused_correction_is_shown_again_with_the_errors_beside_the_fields(world, client, login):
