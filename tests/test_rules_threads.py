@@ -233,8 +233,9 @@ def test_an_edit_is_recorded_and_keeps_when_the_earlier_text_was_written(world):
         edit_comment(world.reviewer, 987654, "x")
     assert missing.value.message == "No such comment."
     world.cycle.status = "closed"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         edit_comment(world.reviewer, comment.id, "After the close.")
+    assert refused.value.message == "Comments can be written while the cycle is in review or reporting; it is Closed."
     assert comment.body == "Third text."
 
 
