@@ -302,3 +302,45 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
     assert [t["organisation"] for t in everyone] == ["Hello Work", "Bundesagentur für Arbeit", "Hello Work"]
     hidden = threads_for_report(world.cycle.id, world.own_org.id, hide_reviewer_names=True)
     assert hidden[0]["author"] == "A peer reviewer" and hidden[0]["replies"][0]["author"] == "Dora Delegate"
+
+
+def test_threads_for_the_reports_are_of_that_cycle_only_and_read_in_a_fixed_number_of_queries(world):
+    from tests.factories import AreaFactory, CycleFactory, OrganisationFactory, SubmissionFactory
+    from tests.test_query_counts import counted
+
+    later = CycleFactory(network=world.network, framework=world.framework, title="Next cycle", status="in_review")
+    elsewhere = SubmissionFactory(cycle=later, organisation=world.own_org, status="submitted")
+    CommentFactory(submission=elsewhere, author=world.reviewer, visibility="shared", body="NEXT-CYCLE")
+    db.session.commit()
+    assert "NEXT-CYCLE" not in str(threads_for_report(world.cycle.id))
+    assert "NEXT-CYCLE" not in str(threads_for_report(world.cycle.id, world.own_org.id))
+
+    cycle_id = world.cycle.id
+
+    def queries() -> int:
+        db.session.expunge_all()  # nothing already loaded: every author, anchor and organisation is read
+        with counted(db) as calls:
+            threads_for_report(cycle_id)
+        return len(calls)
+
+    area = AreaFactory(framework=world.framework, code="D")
+    CommentFactory(submission=world.own_submission, author=world.reviewer, visibility="shared", body="ON-D",
+                   area_id=area.id)  # every kind of anchor is there from the start
+    db.session.commit()
+    ids = (world.network.id, world.own_submission.id, world.other_submission.id, world.delegate.id,
+           world.indicator.id, area.id)
+    few = queries()
+    network_id, own_id, other_id, delegate_id, indicator_id, area_id = ids
+    from peerreview.organisations.models import Network
+
+    network = db.session.get(Network, network_id)
+    for n in range(4):
+        author = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory(country=f"X{n}"))
+        root = CommentFactory(submission_id=other_id if n % 2 else own_id, author=author, visibility="shared",
+                              body=f"ROOT-{n}", area_id=area_id if n == 1 else None,
+                              indicator_id=indicator_id if n == 2 else None,
+                              breakdown="_T" if n == 2 else None, year=2024 if n == 2 else None)
+        CommentFactory(submission_id=root.submission_id, author_id=delegate_id, visibility="shared",
+                       parent_id=root.id, body=f"REPLY-{n}")
+    db.session.commit()
+    assert queries() == few
