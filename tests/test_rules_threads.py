@@ -281,7 +281,7 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
     root.is_request = True
     root.edited_at = T0 + timedelta(hours=1)
     answer = CommentFactory(submission=world.own_submission, author=world.delegate, visibility="shared",
-                            parent_id=root.id, body="Because.", created_at=T0 + timedelta(days=1))
+                            parent_id=root.id, body="Because.", created_at=T0 + timedelta(days=30))
     CommentFactory(submission=world.other_submission, author=world.reviewer, visibility="shared", body="OTHER-ORG",
                    created_at=T0)
     resolve_thread(world.reviewer, root.id)
@@ -294,7 +294,7 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
         "is_request": True, "edited": True,
         "replies": [{"organisation": "Bundesagentur für Arbeit", "anchor": "The submission as a whole",
                      "author": "Dora Delegate",
-                     "date": "11 Jan 2027", "body": answer.body, "body_html": "<p>Because.</p>\n", "resolved": False,
+                     "date": "9 Feb 2027", "body": answer.body, "body_html": "<p>Because.</p>\n", "resolved": False,
                      "is_request": False, "edited": False}]}
     everyone = threads_for_report(world.cycle.id)
     # In the order they were started (the world's Hello Work comment is from today, before T0), then by id.
