@@ -305,7 +305,7 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
 
 
 def test_threads_for_the_reports_are_of_that_cycle_only_and_read_in_a_fixed_number_of_queries(world):
-    from tests.factories import AreaFactory, CycleFactory, OrganisationFactory, SubmissionFactory
+    from tests.factories import AreaFactory, CycleFactory, IndicatorFactory, OrganisationFactory, SubmissionFactory
     from tests.test_query_counts import counted
 
     later = CycleFactory(network=world.network, framework=world.framework, title="Next cycle", status="in_review")
@@ -327,13 +327,25 @@ def test_threads_for_the_reports_are_of_that_cycle_only_and_read_in_a_fixed_numb
     CommentFactory(submission=world.own_submission, author=world.reviewer, visibility="shared", body="ON-D",
                    area_id=area.id)  # every kind of anchor is there from the start
     db.session.commit()
+    world_framework_id = world.framework.id
     ids = (world.network.id, world.own_submission.id, world.other_submission.id, world.delegate.id,
            world.indicator.id, area.id)
     few = queries()
     network_id, own_id, other_id, delegate_id, indicator_id, area_id = ids
+    from peerreview.framework.models import Framework
     from peerreview.organisations.models import Network
 
     network = db.session.get(Network, network_id)
+    framework = db.session.get(Framework, world_framework_id)
+    more_areas = [AreaFactory(framework=framework, code=code) for code in ("E", "F")]
+    more_indicators = [IndicatorFactory(framework=framework, area=more_areas[0], code=code) for code in ("9x", "9y")]
+    db.session.flush()
+    for n, (anchor_area, anchor_indicator) in enumerate(zip(more_areas, more_indicators, strict=True)):
+        author = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory(country=f"Y{n}"))
+        CommentFactory(submission_id=own_id, author=author, visibility="shared", body=f"AREA-{n}",
+                       area_id=anchor_area.id)
+        CommentFactory(submission_id=other_id, author=author, visibility="shared", body=f"VALUE-{n}",
+                       indicator_id=anchor_indicator.id, breakdown="_T", year=2023)
     for n in range(4):
         author = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory(country=f"X{n}"))
         root = CommentFactory(submission_id=other_id if n % 2 else own_id, author=author, visibility="shared",
