@@ -51,6 +51,8 @@ MUTATE_MODULES ?= \
 	peerreview/numbers.py \
 	peerreview/submissions/benchmarking.py \
 	peerreview/submissions/completeness.py \
+	peerreview/submissions/flags.py \
+	peerreview/submissions/history.py \
 	peerreview/reports/pdf.py \
 	peerreview/workflow/phases.py \
 	peerreview/reviews/assessments.py \
@@ -58,7 +60,10 @@ MUTATE_MODULES ?= \
 	peerreview/reviews/threads.py \
 	peerreview/reviews/notifications.py:_due,_once,send_scheduled_reminders,send_digests \
 	peerreview/workflow/deadlines.py \
-	peerreview/reports/services.py:publish_report,published_reports \
+	peerreview/reports/services.py:publish_report,withdraw_version,public_register,versions_with_checksum,version_pdf,send_to_factual_check \
+	peerreview/reports/release.py \
+	peerreview/reports/texts.py:save_report_text,choose_naming,codes_of_cycle \
+	peerreview/reports/print_data.py:printable_values,comparability_notes,_cell \
 	peerreview/__init__.py:register_unit_of_work \
 	peerreview/permissions.py
 ## The tests mutmut runs (for each mutant only those among them that call the mutated function).
@@ -68,7 +73,8 @@ MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/te
 	tests/test_permissions.py tests/test_tenancy.py tests/test_rules_completeness.py \
 	tests/test_rules_phase_moves.py tests/test_rules_assessments.py tests/test_rules_conflicts.py \
 	tests/test_rules_threads.py tests/test_rules_notifications.py tests/test_reviews_services.py \
-	tests/test_profile_page.py tests/test_report_jobs.py tests/test_rules_clarifications.py
+	tests/test_profile_page.py tests/test_report_jobs.py tests/test_rules_flags.py tests/test_report_contents.py \
+	tests/test_rules_clarifications.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 ## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).

@@ -26,6 +26,38 @@ SIZES = [(30, 12), (150, 12)]  # organisations, indicators
 OUT = Path(os.environ.get("BENCH_PDF_DIR", "/tmp"))
 
 
+def _full_content(cycle_id: int) -> None:
+    """What a real synthesis carries beyond the values (issue 9): the secretariat's summary and
+    conclusions, a third of the organisations under an anonymous code, an explanation on every 20th
+    value and a comparability note for every 5th organisation on the first indicator."""
+    from sqlalchemy import select, update
+
+    from peerreview.auth.models import User
+    from peerreview.reports.models import ParticipantNaming, ReportText
+    from peerreview.submissions.models import ComparabilityNote, IndicatorValue, Submission
+
+    author = db.session.scalar(select(User.id))
+    paragraph = "The network's services improved their activation of people over 50. " * 8
+    db.session.add(ReportText(cycle_id=cycle_id, subject_key=0, updated_by_id=author,
+                              summary=f"## Key messages\n\n{paragraph}\n\n| Area | Finding |\n|---|---|\n| A | B |",
+                              conclusions=paragraph))
+    submissions = list(db.session.execute(select(Submission.id, Submission.organisation_id)
+                                          .where(Submission.cycle_id == cycle_id).order_by(Submission.id)))
+    first_indicator = db.session.scalar(select(IndicatorValue.indicator_id).where(
+        IndicatorValue.submission_id == submissions[0][0]).order_by(IndicatorValue.indicator_id))
+    for n, (submission_id, organisation_id) in enumerate(submissions):
+        if n % 3 == 0:
+            db.session.add(ParticipantNaming(cycle_id=cycle_id, organisation_id=organisation_id, code_number=n + 1,
+                                             anonymous=True, chosen_by_id=author or 1))
+        if n % 5 == 0:
+            db.session.add(ComparabilityNote(submission_id=submission_id, indicator_id=first_indicator,
+                                             body="Registered jobseekers only; the common definition counts all."))
+    db.session.execute(update(IndicatorValue).where(IndicatorValue.id % 20 == 0, IndicatorValue.submission_id.in_(
+        [s for s, _o in submissions])).values(explanation="A reorganisation of the regional offices.",
+                                               flag="estimated"))
+    db.session.commit()
+
+
 def _measure(url: str, options: dict, n_orgs: int, n_ind: int, queue) -> None:
     from flask import render_template
     from weasyprint import HTML
@@ -43,6 +75,7 @@ def _measure(url: str, options: dict, n_orgs: int, n_ind: int, queue) -> None:
     with app.app_context():
         db.create_all()
         cycle_id, *_rest = build(name, n_orgs, n_ind)
+        _full_content(cycle_id)
     with app.test_request_context():
         cycle = db.session.get(Cycle, cycle_id)
         start = time.perf_counter()

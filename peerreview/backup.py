@@ -23,7 +23,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from peerreview.audit.models import AuditEvent
-from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reports.models import ReportVersion
 
 
 class BackupError(RuntimeError):
@@ -34,7 +34,7 @@ class BackupError(RuntimeError):
 class Manifest:
     dialect: str
     schema: str | None
-    published_reports: dict[str, str]  # report id -> SHA-256 of its PDF bytes
+    published_reports: dict[str, str]  # report version id -> SHA-256 of its PDF bytes
     audit_events: int
     last_audit_event_id: int | None
     dump_sha256: str = ""
@@ -42,8 +42,8 @@ class Manifest:
 
 def take_manifest(session) -> Manifest:
     engine = session.get_bind()
-    reports = {str(rid): hashlib.sha256(pdf or b"").hexdigest() for rid, pdf in
-               session.execute(select(Report.id, Report.pdf).where(Report.status == PUBLISHED).order_by(Report.id))}
+    reports = {str(vid): hashlib.sha256(pdf or b"").hexdigest() for vid, pdf in
+               session.execute(select(ReportVersion.id, ReportVersion.pdf).order_by(ReportVersion.id))}
     count, last = session.execute(select(func.count(AuditEvent.id), func.max(AuditEvent.id))).one()
     return Manifest(dialect=engine.dialect.name, schema=_schema(engine), published_reports=reports,
                     audit_events=count, last_audit_event_id=last)

@@ -32,7 +32,16 @@ from peerreview.errors import PermissionDenied
 from peerreview.extensions import db
 from peerreview.mail.models import OutboxMessage
 from peerreview.organisations.models import Organisation, network_membership
-from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reports.models import (
+    FEEDBACK,
+    SYNTHESIS,
+    TIER_FACTUAL_CHECK,
+    TIER_NETWORK,
+    TIER_PUBLIC,
+    VERSION_WITHDRAWN,
+    Report,
+    ReportVersion,
+)
 from peerreview.reviews.models import SHARED, Comment, DeclaredConflict, ReviewerAssignment
 from peerreview.submissions.models import SUBMITTED, Submission, SubmissionDocument
 
@@ -69,10 +78,14 @@ class Action(Enum):
     DECLARE_DELEGATION_CONFLICT = "declare_delegation_conflict"  # obj: Network (a delegate there)
     VIEW_DECLARED_CONFLICT = "view_declared_conflict"  # obj: DeclaredConflict (listable)
     MANAGE_REPORTS = "manage_reports"  # obj: Cycle
-    DOWNLOAD_REPORT = "download_report"  # obj: Report (listable)
+    DOWNLOAD_REPORT = "download_report"  # obj: Report (listable): its working draft, per tier
+    DOWNLOAD_REPORT_VERSION = "download_report_version"  # obj: ReportVersion (listable): a published copy
+    FLAG_FACTUAL_ERROR = "flag_factual_error"  # obj: Report (the delegation, at the factual check)
+    CHOOSE_NAMING = "choose_naming"  # obj: Submission (named or anonymous code in others' reports)
     EXCHANGE_VALUES = "exchange_values"  # obj: Submission (spreadsheets: delegation, or secretariat on its behalf)
     ATTACH_DOCUMENT = "attach_document"  # obj: Submission (delegation, or secretariat on its behalf)
     DOWNLOAD_DOCUMENT = "download_document"  # obj: SubmissionDocument (listable)
+    READ_CONFIDENTIAL_VALUES = "read_confidential_values"  # obj: Submission (its delegation and the secretariat)
 
 
 def _authenticated(user) -> bool:
@@ -237,8 +250,41 @@ def _view_declared_conflict(user, conflict) -> bool:
                 and is_delegate_of(user, conflict.organisation_id, conflict.network_id)))
 
 
+def _review_team_of_report(user, report) -> bool:
+    """Reviewers assigned in the cycle (synthesis) or to the organisation's submission (feedback)."""
+    if not (_authenticated(user) and user.has_role(ROLE_REVIEWER, report.cycle.network_id)):
+        return False
+    condition = [ReviewerAssignment.reviewer_id == user.id, ReviewerAssignment.submission_id == Submission.id,
+                 Submission.cycle_id == report.cycle_id]
+    if report.kind != SYNTHESIS:
+        condition.append(Submission.organisation_id == report.organisation_id)
+    return db.session.scalar(select(exists().where(*condition)))
+
+
+def _flag_factual_error(user, report) -> bool:
+    return (report.kind == FEEDBACK and report.tier == TIER_FACTUAL_CHECK
+            and is_delegate_of(user, report.organisation_id, report.cycle.network_id))
+
+
 def _download_report(user, report) -> bool:
-    return report.is_published or is_secretariat_of(user, report.cycle.network_id)
+    """The working draft (watermarked): the secretariat and the review team; at the factual check
+    also the delegation concerned."""
+    return (is_secretariat_of(user, report.cycle.network_id) or _review_team_of_report(user, report)
+            or _flag_factual_error(user, report))
+
+
+def _download_report_version(user, version) -> bool:
+    """A published copy: public ones for everyone, network ones for everyone taking part in the
+    cycle; a withdrawn one only for the secretariat (the record stays listed with its reason)."""
+    report = version.report
+    if is_secretariat_of(user, report.cycle.network_id):
+        return True
+    if version.state == VERSION_WITHDRAWN:
+        return False
+    if report.tier == TIER_PUBLIC:
+        return True
+    return report.tier == TIER_NETWORK and (is_participant_delegate(user, report.cycle)
+                                            or is_reviewer_in_cycle(user, report.cycle))
 
 
 def _exchange_values(user, submission) -> bool:
@@ -286,9 +332,14 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_DECLARED_CONFLICT: _view_declared_conflict,
     Action.MANAGE_REPORTS: _secretariat_of_cycle,
     Action.DOWNLOAD_REPORT: _download_report,
+    Action.DOWNLOAD_REPORT_VERSION: _download_report_version,
+    Action.FLAG_FACTUAL_ERROR: _flag_factual_error,
+    Action.CHOOSE_NAMING: lambda user, submission: _exchange_values(user, submission),
     Action.EXCHANGE_VALUES: _exchange_values,
     Action.ATTACH_DOCUMENT: _exchange_values,
     Action.DOWNLOAD_DOCUMENT: _download_document,
+    # A value flagged confidential is never shown to another organisation, its reviewers included.
+    Action.READ_CONFIDENTIAL_VALUES: _exchange_values,
 }
 
 
@@ -368,6 +419,31 @@ def _scope_declared_conflicts(user) -> ColumnElement[bool]:
                     _in(DeclaredConflict.network_id, _networks(user, ROLE_DELEGATE))))
 
 
+def _scope_report_drafts(user) -> ColumnElement[bool]:
+    reviewing = exists().where(
+        Submission.id.in_(_assigned_submission_ids(user)), Submission.cycle_id == Report.cycle_id,
+        or_(Report.kind == SYNTHESIS, Submission.organisation_id == Report.organisation_id))
+    factual_check = and_(Report.kind == FEEDBACK, Report.tier == TIER_FACTUAL_CHECK,
+                         Report.organisation_id == user.organisation_id,
+                         Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_DELEGATE))))
+    return or_(Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT))), reviewing, factual_check)
+
+
+def _scope_public_versions() -> ColumnElement[bool]:
+    return and_(ReportVersion.state != VERSION_WITHDRAWN,
+                ReportVersion.report_id.in_(select(Report.id).where(Report.tier == TIER_PUBLIC)))
+
+
+def _scope_report_versions(user) -> ColumnElement[bool]:
+    taking_part = select(Submission.cycle_id).where(or_(Submission.id.in_(_own_submission_ids(user)),
+                                                        Submission.id.in_(_assigned_submission_ids(user))))
+    network_tier = and_(ReportVersion.state != VERSION_WITHDRAWN, ReportVersion.report_id.in_(
+        select(Report.id).where(Report.tier == TIER_NETWORK, Report.cycle_id.in_(taking_part))))
+    secretariat = ReportVersion.report_id.in_(select(Report.id).where(
+        Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))))
+    return or_(secretariat, _scope_public_versions(), network_tier)
+
+
 SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
     Action.VIEW_ORGANISATION: _scope_organisations,
     Action.VIEW_USER: _scope_users,
@@ -378,8 +454,8 @@ SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
     Action.VIEW_SUBMISSION: _scope_submissions,
     Action.VIEW_COMMENT: _scope_comments,
     Action.VIEW_DECLARED_CONFLICT: _scope_declared_conflicts,
-    Action.DOWNLOAD_REPORT: lambda user: or_(
-        Report.status == PUBLISHED, Report.cycle_id.in_(_cycles_in(_networks(user, ROLE_SECRETARIAT)))),
+    Action.DOWNLOAD_REPORT: lambda user: _scope_report_drafts(user),
+    Action.DOWNLOAD_REPORT_VERSION: lambda user: _scope_report_versions(user),
     Action.DOWNLOAD_DOCUMENT: lambda user: SubmissionDocument.submission_id.in_(
         select(Submission.id).where(_scope_submissions(user))),
 }
@@ -387,8 +463,8 @@ SCOPES: dict[Action, Callable[[Any], ColumnElement[bool]]] = {
 
 def scope(user, action: Action) -> ColumnElement[bool]:
     """The SQL condition selecting every row `can(user, action, row)` allows, and no other."""
-    if action is Action.DOWNLOAD_REPORT and not _authenticated(user):
-        return Report.status == PUBLISHED
+    if action is Action.DOWNLOAD_REPORT_VERSION and not _authenticated(user):
+        return _scope_public_versions()
     if not _authenticated(user):
         return false()
     return SCOPES[action](user)

@@ -1,8 +1,9 @@
 """factory_boy factories and the standard world used by route and matrix tests."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -13,7 +14,7 @@ from peerreview.cycles.models import Cycle
 from peerreview.extensions import db
 from peerreview.framework.models import ExcellenceArea, Framework, Indicator
 from peerreview.organisations.models import Network, Organisation
-from peerreview.reports.models import Report
+from peerreview.reports.models import FactualFlag, Report, ReportVersion
 from peerreview.reviews.models import Comment, ReviewerAssignment
 from peerreview.submissions.models import IndicatorValue, Submission, SubmissionDocument
 from tests.conftest import DEMO_PASSWORD
@@ -252,13 +253,21 @@ def build_world(status: str = "in_review") -> World:
     other_comment = CommentFactory(submission=other_submission, author=secretariat, visibility="shared",
                                    body="OTHER-ORG-COMMENT")
     draft = Report(cycle_id=cycle.id, kind="feedback", organisation_id=other_org.id, title="Draft feedback",
-                   status="draft", pdf=b"%PDF-1.7 draft", sha256="0" * 64, size=14, rendered_by_id=secretariat.id)
+                   status="draft", pdf=b"%PDF-1.7 draft", sha256="0" * 64, size=14, rendered_by_id=secretariat.id,
+                   rendered_at=utcnow())
     published = Report(cycle_id=cycle.id, kind="feedback", organisation_id=own_org.id, title="Published feedback",
-                       status="published", pdf=b"%PDF-1.7 published", sha256="1" * 64, size=18,
-                       rendered_by_id=secretariat.id, published_at=utcnow(), published_by_id=secretariat.id)
+                       status="draft", tier="public", pdf=b"%PDF-1.7 draft of published", sha256="1" * 64, size=27,
+                       rendered_by_id=secretariat.id, rendered_at=utcnow() - timedelta(hours=1),
+                       published_at=utcnow(), published_by_id=secretariat.id)
+    published.versions.append(ReportVersion(
+        number=1, pdf=b"%PDF-1.7 published", sha256=hashlib.sha256(b"%PDF-1.7 published").hexdigest(), size=18,
+        published_at=utcnow(), published_by_id=secretariat.id))
     document = SubmissionDocument(submission_id=own_submission.id, filename="evidence.pdf", kind="pdf", size=17,
                                   sha256="3" * 64, data=b"%PDF-1.7 evidence", uploaded_by_id=delegate.id)
     db.session.add_all([draft, published, document])
+    db.session.flush()
+    db.session.add(FactualFlag(report_id=draft.id, body="The 2024 figure is the 2023 one.",
+                               author_id=other_delegate.id))
     db.session.commit()
     return World(network, other_network, cycle, framework, indicator, own_org, other_org, own_submission,
                  other_submission, secretariat, other_secretariat, delegate, other_delegate, reviewer, unassigned,

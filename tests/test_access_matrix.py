@@ -44,6 +44,15 @@ def test_no_row_names_an_unknown_endpoint(app):
     assert not unknown
 
 
+def _first_flag_id() -> int:
+    from sqlalchemy import select
+
+    from peerreview.extensions import db
+    from peerreview.reports.models import FactualFlag
+
+    return db.session.scalar(select(FactualFlag.id))
+
+
 def _url_values(world, rule, objects: str) -> dict:
     choice = dict(part.split("=") for part in objects.split()) if objects else {}
     submissions = {"own": world.own_submission, "other": world.other_submission}
@@ -64,6 +73,9 @@ def _url_values(world, rule, objects: str) -> dict:
         "comment_id": comments[choice.get("comment", "shared")].id,
         "report_id": reports[choice.get("report", "published")].id,
         "document_id": world.document.id,
+        "version_id": world.published_report.versions[0].id,
+        "flag_id": _first_flag_id(),
+        "subject_key": 0,
         "token": "not-a-valid-token",
         "breakdown": "_T",
         "year": world.cycle.last_year,

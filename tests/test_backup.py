@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from peerreview.audit.models import AuditEvent
 from peerreview.audit.services import record
 from peerreview.backup import BackupError, read_manifest, restore
-from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reports.models import ReportVersion
 
 
 @contextmanager
@@ -47,8 +47,8 @@ def empty_database(app):
 
 
 def _published(session) -> dict[int, str]:
-    return {rid: hashlib.sha256(pdf).hexdigest() for rid, pdf in
-            session.execute(select(Report.id, Report.pdf).where(Report.status == PUBLISHED))}
+    return {vid: hashlib.sha256(pdf).hexdigest() for vid, pdf in
+            session.execute(select(ReportVersion.id, ReportVersion.pdf))}
 
 
 def _audit(session) -> list[tuple]:
@@ -61,7 +61,7 @@ def test_a_backup_restores_into_an_empty_database_with_every_pdf_and_audit_event
            network_id=world.network.id, cycle_id=world.cycle.id)
     db.session.commit()
     published, events = _published(db.session), _audit(db.session)
-    assert published == {world.published_report.id: hashlib.sha256(b"%PDF-1.7 published").hexdigest()}
+    assert published == {world.published_report.versions[0].id: hashlib.sha256(b"%PDF-1.7 published").hexdigest()}
     assert len(events) >= 1
     dump = tmp_path / "peerreview.dump"
 
@@ -107,7 +107,7 @@ def test_a_restored_database_that_lost_something_is_reported(app, db, world, tmp
 
     dump = tmp_path / "peerreview.dump"
     expected = backup(db.session, dump)
-    world.published_report.pdf = b"%PDF-1.7 something else"
+    world.published_report.versions[0].pdf = b"%PDF-1.7 something else"
     db.session.add(AuditEvent(action="x", object_type="y"))
     db.session.flush()
     problems = compare(expected, take_manifest(db.session))

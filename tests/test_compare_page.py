@@ -124,13 +124,13 @@ def test_publishing_asks_first_and_says_who_will_see_it(client, login, world, db
     page = client.get(f"/reports/{world.draft_report.id}/publish")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Who will see it: everyone, without signing in" in html and "WAPES" in html
-    assert world.draft_report.sha256 in html
-    assert world.draft_report.status == "draft"  # asking changes nothing
+    assert "Who will see it" in html and "everyone, without signing in" in html and "taking part in the cycle" in html
+    assert 'value="network"' in html and 'value="public"' in html
+    assert world.draft_report.status == "draft" and world.draft_report.versions == []  # asking changes nothing
     assert client.get(f"/reports/{world.published_report.id}/publish").status_code == 409
-    assert client.post(f"/reports/{world.draft_report.id}/publish").status_code == 302
+    assert client.post(f"/reports/{world.draft_report.id}/publish", data={"tier": "public"}).status_code == 302
     db.session.refresh(world.draft_report)
-    assert world.draft_report.status == "published"
+    assert world.draft_report.tier == "public" and world.draft_report.versions[0].number == 1
 
 
 def test_a_feedback_report_is_not_published_for_a_submission_returned_meanwhile(world, db):
@@ -139,8 +139,8 @@ def test_a_feedback_report_is_not_published_for_a_submission_returned_meanwhile(
     world.other_submission.status = "draft"  # the draft report in the world is the other organisation's
     db.session.flush()
     with pytest.raises(Conflict, match="no longer submitted"):
-        services.publish_report(world.secretariat, world.draft_report)
-    assert world.draft_report.status == "draft"
+        services.publish_report(world.secretariat, world.draft_report, tier="network")
+    assert world.draft_report.status == "draft" and world.draft_report.release_to is None
     world.other_submission.status = "submitted"
     db.session.flush()
-    assert services.publish_report(world.secretariat, world.draft_report).status == "published"
+    assert services.publish_report(world.secretariat, world.draft_report, tier="network").release_to == "network"

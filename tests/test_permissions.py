@@ -15,9 +15,11 @@ CASES = [
     (Action.VIEW_CYCLE, "cycle", {"delegate_own", "delegate_other", "reviewer_assigned", "secretariat"}),
     (Action.MANAGE_REPORTS, "cycle", {"secretariat"}),
     (Action.DOWNLOAD_REPORT, "draft_report", {"secretariat"}),
-    (Action.DOWNLOAD_REPORT, "published_report", {"anonymous", "delegate_own", "delegate_other",
-                                                  "reviewer_assigned", "reviewer_unassigned", "secretariat",
-                                                  "secretariat_other"}),
+    # The working draft: the secretariat and the review team (the reviewer is assigned to the own organisation).
+    (Action.DOWNLOAD_REPORT, "published_report", {"reviewer_assigned", "secretariat"}),
+    (Action.FLAG_FACTUAL_ERROR, "published_report", set()),
+    (Action.CHOOSE_NAMING, "own_submission", {"delegate_own", "secretariat"}),
+    (Action.CHOOSE_NAMING, "other_submission", {"delegate_other", "secretariat"}),
     (Action.MANAGE_FRAMEWORK, "network", {"secretariat"}),
     (Action.VIEW_AUDIT, "network", {"secretariat"}),
     (Action.MANAGE_USERS, None, {"secretariat", "secretariat_other"}),
@@ -27,6 +29,8 @@ CASES = [
     (Action.ATTACH_DOCUMENT, "own_submission", {"delegate_own", "secretariat"}),
     (Action.ATTACH_DOCUMENT, "other_submission", {"delegate_other", "secretariat"}),
     (Action.DOWNLOAD_DOCUMENT, "document", {"delegate_own", "reviewer_assigned", "secretariat"}),
+    # Confidential numbers: the organisation's own delegation and the secretariat, never its reviewers.
+    (Action.READ_CONFIDENTIAL_VALUES, "own_submission", {"delegate_own", "secretariat"}),
 ]
 
 

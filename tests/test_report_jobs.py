@@ -30,7 +30,7 @@ def test_the_request_only_queues_the_render(db, world, no_render_jobs):
     assert report.subject_key == 0
     assert no_render_jobs == [(services.render_report_job, (report.id,))]
     with pytest.raises(Conflict, match="Only a rendered draft"):
-        services.publish_report(world.secretariat, report)
+        services.publish_report(world.secretariat, report, tier="network")
     assert services.render_report_job.call_local(report.id) == "draft"
     db.session.expire_all()
     assert report.status == "draft" and report.pdf.startswith(b"%PDF") and report.rendered_at is not None
@@ -61,7 +61,7 @@ def test_a_failed_render_keeps_its_reason_and_can_be_tried_again(db, world, monk
     db.session.expire_all()
     assert report.status == "failed" and report.failure == "RuntimeError: fonts missing"
     with pytest.raises(Conflict, match="Only a rendered draft"):
-        services.publish_report(world.secretariat, report)
+        services.publish_report(world.secretariat, report, tier="network")
     login(world.secretariat)
     html = client.get(f"/cycles/{world.cycle.id}/reports").get_data(as_text=True)
     assert "fonts missing" in html and "Try again" in html
@@ -70,7 +70,7 @@ def test_a_failed_render_keeps_its_reason_and_can_be_tried_again(db, world, monk
     assert r.status_code == 302
     db.session.expire_all()
     assert report.status == "draft" and report.failure is None
-    services.publish_report(world.secretariat, report)
+    services.publish_report(world.secretariat, report, tier="network")
 
 
 def test_the_reports_page_refreshes_itself_while_a_render_is_queued(db, world, client, login, no_render_jobs):

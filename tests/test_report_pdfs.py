@@ -85,8 +85,8 @@ def test_the_synthesis_cover_does_not_repeat_the_network_and_lists_countries(wor
     assert {(p["name"], p["country"]) for p in context["participants"]} == {
         ("Bundesagentur für Arbeit", "DE"), ("Hello Work", "JP")}
     one = next(i for i in context["indicators"] if i["code"] == "1a")
-    assert one["table"] == [{"name": "Bundesagentur für Arbeit", "country": "DE", "values": ["–", "–", "40.5"]},
-                            {"name": "Hello Work", "country": "JP", "values": ["–", "–", "50.1"]}]
+    assert [(r["name"], r["country"], [v["text"] for v in r["values"]]) for r in one["table"]] == [
+        ("Bundesagentur für Arbeit", "DE", ["–", "–", "40.5"]), ("Hello Work", "JP", ["–", "–", "50.1"])]
     assert "Hello Work (JP)" in str(one["chart"])
 
 
@@ -94,9 +94,9 @@ def test_the_synthesis_attaches_every_submitted_value(world):
     report = rendered(world, kind="synthesis")
     attached = _reader(report).attachments["synthesis-data.csv"][0]
     assert attached == synthesis_csv(world.cycle)
-    assert attached.decode().splitlines() == ["organisation,country,indicator,year,value",
-                                              "Bundesagentur für Arbeit,DE,1a,2024,40.5",
-                                              "Hello Work,JP,1a,2024,50.1"]
+    assert attached.decode().splitlines() == ["organisation,country,indicator,year,value,flag",
+                                              "Bundesagentur für Arbeit,DE,1a,2024,40.5,",
+                                              "Hello Work,JP,1a,2024,50.1,"]
 
 
 def test_the_illustrative_notice_only_where_the_cycle_says_so(world, db):

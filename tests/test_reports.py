@@ -1,4 +1,5 @@
 """PDF reports: content, visibility, immutability, and a renderer that fetches nothing."""
+import hashlib
 import io
 
 import pytest
@@ -51,15 +52,28 @@ def test_synthesis_report_lists_participants(world):
     assert "Synthesis report" in text and "Hello Work" in text and "INTERNAL-COMMENT" not in text
 
 
-def test_published_report_never_changes(world):
+def test_published_version_never_changes_a_correction_is_a_new_version(world):
+    from peerreview.extensions import db
+
     report = rendered(world, kind="synthesis")
-    services.publish_report(world.secretariat, report)
-    digest = report.sha256
-    with pytest.raises(Conflict, match="never changes"):
-        services.render_report(world.secretariat, world.cycle, kind="synthesis")
+    assert "DRAFT" in pdf_text(report.pdf)  # the working copy is watermarked
+    services.publish_report(world.secretariat, report, tier="public")
+    db.session.commit()
+    first = report.current_version
+    assert (first.number, report.tier) == (1, "public")
+    assert first.sha256 == hashlib.sha256(first.pdf).hexdigest()
+    assert "DRAFT" not in pdf_text(first.pdf)
     with pytest.raises(Conflict, match="already published"):
-        services.publish_report(world.secretariat, report)
-    assert report.sha256 == digest
+        services.publish_report(world.secretariat, report, tier="public")
+    rendered(world, kind="synthesis")  # a corrected draft
+    with pytest.raises(Conflict, match="what this version corrects"):
+        services.publish_report(world.secretariat, report, tier="public")
+    services.publish_report(world.secretariat, report, tier="public", reason="Median of 2a was wrong.")
+    db.session.commit()
+    second = report.current_version
+    assert second.number == 2 and second.correction_reason == "Median of 2a was wrong."
+    assert (first.state, first.state_reason) == ("corrected", "Median of 2a was wrong.")
+    assert hashlib.sha256(first.pdf).hexdigest() == first.sha256  # the earlier bytes are kept
 
 
 def test_hostile_comment_is_printed_as_text_and_fetches_nothing(app, world, tmp_path, monkeypatch):
@@ -107,7 +121,8 @@ def test_template_html_is_escaped(app):
             "cover": {"title": "<b>T</b>", "subtitle": "S", "network": "N", "cycle": "C", "theme": "", "host": "",
                       "kickoff": "", "years": "2024", "generated": "now"},
             "participants": [{"name": "<i>Evil</i>", "submitted": True}], "years": [2024], "rows": [],
-            "comments": [], "illustrative": False})
+            "comments": [], "illustrative": False, "texts": {"summary": "", "conclusions": ""}, "legend": [],
+            "definitions": [], "indicators": [], "findings": []})
     assert "<i>Evil</i>" in pdf_text(data)
 
 
@@ -140,4 +155,4 @@ def test_draft_self_assessment_never_reaches_a_report(world):
     db.session.flush()
     context = services.feedback_context(world.cycle, world.own_org)
     assert context["narratives"] == []
-    assert all(cell["own"] == "–" for row in context["rows"] for cell in row["cells"])
+    assert all(cell["own"]["text"] == "–" for row in context["rows"] for cell in row["cells"])

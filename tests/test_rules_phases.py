@@ -11,7 +11,7 @@ from peerreview.audit.models import AuditEvent
 from peerreview.cycles.models import PhaseMove
 from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
-from peerreview.reports.models import Report
+from peerreview.reports.models import Report, ReportVersion
 from peerreview.workflow.phases import cycle_counts, move_cycle, next_phase, preview_move, transition_problem
 from tests.factories import (
     AssignmentFactory,
@@ -35,8 +35,12 @@ def _report(cycle, status: str) -> Report:
     renderer = UserFactory()
     # One report per cycle, kind and subject: each call reports on an organisation of its own.
     report = Report(cycle_id=cycle.id, kind="feedback", organisation_id=OrganisationFactory().id,
-                    title=f"{status} feedback", status=status, pdf=b"%PDF", sha256="0" * 64, size=4,
+                    title=f"{status} feedback", status="draft", pdf=b"%PDF", sha256="0" * 64, size=4,
                     rendered_by_id=renderer.id)
+    if status == "published":  # a current published version
+        report.tier = "network"
+        report.versions.append(ReportVersion(number=1, pdf=b"%PDF", sha256="0" * 64, size=4,
+                                             published_by_id=renderer.id))
     db.session.add(report)
     db.session.flush()
     return report

@@ -1,18 +1,46 @@
-"""Publishing a report: when it may happen, what it records, and what the public sees.
+"""Releasing a report in tiers (issue 9): draft -> factual check -> network -> public; versions with
+their SHA-256, corrections with a reason, withdrawals that keep the record, the public register.
 
-The rules are tested on report rows made here (not rendered), so they hold whatever
-renders the PDF.
+The rules are tested on report rows made here; the renderer is replaced by one that returns known
+bytes, so the rules hold whatever renders the PDF.
 """
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from peerreview.audit.models import AuditEvent
-from peerreview.errors import Conflict, PermissionDenied
+from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
+from peerreview.permissions import Action, can
+from peerreview.reports import release, services
 from peerreview.reports.models import Report
-from peerreview.reports.services import publish_report, published_reports
+from peerreview.reports.services import (
+    public_register,
+    publish_report,
+    send_to_factual_check,
+    versions_with_checksum,
+    withdraw_version,
+)
 from tests.factories import CycleFactory, OrganisationFactory, UserFactory
+
+RENDERED = []
+
+
+@pytest.fixture(autouse=True)
+def known_bytes(monkeypatch):
+    """Each render returns new known bytes and remembers whether it was the draft (watermarked)."""
+    RENDERED.clear()
+
+    def render(template, context, **_options):
+        RENDERED.append(context["draft"])
+        return f"%PDF-1.7 render {len(RENDERED)} draft={context['draft']}".encode()
+
+    monkeypatch.setattr(services, "render_pdf", render)
+    monkeypatch.setattr(services, "synthesis_context", lambda cycle, **_kw: {})
+    monkeypatch.setattr(services, "synthesis_csv", lambda cycle: b"")
+    monkeypatch.setattr(services, "feedback_context", lambda cycle, organisation, **_kw: {})
+    monkeypatch.setattr(services, "feedback_csv", lambda cycle, organisation: b"")
 
 
 def _secretariat(network):
@@ -20,27 +48,40 @@ def _secretariat(network):
     return UserFactory(role="secretariat", network=network)
 
 
-def _report(cycle, *, status="draft", title="Synthesis", published_at=None, sha256="a" * 64) -> Report:
-    report = Report(cycle_id=cycle.id, kind="synthesis", title=title, status=status, pdf=b"%PDF-1.7", sha256=sha256,
-                    size=8, rendered_by_id=UserFactory().id, published_at=published_at)
+def _report(cycle, *, title="Synthesis", rendered_at=None) -> Report:
+    report = Report(cycle_id=cycle.id, kind="synthesis", title=title, status="draft", pdf=b"%PDF-1.7 draft",
+                    sha256="a" * 64, size=14, rendered_by_id=UserFactory().id,
+                    rendered_at=rendered_at or datetime.now(UTC) - timedelta(minutes=5))
     db.session.add(report)
     db.session.flush()
     return report
 
 
+def _redraft(report):
+    """A corrected draft, rendered after the current version."""
+    report.rendered_at = datetime.now(UTC) + timedelta(seconds=1)
+    db.session.flush()
+
+
 @pytest.mark.parametrize("phase", ["in_review", "reporting"])
-def test_a_draft_report_is_published_in_review_and_reporting(db, phase):
+def test_publishing_makes_version_1_without_the_draft_mark_with_its_sha256(db, phase):
     cycle = CycleFactory(status=phase)
     secretariat = _secretariat(cycle.network)
-    report = _report(cycle, sha256="b" * 64)
+    report = _report(cycle)
     before = datetime.now(UTC)
-    assert publish_report(secretariat, report) is report
-    assert (report.status, report.is_published, report.published_by_id) == ("published", True, secretariat.id)
-    assert before <= report.published_at <= datetime.now(UTC)
+    assert publish_report(secretariat, report, tier="network", now=True) is report
+    (version,) = report.versions
+    assert RENDERED == [False]  # rendered again, without the "Draft" mark
+    assert (version.number, version.state, report.tier, report.is_published) == (1, "current", "network", True)
+    assert version.sha256 == hashlib.sha256(version.pdf).hexdigest() == hashlib.sha256(
+        b"%PDF-1.7 render 1 draft=False").hexdigest()
+    assert (version.size, version.published_by_id, report.release_to) == (len(version.pdf), secretariat.id, None)
+    assert before <= version.published_at <= datetime.now(UTC)
+    assert report.pdf == b"%PDF-1.7 draft"  # the working copy is untouched
     event = db.session.query(AuditEvent).filter_by(action="report.publish").one()
-    assert (event.actor_id, event.object_type, event.object_id, event.network_id, event.cycle_id, event.before,
-            event.after) == (secretariat.id, "report", report.id, cycle.network_id, cycle.id, {"status": "draft"},
-                             {"status": "published", "sha256": "b" * 64})
+    assert (event.actor_id, event.object_id, event.network_id, event.cycle_id, event.before, event.after) == (
+        secretariat.id, report.id, cycle.network_id, cycle.id, {"version": None},
+        {"version": 1, "tier": "network", "sha256": version.sha256, "reason": None})
 
 
 @pytest.mark.parametrize("phase", ["draft", "open", "closed"])
@@ -48,68 +89,218 @@ def test_no_publication_outside_review_and_reporting(db, phase):
     cycle = CycleFactory(status=phase)
     report = _report(cycle)
     with pytest.raises(Conflict) as refused:
-        publish_report(_secretariat(cycle.network), report)
-    assert refused.value.message == "Reports are published while the cycle is in review or reporting."
-    assert (report.status, report.published_at, report.published_by_id) == ("draft", None, None)
+        publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+    assert refused.value.message.startswith("Reports are rendered while the cycle is in review or reporting")
+    assert (report.versions, report.tier, RENDERED) == ([], "draft", [])
     assert db.session.query(AuditEvent).count() == 0
 
 
-def test_a_report_is_published_once_and_the_refusal_says_when(db):
-    cycle = CycleFactory(status="reporting")
-    first = _secretariat(cycle.network)
-    when = datetime(2026, 3, 5, 14, 7, tzinfo=UTC)
-    report = _report(cycle, status="published", published_at=when)
-    report.published_by_id = first.id
-    with pytest.raises(Conflict) as refused:
-        publish_report(_secretariat(cycle.network), report)
-    assert refused.value.message == "This report was already published on 05 Mar 2026 14:07 UTC."
-    assert (report.published_at, report.published_by_id) == (when, first.id)
-    assert db.session.query(AuditEvent).count() == 0
-
-
-def test_a_published_report_in_a_closed_cycle_is_refused_as_already_published(db):
-    cycle = CycleFactory(status="closed")
-    report = _report(cycle, status="published", published_at=datetime(2026, 3, 5, 9, 0, tzinfo=UTC))
-    with pytest.raises(Conflict, match="already published on 05 Mar 2026 09:00 UTC"):
-        publish_report(_secretariat(cycle.network), report)
-
-
-def test_only_the_networks_secretariat_publishes(db):
+def test_only_a_rendered_draft_is_published(db):
     cycle = CycleFactory(status="reporting")
     report = _report(cycle)
-    for stranger in (_secretariat(CycleFactory().network), UserFactory(organisation=OrganisationFactory())):
+    for status in ("queued", "rendering", "failed"):
+        report.status = status
+        with pytest.raises(Conflict, match="Only a rendered draft can be published"):
+            publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+    report.status, report.rendered_at = "draft", None
+    with pytest.raises(Conflict, match="Only a rendered draft"):
+        publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+
+
+def test_a_version_is_published_once_a_correction_needs_a_new_draft_and_a_reason(db):
+    cycle = CycleFactory(status="reporting")
+    secretariat = _secretariat(cycle.network)
+    report = _report(cycle)
+    publish_report(secretariat, report, tier="public", now=True)
+    with pytest.raises(Conflict, match="already published. To correct it, render a corrected draft first"):
+        publish_report(secretariat, report, tier="public", now=True)
+    _redraft(report)
+    with pytest.raises(Conflict, match="Say what this version corrects"):
+        publish_report(secretariat, report, tier="public", reason="   ", now=True)
+    with pytest.raises(Conflict, match="at most 2000 characters"):
+        publish_report(secretariat, report, tier="public", reason="x" * 2001, now=True)
+    publish_report(secretariat, report, tier="public", reason=" The 2024 median was wrong. ", now=True)
+    first, second = report.versions
+    assert (second.number, second.state, second.correction_reason) == (2, "current", "The 2024 median was wrong.")
+    assert (first.state, first.state_reason, first.state_changed_by_id) == (
+        "corrected", "The 2024 median was wrong.", secretariat.id)
+    assert report.current_version is second and first.pdf != second.pdf
+    assert hashlib.sha256(first.pdf).hexdigest() == first.sha256  # the earlier bytes stay as they were
+
+
+def test_a_report_is_widened_without_a_new_version_and_never_narrowed(db):
+    cycle = CycleFactory(status="reporting")
+    secretariat = _secretariat(cycle.network)
+    report = _report(cycle)
+    publish_report(secretariat, report, tier="network", now=True)
+    publish_report(secretariat, report, tier="public", now=True)
+    assert (report.tier, len(report.versions), RENDERED) == ("public", 1, [False])
+    assert db.session.query(AuditEvent).filter_by(action="report.widen").one().after == {"tier": "public"}
+    _redraft(report)
+    with pytest.raises(Conflict, match="never narrowed"):
+        publish_report(secretariat, report, tier="network", reason="Correction", now=True)
+    with pytest.raises(Conflict, match="published to the network or to the public"):
+        publish_report(secretariat, report, tier="factual_check", reason="Correction", now=True)
+
+
+def test_a_pending_publication_blocks_another_and_a_new_render(db, monkeypatch):
+    from peerreview import jobs
+
+    monkeypatch.setattr(jobs, "enqueue_after_commit", lambda *args: None)
+    cycle = CycleFactory(status="reporting")
+    secretariat = _secretariat(cycle.network)
+    report = _report(cycle)
+    publish_report(secretariat, report, tier="public")
+    assert (report.status, report.release_to, report.versions) == ("queued", "public", [])
+    with pytest.raises(Conflict, match="being rendered"):
+        publish_report(secretariat, report, tier="public")
+    with pytest.raises(Conflict, match="being rendered"):
+        services.render_report(secretariat, cycle, kind="synthesis")
+
+
+def test_only_the_networks_secretariat_publishes_and_withdraws(db):
+    cycle = CycleFactory(status="reporting")
+    report = _report(cycle)
+    strangers = (_secretariat(CycleFactory().network), UserFactory(organisation=OrganisationFactory()))
+    for stranger in strangers:
         with pytest.raises(PermissionDenied):
-            publish_report(stranger, report)
-    assert report.status == "draft"
+            publish_report(stranger, report, tier="public", now=True)
+    publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+    for stranger in strangers:
+        with pytest.raises(PermissionDenied):
+            withdraw_version(stranger, report.versions[0], "Wrong")
+    assert report.versions[0].state == "current"
 
 
-def test_the_public_list_holds_only_published_reports_newest_first(db):
-    cycle = CycleFactory(status="reporting")
-    older = _report(cycle, status="published", title="Older", published_at=datetime(2026, 1, 2, tzinfo=UTC))
-    draft = _report(CycleFactory(status="reporting"), status="draft", title="Draft")  # one synthesis per cycle
-    assert draft not in published_reports()
-    newer = _report(CycleFactory(status="closed"), status="published", title="Newer",
-                    published_at=datetime(2026, 2, 3, tzinfo=UTC))
-    assert [r.title for r in published_reports()] == ["Newer", "Older"]
-    assert published_reports() == [newer, older]
-
-
-def test_a_report_published_now_joins_the_public_list(db):
-    cycle = CycleFactory(status="in_review")
+def test_withdrawal_needs_a_reason_keeps_the_record_and_stops_serving_it(db):
+    cycle = CycleFactory(status="closed")  # a withdrawal is possible whatever the phase
+    secretariat = _secretariat(cycle.network)
     report = _report(cycle)
-    assert published_reports() == []
-    publish_report(_secretariat(cycle.network), report)
-    assert published_reports() == [report]
+    cycle.status = "reporting"
+    publish_report(secretariat, report, tier="public", now=True)
+    cycle.status = "closed"
+    (version,) = report.versions
+    with pytest.raises(ValidationFailed) as refused:
+        withdraw_version(secretariat, version, "  ")
+    assert refused.value.errors == {"reason": "Say why the version is withdrawn; the reason stays on record beside "
+                                              "it."}
+    withdraw_version(secretariat, version, " A confidential value was printed. ")
+    assert (version.state, version.state_reason, version.state_changed_by_id) == (
+        "withdrawn", "A confidential value was printed.", secretariat.id)
+    assert report.current_version is None and not report.is_published
+    assert public_register() == [version]  # still listed, with the reason
+    assert not can(None, Action.DOWNLOAD_REPORT_VERSION, version)
+    assert can(secretariat, Action.DOWNLOAD_REPORT_VERSION, version)
+    with pytest.raises(ValidationFailed, match="withdrawn"):
+        withdraw_version(secretariat, version, "again")
 
 
-def test_the_public_list_reads_networks_and_organisations_without_a_query_per_report(db):
+def test_who_reads_a_version_per_tier(db):
+    from tests.factories import AssignmentFactory, SubmissionFactory
+
+    cycle = CycleFactory(status="reporting")
+    network = cycle.network
+    secretariat = _secretariat(network)
+    taking_part = UserFactory(role="delegate", network=network, organisation=OrganisationFactory())
+    SubmissionFactory(cycle=cycle, organisation=taking_part.organisation)
+    reviewer = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory())
+    reviewed = SubmissionFactory(cycle=cycle, organisation=OrganisationFactory())
+    AssignmentFactory(submission=reviewed, reviewer=reviewer, assigned_by_id=secretariat.id)
+    outsider = UserFactory(role="delegate", network=network, organisation=OrganisationFactory())
+    elsewhere = _secretariat(CycleFactory().network)
+    report = _report(cycle)
+    publish_report(secretariat, report, tier="network", now=True)
+    (version,) = report.versions
+    readers = {name for name, user in {"secretariat": secretariat, "taking_part": taking_part, "reviewer": reviewer,
+                                       "outsider": outsider, "elsewhere": elsewhere, "anonymous": None}.items()
+               if can(user, Action.DOWNLOAD_REPORT_VERSION, version)}
+    assert readers == {"secretariat", "taking_part", "reviewer"}
+    assert public_register() == []
+    publish_report(secretariat, report, tier="public", now=True)
+    assert all(can(u, Action.DOWNLOAD_REPORT_VERSION, version) for u in (outsider, elsewhere, None))
+    assert public_register() == [version]
+
+
+def test_the_factual_check_shows_the_draft_to_the_delegation_concerned_only(db):
+    from tests.factories import SubmissionFactory
+
+    cycle = CycleFactory(status="reporting")
+    secretariat = _secretariat(cycle.network)
+    organisation = OrganisationFactory()
+    delegate = UserFactory(role="delegate", network=cycle.network, organisation=organisation)
+    other = UserFactory(role="delegate", network=cycle.network, organisation=OrganisationFactory())
+    SubmissionFactory(cycle=cycle, organisation=organisation, status="submitted")
+    report = Report(cycle_id=cycle.id, kind="feedback", organisation_id=organisation.id, subject_key=organisation.id,
+                    title="Feedback", status="draft", pdf=b"%PDF", sha256="a" * 64, size=4,
+                    rendered_by_id=secretariat.id, rendered_at=datetime.now(UTC))
+    db.session.add(report)
+    db.session.flush()
+    assert not can(delegate, Action.DOWNLOAD_REPORT, report)
+    with pytest.raises(PermissionDenied):
+        services.flag_factual_error(delegate, report, "The 2024 figure is wrong.")
+    send_to_factual_check(secretariat, report)
+    assert report.tier == "factual_check"
+    assert can(delegate, Action.DOWNLOAD_REPORT, report) and not can(other, Action.DOWNLOAD_REPORT, report)
+    with pytest.raises(ValidationFailed):
+        services.flag_factual_error(delegate, report, " ")
+    flag = services.flag_factual_error(delegate, report, " The 2024 figure is the 2023 one. ")
+    assert (flag.body, flag.author_id) == ("The 2024 figure is the 2023 one.", delegate.id)
+    with pytest.raises(PermissionDenied):
+        services.flag_factual_error(other, report, "Not mine to flag.")
+    with pytest.raises(PermissionDenied):
+        services.answer_factual_flag(delegate, flag.id, "I answer myself.", flag.version)
+    services.answer_factual_flag(secretariat, flag.id, "Corrected in the next draft.", flag.version)
+    assert (flag.answer, flag.answered_by_id) == ("Corrected in the next draft.", secretariat.id)
+    with pytest.raises(Conflict, match="Someone else changed"):
+        services.answer_factual_flag(secretariat, flag.id, "Stale tab.", flag.version - 1)
+    with pytest.raises(Conflict, match="past the draft stage"):
+        send_to_factual_check(secretariat, report)
+    publish_report(secretariat, report, tier="network", now=True)
+    assert not can(delegate, Action.DOWNLOAD_REPORT, report)  # the next drafts are the team's again
+    assert can(delegate, Action.DOWNLOAD_REPORT_VERSION, report.versions[0])
+
+
+def test_only_a_rendered_feedback_report_goes_to_a_factual_check(db):
+    cycle = CycleFactory(status="reporting")
+    report = _report(cycle)
+    with pytest.raises(Conflict, match="Only a feedback report"):
+        send_to_factual_check(_secretariat(cycle.network), report)
+    report.kind, report.status = "feedback", "queued"
+    assert release.factual_check_problem(report) == "Render the draft first; the delegation checks a rendered draft."
+    report.status = "draft"
+    assert release.factual_check_problem(report) is None
+
+
+def test_anyone_verifies_a_copy_by_its_sha256(db):
+    cycle = CycleFactory(status="reporting")
+    report = _report(cycle)
+    publish_report(_secretariat(cycle.network), report, tier="network", now=True)
+    digest = report.versions[0].sha256
+    assert versions_with_checksum(digest) == []  # not public: nothing to tell
+    publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+    assert versions_with_checksum(digest.upper()) == report.versions
+    assert versions_with_checksum("0" * 64) == [] == versions_with_checksum("not-a-checksum")
+
+
+def test_a_stored_copy_that_changed_is_not_served(db):
+    cycle = CycleFactory(status="reporting")
+    report = _report(cycle)
+    publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+    version = report.versions[0]
+    assert services.version_pdf(version) == version.pdf
+    version.pdf = b"%PDF tampered"
+    with pytest.raises(Conflict, match="does not match"):
+        services.version_pdf(version)
+
+
+def test_the_public_register_reads_networks_without_a_query_per_version(db):
     from sqlalchemy import event
 
     for month in (1, 2, 3):
         cycle = CycleFactory(status="reporting")  # each in a network of its own
-        report = _report(cycle, status="published", title=f"Feedback {month}",
-                         published_at=datetime(2026, month, 1, tzinfo=UTC))
-        report.kind, report.organisation_id = "feedback", OrganisationFactory().id
+        report = _report(cycle, title=f"Synthesis {month}")
+        publish_report(_secretariat(cycle.network), report, tier="public", now=True)
+        report.versions[0].published_at = datetime(2026, month, 1, tzinfo=UTC)
     db.session.commit()
     db.session.expunge_all()
     statements = []
@@ -119,9 +310,8 @@ def test_the_public_list_reads_networks_and_organisations_without_a_query_per_re
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        shown = [(r.title, r.cycle.network.name, r.organisation.name) for r in published_reports()]
+        shown = [(v.report.title, v.report.cycle.network.name, v.sha256) for v in public_register()]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert [title for title, _network, _org in shown] == ["Feedback 3", "Feedback 2", "Feedback 1"]
-    # the reports, then their cycles, networks, organisations and those organisations' networks: one query each
-    assert len(statements) == 5
+    assert [title for title, _network, _sha in shown] == ["Synthesis 3", "Synthesis 2", "Synthesis 1"]
+    assert len(statements) == 4  # versions, reports, cycles, networks (syntheses have no organisation to load)

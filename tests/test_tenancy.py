@@ -23,7 +23,7 @@ from peerreview.mail.services import list_outbox, send_mail
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import list_organisations
 from peerreview.permissions import Action, can, scope
-from peerreview.reports.models import Report
+from peerreview.reports.models import Report, ReportVersion
 from peerreview.reviews.models import Comment, DeclaredConflict
 from peerreview.reviews.pool import declared_conflicts
 from peerreview.reviews.services import visible_comments
@@ -88,6 +88,13 @@ def two(db):
     for submission in (b_submission, b_draft, w.other_submission):
         db.session.add(SubmissionDocument(submission_id=submission.id, filename="b.pdf", kind="pdf", size=5,
                                           sha256="4" * 64, data=b"%PDF-"))
+    # Versions at every tier: network B's synthesis published to its network, one withdrawn, one on A's network.
+    for key, (cycle, tier, state) in enumerate(((b_cycle, "network", "current"), (w.cycle, "network", "withdrawn"))):
+        report = Report(cycle_id=cycle.id, kind="feedback", subject_key=900 + key, title="S", status="draft",
+                        tier=tier, rendered_by_id=w.secretariat.id)
+        report.versions.append(ReportVersion(number=1, pdf=b"%PDF-", sha256="5" * 64, size=5, state=state,
+                                             published_by_id=w.secretariat.id))
+        db.session.add(report)
     record(w.secretariat, "test.a", w.cycle, network_id=w.network.id)
     record(w.other_secretariat, "test.b", b_cycle, network_id=b.id)
     record(None, "test.both", w.own_org, network_ids=[w.network.id, b.id])
@@ -106,6 +113,7 @@ LISTABLE = [
     (Action.VIEW_SUBMISSION, Submission),
     (Action.VIEW_COMMENT, Comment),
     (Action.DOWNLOAD_REPORT, Report),
+    (Action.DOWNLOAD_REPORT_VERSION, ReportVersion),
     (Action.VIEW_DECLARED_CONFLICT, DeclaredConflict),
     (Action.DOWNLOAD_DOCUMENT, SubmissionDocument),
 ]

@@ -121,7 +121,7 @@ def test_whole_cycle(client, login, db):
     r = client.post(f"/cycles/{cycle_id}/transition", data={"target": "closed"})
     assert r.status_code == 409 and "Publish at least one report" in r.get_data(as_text=True)
     client.post(f"/cycles/{cycle_id}/reports", data={"kind": "feedback", "organisation_id": orgs["BA"].id})
-    from peerreview.reports.models import Report
+    from peerreview.reports.models import Report, ReportVersion
 
     report = db.session.scalar(select(Report))
     pdf = client.get(f"/reports/{report.id}/download").data
@@ -131,13 +131,17 @@ def test_whole_cycle(client, login, db):
     client.post("/logout")
     assert client.get(f"/reports/{report.id}/download").status_code == 403  # draft: not public
     login(sec)
-    assert client.post(f"/reports/{report.id}/publish").status_code == 302
+    assert client.post(f"/reports/{report.id}/publish", data={"tier": "public"}).status_code == 302
     assert client.post(f"/cycles/{cycle_id}/transition", data={"target": "closed"}).status_code == 302
 
     # Anyone: the public page lists it; the bytes never change.
     client.post("/logout")
     assert report.title in client.get("/reports").get_data(as_text=True)
-    assert client.get(f"/reports/{report.id}/download").data == pdf
+    version = db.session.scalar(select(ReportVersion))
+    public = client.get(f"/reports/versions/{version.id}/download")
+    assert public.data == version.pdf and public.headers["X-Content-SHA256"] == version.sha256
+    assert "DRAFT" in text and "DRAFT" not in "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(public.data)).pages)
 
 
 def test_values_can_be_entered_one_excellence_area_at_a_time(client, login, db):

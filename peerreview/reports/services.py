@@ -16,40 +16,121 @@ from peerreview import jobs
 from peerreview.audit.services import record
 from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed
+from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_stale_edit
 from peerreview.extensions import db
-from peerreview.permissions import Action, require
+from peerreview.permissions import Action, can, require, scope
+from peerreview.reasons import reason_problem
+from peerreview.reports import release
 from peerreview.reports.models import (
     DRAFT,
     FAILED,
     FEEDBACK,
-    PUBLISHED,
     QUEUED,
     RENDERING,
     SYNTHESIS,
+    TIER_FACTUAL_CHECK,
+    TIER_NETWORK,
+    TIER_PUBLIC,
+    VERSION_CORRECTED,
+    VERSION_CURRENT,
+    VERSION_WITHDRAWN,
+    FactualFlag,
     Report,
+    ReportVersion,
 )
 from peerreview.reports.pdf import DataFile, RenderLimits, render_pdf
 from peerreview.reports.print_data import feedback_context, feedback_csv, synthesis_context, synthesis_csv
 from peerreview.submissions.models import SUBMITTED, Submission
 
 REPORT_STATE_LABELS = {QUEUED: _l("queued for rendering"), RENDERING: _l("being rendered"),
-                       DRAFT: _l("draft"), FAILED: _l("failed"), PUBLISHED: _l("published")}
+                       DRAFT: _l("draft"), FAILED: _l("failed")}
+VERSION_STATE_LABELS = {VERSION_CURRENT: _l("current"), VERSION_CORRECTED: _l("corrected"),
+                        VERSION_WITHDRAWN: _l("withdrawn")}
 
 
 def cycle_reports(cycle_id: int) -> list[Report]:
     query = (select(Report).where(Report.cycle_id == cycle_id)
              .options(selectinload(Report.organisation), selectinload(Report.rendered_by),
-                      selectinload(Report.published_by))
+                      selectinload(Report.versions).selectinload(ReportVersion.published_by))
              .order_by(Report.kind.desc(), Report.title))
     return list(db.session.scalars(query))
 
 
-def published_reports() -> list[Report]:
-    query = (select(Report).where(Report.status == PUBLISHED)  # the public list: anyone may read these
-             .options(selectinload(Report.cycle).selectinload(Cycle.network), selectinload(Report.organisation))
-             .order_by(Report.published_at.desc()))
+def public_register() -> list[ReportVersion]:
+    """The public register: every version of every public report, withdrawn and corrected ones with
+    their notes (a withdrawn one is listed, not served). Newest first. Anyone may read it."""
+    public = select(Report.id).where(Report.tier == TIER_PUBLIC)
+    query = (select(ReportVersion).where(ReportVersion.report_id.in_(public))
+             .options(selectinload(ReportVersion.report).selectinload(Report.cycle).selectinload(Cycle.network),
+                      selectinload(ReportVersion.report).selectinload(Report.organisation))
+             .order_by(ReportVersion.published_at.desc(), ReportVersion.id.desc()))
     return list(db.session.scalars(query))
+
+
+def cycle_versions(actor, cycle_id: int) -> list[ReportVersion]:
+    """The published versions of a cycle's reports the actor may download (network and public)."""
+    query = (select(ReportVersion).join(Report, Report.id == ReportVersion.report_id)
+             .where(Report.cycle_id == cycle_id, scope(actor, Action.DOWNLOAD_REPORT_VERSION))
+             .options(selectinload(ReportVersion.report).selectinload(Report.organisation))
+             .order_by(Report.kind.desc(), Report.title, ReportVersion.number.desc()))
+    return list(db.session.scalars(query))
+
+
+def network_versions(actor) -> list[ReportVersion]:
+    """Versions published to the networks the actor takes part in (not the public ones: those are
+    in the register), newest first."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    network_tier = select(Report.id).where(Report.tier == TIER_NETWORK)
+    query = (select(ReportVersion).where(scope(actor, Action.DOWNLOAD_REPORT_VERSION),
+                                         ReportVersion.report_id.in_(network_tier))
+             .options(selectinload(ReportVersion.report).selectinload(Report.cycle).selectinload(Cycle.network))
+             .order_by(ReportVersion.published_at.desc(), ReportVersion.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def factual_check_drafts(actor) -> list[Report]:
+    """Feedback drafts waiting for the factual check of the actor's own organisation."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    query = (select(Report).where(scope(actor, Action.DOWNLOAD_REPORT), Report.tier == TIER_FACTUAL_CHECK,
+                                  Report.organisation_id == actor.organisation_id)
+             .options(selectinload(Report.cycle)).order_by(Report.title))
+    return list(db.session.scalars(query))
+
+
+def versions_with_checksum(digest: str) -> list[ReportVersion]:
+    """The public versions whose bytes have this SHA-256 (hex, any case): how anyone verifies a copy."""
+    digest = digest.strip().lower()
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        return []
+    public = select(Report.id).where(Report.tier == TIER_PUBLIC)
+    return list(db.session.scalars(select(ReportVersion).where(ReportVersion.sha256 == digest,
+                                                                ReportVersion.report_id.in_(public))
+                                   .options(selectinload(ReportVersion.report))))
+
+
+def version_to_manage(actor, version_id: int) -> ReportVersion:
+    version = db.session.get(ReportVersion, version_id)
+    if version is None or not can(actor, Action.DOWNLOAD_REPORT_VERSION, version):
+        raise NotFound(_("No such report."))
+    require(actor, Action.MANAGE_REPORTS, version.report.cycle)
+    return version
+
+
+def get_version(actor, version_id: int) -> ReportVersion:
+    version = db.session.get(ReportVersion, version_id)
+    if version is None or not can(actor, Action.DOWNLOAD_REPORT_VERSION, version):
+        raise NotFound(_("No such report."))
+    return version
+
+
+def version_pdf(version: ReportVersion) -> bytes:
+    """The stored bytes, checked against the SHA-256 recorded at publication."""
+    data = version.pdf
+    if hashlib.sha256(data).hexdigest() != version.sha256:
+        raise Conflict(_("The stored copy does not match its recorded SHA-256; it is not served."))
+    return data
 
 
 def get_report(actor, report_id: int) -> Report:
@@ -113,10 +194,9 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
             report = _report_for(cycle.id, kind, subject_key)
             if report is None:
                 raise
-    if report.is_published:
-        raise Conflict(_("%(title)s was published on %(when)s UTC by %(who)s. A published report never "
-                         "changes, so it cannot be rendered again.", title=report.title,
-                         when=report.published_at.strftime("%d %b %Y %H:%M"), who=report.published_by.name))
+    if report.release_to:
+        raise Conflict(_("A publication of %(title)s is being rendered; render a new draft once it is done.",
+                         title=report.title))
     if (report.status == RENDERING and not now and report.requested_at
             and report.requested_at > utcnow() - RENDER_STUCK_AFTER):
         raise Conflict(_("%(title)s is being rendered right now. Reload this page in a moment.",
@@ -143,22 +223,51 @@ def _render_limits() -> RenderLimits:
 
 
 def _render_into(report: Report) -> None:
-    """Render the PDF of a queued report into its record (no commit)."""
+    """Render the PDF of a queued report into its record (no commit): the watermarked draft, or,
+    when a publication was asked for (release_to), the copy without the mark as a new version."""
     cycle = report.cycle
+    releasing = bool(report.release_to)
     if report.kind == FEEDBACK:
         context = feedback_context(cycle, report.organisation, report_id=report.id)
-        pdf = render_pdf("reports/pdf/feedback.html", context, limits=_render_limits(), data=DataFile(
-            "feedback-data.csv", feedback_csv(cycle, report.organisation), _("The report's figures")))
+        template, data = "reports/pdf/feedback.html", DataFile(
+            "feedback-data.csv", feedback_csv(cycle, report.organisation), _("The report's figures"))
     else:
         context = synthesis_context(cycle, report_id=report.id)
-        pdf = render_pdf("reports/pdf/synthesis.html", context, limits=_render_limits(), data=DataFile(
-            "synthesis-data.csv", synthesis_csv(cycle), _("The report's figures")))
+        template, data = "reports/pdf/synthesis.html", DataFile(
+            "synthesis-data.csv", synthesis_csv(cycle), _("The report's figures"))
+    pdf = render_pdf(template, {**context, "draft": not releasing}, limits=_render_limits(), data=data)
     digest = hashlib.sha256(pdf).hexdigest()
+    if releasing:
+        _keep_version(report, pdf, digest)
+        return
     report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
     report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
     db.session.flush()
     record(report.rendered_by, "report.render", report, after={"sha256": digest, "kind": report.kind},
            network_id=cycle.network_id, cycle_id=cycle.id)
+
+
+def _keep_version(report: Report, pdf: bytes, digest: str) -> None:
+    """The publication asked for: a new immutable version; the one it replaces becomes corrected."""
+    previous = report.current_version
+    number = max((v.number for v in report.versions), default=0) + 1
+    actor_id = report.release_by_id
+    now = utcnow()
+    version = ReportVersion(report=report, number=number, pdf=pdf, sha256=digest, size=len(pdf),
+                            published_at=now, published_by_id=actor_id, correction_reason=report.release_reason)
+    if previous is not None:
+        previous.state, previous.state_reason = VERSION_CORRECTED, report.release_reason
+        previous.state_changed_at, previous.state_changed_by_id = now, actor_id
+    report.tier, report.release_to, report.release_reason = report.release_to, None, ""
+    report.status, report.failure = DRAFT, None
+    report.published_at, report.published_by_id = now, actor_id
+    db.session.add(version)
+    db.session.flush()
+    record(version.published_by, "report.publish", report,
+           before={"version": previous.number if previous else None},
+           after={"version": number, "tier": report.tier, "sha256": digest,
+                  "reason": version.correction_reason or None},
+           network_id=report.cycle.network_id, cycle_id=report.cycle_id)
 
 
 # One render at a time per worker pool: WeasyPrint needs a lot of memory and both cores
@@ -195,6 +304,8 @@ def _run_render(report_id: int) -> str | None:
         report = db.session.get(Report, report_id)
         report.status = FAILED
         report.failure = f"{type(error).__name__}: {error}"[:500]
+        # A failed publication is not pending any more: the draft stays, publishing may be asked again.
+        report.release_to, report.release_reason = None, ""
         db.session.commit()
     return report.status
 
@@ -222,40 +333,153 @@ def requeue_unfinished_renders() -> list[int]:
 
 
 def report_to_publish(actor, report_id: int) -> Report:
-    """A draft the actor may publish, for the page that asks to confirm and says who will see it."""
+    """A report the actor may publish, for the page that asks to confirm and says who will see it."""
     report = get_report(actor, report_id)
     require(actor, Action.MANAGE_REPORTS, report.cycle)
-    _publish_problem(report)
     return report
 
 
-def _publish_problem(report: Report) -> None:
-    if report.is_published:
-        raise Conflict(_("This report was already published on %(when)s UTC.",
-                         when=report.published_at.strftime("%d %b %Y %H:%M")))
-    if report.status != DRAFT:
-        raise Conflict(_("Only a rendered draft can be published; %(title)s is %(state)s.",
-                         title=report.title, state=REPORT_STATE_LABELS[report.status]))
-    if report.cycle.status not in (IN_REVIEW, REPORTING):
-        raise Conflict(_("Reports are published while the cycle is in review or reporting."))
+def first_publish_problem(report: Report) -> str | None:
+    """Why nothing can be published now, before the person chooses the audience (the confirmation
+    page is not shown then): no draft newer than the current version and nothing wider to open."""
+    if report.release_to:
+        return release.publication_problem(report, report.release_to, "")
+    if release.has_newer_draft(report):
+        return None
+    if report.current_version is not None and report.tier != TIER_PUBLIC:
+        return None
+    return release.publication_problem(report, TIER_PUBLIC, "")
+
+
+def _publish_problem(report: Report, tier: str, reason: str) -> str | None:
+    problem = release.publication_problem(report, tier, reason)
+    if problem:
+        return problem
+    if not release.has_newer_draft(report):
+        return None  # widening the audience of the current version: nothing is rendered
+    problem = _render_problem(report.cycle)
+    if problem:
+        return problem
     if report.kind == FEEDBACK and db.session.scalar(select(Submission.status).where(
             Submission.cycle_id == report.cycle_id, Submission.organisation_id == report.organisation_id)) != SUBMITTED:
-        raise Conflict(_("%(org)s's submission is no longer submitted (it was returned for revision): its feedback "
-                         "report can be published once it is submitted again and the report rendered anew.",
-                         org=report.organisation.name))
+        return _("%(org)s's submission is no longer submitted (it was returned for revision): its feedback report "
+                 "can be published once it is submitted again and the report rendered anew.",
+                 org=report.organisation.name)
+    return None
 
 
-def publish_report(actor, report: Report) -> Report:
+def publish_report(actor, report: Report, *, tier: str, reason: str = "", now: bool = False) -> Report:
+    """Publish the latest draft as a new version for `tier` (network or public), rendered without
+    the "Draft" mark in the background; or widen the current version's audience (network -> public).
+
+    A correction (any version after the first) needs the reason, which stays beside the earlier
+    version. `now` renders in the caller's transaction (the seed command).
+    """
     require(actor, Action.MANAGE_REPORTS, report.cycle)
-    _publish_problem(report)
-    report.status = PUBLISHED
-    report.published_at = utcnow()
-    report.published_by_id = actor.id
-    record(actor, "report.publish", report, before={"status": DRAFT},
-           after={"status": PUBLISHED, "sha256": report.sha256},
+    reason = (reason or "").strip()
+    problem = _publish_problem(report, tier, reason)
+    if problem:
+        raise Conflict(problem)
+    if not release.has_newer_draft(report):
+        before = report.tier
+        report.tier = tier
+        record(actor, "report.widen", report, before={"tier": before}, after={"tier": tier},
+               network_id=report.cycle.network_id, cycle_id=report.cycle_id)
+        db.session.flush()
+        return report
+    report.release_to, report.release_reason, report.release_by_id = tier, reason, actor.id
+    report.status, report.requested_at = QUEUED, utcnow()
+    db.session.flush()
+    if now:
+        _render_into(report)
+    else:
+        jobs.enqueue_after_commit(render_report_job, report.id)
+    return report
+
+
+def send_to_factual_check(actor, report: Report) -> Report:
+    """The delegation concerned may now read the draft of its feedback report and flag factual errors."""
+    require(actor, Action.MANAGE_REPORTS, report.cycle)
+    problem = release.factual_check_problem(report)
+    if problem:
+        raise Conflict(problem)
+    report.tier = TIER_FACTUAL_CHECK
+    record(actor, "report.factual_check", report, after={"tier": report.tier},
            network_id=report.cycle.network_id, cycle_id=report.cycle_id)
     db.session.flush()
     return report
+
+
+def withdraw_version(actor, version: ReportVersion, reason: str) -> ReportVersion:
+    """Withdraw the current version: the record stays, listed with the reason, no longer served."""
+    require(actor, Action.MANAGE_REPORTS, version.report.cycle)
+    reason = (reason or "").strip()
+    problem = release.withdrawal_problem(version, reason)
+    if problem:
+        raise ValidationFailed(_("The version was not withdrawn."), errors={"reason": problem})
+    version.state, version.state_reason = VERSION_WITHDRAWN, reason
+    version.state_changed_at, version.state_changed_by_id = utcnow(), actor.id
+    record(actor, "report.withdraw", version.report, before={"version": version.number, "state": VERSION_CURRENT},
+           after={"state": VERSION_WITHDRAWN, "reason": reason},
+           network_id=version.report.cycle.network_id, cycle_id=version.report.cycle_id)
+    db.session.flush()
+    return version
+
+
+def factual_flags(report: Report) -> list[FactualFlag]:
+    return list(db.session.scalars(select(FactualFlag).where(FactualFlag.report_id == report.id)
+                                   .options(selectinload(FactualFlag.author), selectinload(FactualFlag.answered_by))
+                                   .order_by(FactualFlag.created_at)))
+
+
+def flag_factual_error(actor, report: Report, body: str) -> FactualFlag:
+    """The delegation flags a factual error in the draft of its feedback report."""
+    require(actor, Action.FLAG_FACTUAL_ERROR, report)
+    body = (body or "").strip()
+    problem = reason_problem(body, missing=_("Say what is wrong and what the correct fact is."))
+    if problem:
+        raise ValidationFailed(_("The factual error was not sent."), errors={"body": problem})
+    flag = FactualFlag(report_id=report.id, body=body, author_id=actor.id, created_at=utcnow())
+    db.session.add(flag)
+    db.session.flush()
+    record(actor, "report.factual_flag", report, after={"flag": flag.id},
+           network_id=report.cycle.network_id, cycle_id=report.cycle_id)
+    return flag
+
+
+def get_factual_flag(actor, flag_id: int) -> FactualFlag:
+    flag = db.session.get(FactualFlag, flag_id)
+    if flag is None:
+        raise NotFound(_("No such report."))
+    get_report(actor, flag.report_id)
+    return flag
+
+
+def text_subject(cycle: Cycle, subject_key: int) -> str:
+    """What the texts belong to: the synthesis (0) or one participating organisation's feedback report."""
+    if subject_key == 0:
+        return _("Synthesis report")
+    submission = db.session.scalar(select(Submission).where(Submission.cycle_id == cycle.id,
+                                                            Submission.organisation_id == subject_key))
+    if submission is None:
+        raise NotFound(_("No such organisation in this cycle."))
+    return _("Feedback report: %(org)s", org=submission.organisation.name)
+
+
+def answer_factual_flag(actor, flag_id: int, answer: str, version: int | None) -> FactualFlag:
+    flag = db.session.get(FactualFlag, flag_id)
+    report = db.session.get(Report, flag.report_id) if flag else None
+    if report is None:
+        raise NotFound(_("No such report."))
+    require(actor, Action.MANAGE_REPORTS, report.cycle)
+    answer = (answer or "").strip()
+    problem = reason_problem(answer, missing=_("Write the answer the delegation will read."))
+    if problem:
+        raise ValidationFailed(_("The answer was not saved."), errors={"answer": problem})
+    refuse_stale_edit(flag, version)
+    flag.answer, flag.answered_at, flag.answered_by_id = answer, utcnow(), actor.id
+    db.session.flush()
+    return flag
 
 
 def report_filename(report: Report) -> str:

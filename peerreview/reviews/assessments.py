@@ -355,6 +355,27 @@ def consolidated_assessment(submission_id: int) -> dict | None:
     return {"consolidated_at": lead.consolidated_at, "areas": areas}
 
 
+def consolidated_findings(cycle_id: int) -> list[dict]:
+    """The consolidated assessments of every submitted submission of the cycle whose lead reviewer
+    consolidated, in one query (the synthesis report: the network's good practices and
+    recommendations): [{"organisation_id", "code", "name", "score", and each text (Markdown)}],
+    by area code. Individual reviewers' rows are never read."""
+    query = (select(AreaAssessment, Submission.organisation_id, ExcellenceArea.code, ExcellenceArea.name)
+             .join(Submission, Submission.id == AreaAssessment.submission_id)
+             .join(ExcellenceArea, ExcellenceArea.id == AreaAssessment.area_id)
+             .join(ReviewerAssignment, ReviewerAssignment.submission_id == Submission.id)
+             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
+                    AreaAssessment.owner == CONSOLIDATED, ReviewerAssignment.is_lead.is_(True),
+                    ReviewerAssignment.consolidated_at.is_not(None))
+             .order_by(ExcellenceArea.code, Submission.organisation_id))
+    findings = []
+    for row, organisation_id, code, name in db.session.execute(query):
+        item = {"organisation_id": organisation_id, "code": code, "name": name, "score": row.score}
+        item.update({text: getattr(row, text) for text in ASSESSMENT_TEXTS})
+        findings.append(item)
+    return findings
+
+
 def _form_values(rows: dict[int, AreaAssessment], typed: list[AreaInput] | None) -> dict[int, dict]:
     """What each area's fields show: as typed after a refusal, else as saved."""
     if typed is not None:

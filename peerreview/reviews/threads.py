@@ -136,7 +136,8 @@ def threads_for_report(cycle_id: int, organisation_id: int | None = None, *,
     comments = list(db.session.scalars(query))
 
     def item(c: Comment) -> dict:
-        return {"organisation": c.submission.organisation.name, "anchor": anchor_label(c),
+        return {"organisation": c.submission.organisation.name, "organisation_id": c.submission.organisation_id,
+                "anchor": anchor_label(c),
                 "author": reviewer_label(c, hide_reviewer_names), "date": format_datetime(c.created_at, "d MMM y"),
                 "body": c.body, "body_html": str(render_markdown(c.body)), "resolved": c.resolved_at is not None,
                 "is_request": c.is_request, "edited": c.edited_at is not None}

@@ -19,7 +19,7 @@ from peerreview.framework.models import Indicator
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, require
 from peerreview.reasons import reason_problem
-from peerreview.reports.models import PUBLISHED, Report
+from peerreview.reports.models import VERSION_CURRENT, Report, ReportVersion
 from peerreview.reviews.assessments import review_completion
 from peerreview.reviews.models import ReviewerAssignment
 from peerreview.reviews.notifications import on_phase_change
@@ -44,8 +44,9 @@ def cycle_counts(cycle: Cycle) -> CycleCounts:
     assigned = select(ReviewerAssignment.submission_id)
     unassigned = db.session.scalar(select(func.count()).where(
         Submission.cycle_id == cycle.id, Submission.status == SUBMITTED, Submission.id.not_in(assigned)))
-    published = db.session.scalar(select(func.count()).where(Report.cycle_id == cycle.id,
-                                                             Report.status == PUBLISHED))
+    published = db.session.scalar(select(func.count(func.distinct(ReportVersion.report_id))).join(
+        Report, Report.id == ReportVersion.report_id).where(Report.cycle_id == cycle.id,
+                                                             ReportVersion.state == VERSION_CURRENT))
     indicators = db.session.scalar(select(func.count()).where(Indicator.framework_id == cycle.framework_id))
     return CycleCounts(participants, submitted, unassigned, published, indicators)
 
