@@ -69,7 +69,7 @@ def test_the_cell_page_shows_the_flag_note_explanation_and_comparability_note(wo
     login(world.reviewer)
     url = f"/submissions/{world.own_submission.id}/cells/{world.indicator.id}/_T/2024"
     page = client.get(url).get_data(as_text=True)
-    for shown in ("Flag", "estimated", "SOURCE-NOTE", "Explanation of the value", "EXPLANATION: a new programme",
+    for shown in ("estimated", "SOURCE-NOTE", "Explanation of the value", "EXPLANATION: a new programme",
                   "Comparability note", "COMPARABILITY: counts only", "Network median", "45.3"):
         assert shown in page, shown
     # Another organisation's note stays with its own submission; an unflagged value shows no flag row.

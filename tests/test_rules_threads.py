@@ -287,12 +287,13 @@ def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitis
     resolve_thread(world.reviewer, root.id)
     (thread,) = threads_for_report(world.cycle.id, world.own_org.id)
     assert thread == {
-        "organisation": "Bundesagentur für Arbeit",
+        "organisation": "Bundesagentur für Arbeit", "organisation_id": world.own_org.id,
         "anchor": "1a Transitions into employment · Aged 50 and over · 2024",
         "author": "Marie Reviewer", "date": "10 Jan 2027", "body": root.body,
         "body_html": "<p><strong>Why</strong> &lt;script&gt;x&lt;/script&gt;</p>\n", "resolved": True,
         "is_request": True, "edited": True,
-        "replies": [{"organisation": "Bundesagentur für Arbeit", "anchor": "The submission as a whole",
+        "replies": [{"organisation": "Bundesagentur für Arbeit", "organisation_id": world.own_org.id,
+                     "anchor": "The submission as a whole",
                      "author": "Dora Delegate",
                      "date": "9 Feb 2027", "body": answer.body, "body_html": "<p>Because.</p>\n", "resolved": False,
                      "is_request": False, "edited": False}]}
