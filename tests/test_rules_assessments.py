@@ -247,3 +247,24 @@ def test_the_consolidated_assessment_lists_areas_by_code_with_the_moment_of_cons
     assert data["areas"][0]["good_practices_html"] == "<p>Targets</p>\n"
     assert data["areas"][1]["strengths_html"] == "<p><em>Coaches</em></p>\n"
     assert (level_label(None), level_label(1), level_label(4)) == ("", "1 – Starting", "4 – Advanced")
+
+
+def test_what_stops_a_consolidation_counts_only_this_submissions_team(world):
+    from peerreview.reviews.assessments import consolidate_problem
+
+    area = _area(world)
+    submission = world.own_submission
+    # Another submission's reviewer has not finished: that does not hold up this team.
+    AssignmentFactory(submission=world.other_submission, reviewer=world.unassigned_reviewer,
+                      assigned_by_id=world.secretariat.id)
+    make_lead(world.secretariat, world.assignment.id)
+    save_reviewer_assessment(world.reviewer, submission, [_full(area, "3")])
+    mark_review_complete(world.reviewer, submission)
+    save_consolidated(world.reviewer, submission, [_full(area, "3")])
+    assert consolidate_problem(submission) is None
+    consolidate(world.reviewer, submission)
+    assert consolidate_problem(submission) == "The assessment is consolidated; reopen your review to change it."
+    reopen_review(world.reviewer, submission)
+    world.cycle.status = "closed"
+    assert consolidate_problem(submission) == (
+        "Comments can be written while the cycle is in review or reporting; it is Closed.")
