@@ -268,3 +268,23 @@ def test_what_stops_a_consolidation_counts_only_this_submissions_team(world):
     world.cycle.status = "closed"
     assert consolidate_problem(submission) == (
         "Comments can be written while the cycle is in review or reporting; it is Closed.")
+
+
+def test_completion_and_consolidation_refusals_word_for_word_with_areas_in_code_order(world):
+    from peerreview.reviews.assessments import completion_problem, consolidate_problem
+
+    area_c = _area(world)
+    area_a = AreaFactory(framework=world.framework, code="A", name="Strategy")  # made after C: a higher id
+    submission = world.own_submission
+    make_lead(world.secretariat, world.assignment.id)
+    assert completion_problem(world.reviewer, submission) == (
+        "Give a maturity score for every excellence area first (missing: A, C).")
+    assert consolidate_problem(submission) == (
+        "1 reviewer(s) of the team, you included, have not marked their review complete yet.")
+    save_reviewer_assessment(world.reviewer, submission, [_full(area_c, "3"), _full(area_a, "2")])
+    assert completion_problem(world.reviewer, submission) is None
+    mark_review_complete(world.reviewer, submission)
+    assert completion_problem(world.reviewer, submission) == (
+        "You marked your review complete; reopen it to change your assessment.")
+    assert consolidate_problem(submission) == (
+        "Give the consolidated maturity score for every excellence area first (missing: A, C).")
