@@ -288,3 +288,16 @@ def test_completion_and_consolidation_refusals_word_for_word_with_areas_in_code_
         "You marked your review complete; reopen it to change your assessment.")
     assert consolidate_problem(submission) == (
         "Give the consolidated maturity score for every excellence area first (missing: A, C).")
+
+
+def test_the_open_request_refusal_word_for_word_and_the_completion_map_says_false(world):
+    from peerreview.reviews.assessments import completion_problem, review_completion
+
+    save_reviewer_assessment(world.reviewer, world.own_submission, [_full(_area(world), "3")])
+    world.shared_comment.is_request = True
+    db.session.flush()
+    assert completion_problem(world.reviewer, world.own_submission) == (
+        "You have 1 open clarification request(s); resolve them before you mark the review complete.")
+    completion = review_completion([world.own_submission.id, world.other_submission.id])
+    assert completion == {world.own_submission.id: False, world.other_submission.id: False}
+    assert all(value is False for value in completion.values())
