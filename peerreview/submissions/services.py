@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import _, ngettext
 from sqlalchemy import bindparam, select
@@ -17,7 +18,7 @@ from peerreview.auth.services import role_holders
 from peerreview.cycles.models import DRAFT as CYCLE_DRAFT
 from peerreview.cycles.models import OPEN, PHASE_LABELS, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
+from peerreview.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
@@ -128,7 +129,9 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
-VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
+# "clarification": the delegation corrects, in place, the value an open clarification request asks about
+# (the submission stays submitted; only that cell; shown to reviewers as changed since submission).
+VALUE_CHANNELS = ("form", "upload", "copy", "secretariat", "clarification")
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _stored_state(row: IndicatorValue | None) -> tuple[Decimal | None, str, str]
 
 
 def save_values(actor, submission: Submission, changes: Iterable[CellChange], *, channel: str = "form",
-                indicators: list[Indicator] | None = None) -> SaveResult:
+                indicators: list[Indicator] | None = None, clarification: Any = None) -> SaveResult:
     """Save the cells a person changed; never overwrite a cell someone else changed meanwhile.
 
     The one way values, their flags and their source notes are written, for the form, the
@@ -251,6 +254,10 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
       doing nothing, or their own by sending the cell again starting from CellConflict.theirs*;
     - otherwise the cell is written (a cell with no value and no flag is deleted).
 
+    With channel "clarification", `clarification` is the open clarification request (a reviews Comment)
+    the delegation answers: only its cell may change, the submission stays submitted, and the rule
+    is `Action.CORRECT_VALUE` (docs/access-matrix.md).
+
     Cells outside the framework's grid (or the `indicators` given) are ignored. Two saves that
     race for the same cell in the same instant are caught by the cell's version (the loser's
     whole request gets a 409 and nothing of it is written). Saves of different cells never block
@@ -259,11 +266,15 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
     """
     if channel not in VALUE_CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    # The secretariat enters values on the delegation's behalf (channel "secretariat"): its own rule.
-    require(actor, Action.EXCHANGE_VALUES if channel == "secretariat" else Action.EDIT_SUBMISSION, submission)
-    problem = edit_problem(submission)
-    if problem:
-        raise Conflict(problem)
+    if channel == "clarification":
+        changes = list(changes)
+        _require_clarification_cell(actor, submission, clarification, changes)
+    else:
+        # The secretariat enters values on the delegation's behalf (channel "secretariat"): its own rule.
+        require(actor, Action.EXCHANGE_VALUES if channel == "secretariat" else Action.EDIT_SUBMISSION, submission)
+        problem = edit_problem(submission)
+        if problem:
+            raise Conflict(problem)
     if indicators is None:
         indicators = framework_indicators(submission.cycle.framework_id)
     grid = {(i.id, b.code, y): (i, b) for i in indicators for b in i.breakdowns for y in submission.cycle.years}
@@ -335,9 +346,11 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
             db.session.delete(row)
         result.cleared = len(to_clear)
         if audit:
-            touch_submission(actor, submission, now)
+            touch_submission(actor, submission, now, status=SUBMITTED if channel == "clarification" else DRAFT)
             before, after = history_entries(audit)
             after["channel"] = channel
+            if clarification is not None:
+                after["request"] = clarification.id
             record(actor, "submission.values", submission, before=before, after=after,
                    network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
@@ -376,14 +389,29 @@ def _update_cells(updates: list[dict], actor, now: datetime) -> None:
             db.session.expire(row)
 
 
-def touch_submission(actor, submission: Submission, now: datetime) -> None:
-    """Note who saved last, without moving the submission's version; refuse if it stopped being a draft.
+def _require_clarification_cell(actor, submission: Submission, clarification: Any,
+                                changes: list[CellChange]) -> None:
+    """A correction in answer to a clarification request: that request's rule, and only its cell."""
+    if clarification is None or clarification.submission_id != submission.id:
+        raise PermissionDenied(_("A value is corrected in answer to a clarification request on it."))
+    require(actor, Action.CORRECT_VALUE, clarification)
+    cell = (clarification.indicator_id, clarification.breakdown, clarification.year)
+    if any((c.indicator_id, c.breakdown, c.year) != cell for c in changes):
+        raise PermissionDenied(_("Only the value the clarification request asks about can be corrected."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("The network secretariat accepted and locked this submission; ask it to unlock the "
+                         "submission before correcting the value."))
+
+
+def touch_submission(actor, submission: Submission, now: datetime, *, status: str = DRAFT) -> None:
+    """Note who saved last, without moving the submission's version; refuse if it is no longer in `status`.
 
     A plain UPDATE guarded by the status: it waits for a simultaneous submit (or return) to finish and
-    then finds the submission no longer a draft, so no value lands in a submitted submission.
+    then finds the submission no longer a draft, so no value lands in a submitted submission (and a
+    correction on request, `status` SUBMITTED, none in a returned one).
     """
     table = Submission.__table__
-    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == DRAFT)
+    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == status)
                               .values(last_saved_at=now, last_saved_by_id=actor.id))
     if done.rowcount != 1:
         db.session.rollback()

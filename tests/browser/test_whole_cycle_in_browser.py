@@ -210,17 +210,31 @@ def test_a_reviewer_writes_an_assessment_with_the_keyboard_only(person):
     assert page.evaluate("document.activeElement.value") == "3"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == f"strengths-{area}"
-    page.keyboard.type("Employer services reach **small firms**.")
+    page.keyboard.type("Employer services reach **small firms**. <script>alert(1)</script>")
+    # Its Preview button is the next tab stop: Enter shows the sanitised Markdown without leaving the page.
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.previewFor") == f"strengths-{area}"
+    url = page.url
+    page.keyboard.press("Enter")
+    preview = page.locator(f"#strengths-{area}-preview")
+    expect(preview.locator("strong")).to_have_text("small firms")
+    expect(preview).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
+    assert page.url == url and page.evaluate("document.activeElement.dataset.previewFor") == f"strengths-{area}"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"improvements-{area}"
     page.keyboard.type("Follow-up of people over 50 after placement.")
     page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # over its Preview button
+    assert page.evaluate("document.activeElement.name") == f"recommendations-{area}"
     page.keyboard.type("Look to Austria's AMS for job-to-job transitions.")
     _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save assessment')")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Your assessment is saved")
     expect(page.locator(f"#score-{area}-3")).to_be_checked()
-    expect(page.locator(f"#strengths-{area}")).to_have_value("Employer services reach **small firms**.")
+    expect(page.locator(f"#strengths-{area}")).to_have_value(
+        "Employer services reach **small firms**. <script>alert(1)</script>")
+    expect(page.locator(f"#recommendations-{area}")).to_have_value("Look to Austria's AMS for job-to-job transitions.")
     expect(page.locator("#completion-problem")).to_contain_text("Give a maturity score for every excellence area")
     reviewer.check()
     page.screenshot(path="/tmp/h-review-assessment.png", full_page=True)
