@@ -25,6 +25,7 @@ from peerreview.framework.services import (
     save_area,
     save_indicator,
 )
+from peerreview.numbers import format_plain
 from peerreview.organisations.models import Network, Organisation
 from peerreview.organisations.services import (
     OrganisationData,
@@ -34,8 +35,10 @@ from peerreview.organisations.services import (
 )
 from peerreview.reports.services import publish_report, render_report
 from peerreview.reviews.services import add_comment, assign_reviewer, reply
+from peerreview.submissions.comparability import NoteChange, save_comparability_notes
+from peerreview.submissions.flags import WITHOUT_VALUE
 from peerreview.submissions.narratives import NarrativeChange, save_narratives
-from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit
+from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit, value_map
 from peerreview.workflow.phases import move_cycle
 
 DEMO_PASSWORD = "demo-peer-review-2026"
@@ -137,6 +140,16 @@ def _fill(actor, submission, indicators, rng: random.Random, share: float = 1.0)
     save_values(actor, submission, changes, indicators=[i for i, _s in indicators])
 
 
+def _flag(actor, submission, indicator, breakdown: str, year: int, flag: str, note: str) -> None:
+    """Flag one filled cell, with a source note (a flag without a value empties the cell)."""
+    if breakdown not in {b.code for b in indicator.breakdowns}:
+        return
+    current = value_map(submission.id).get((indicator.id, breakdown, year))
+    old = format_plain(current.value) if current is not None else ""
+    save_values(actor, submission, [CellChange(indicator.id, breakdown, year, "" if flag in WITHOUT_VALUE else old,
+                                               old, flag, note)], indicators=[indicator])
+
+
 def _self_assess(actor, submission, short_name: str) -> None:
     areas = {a.code: a.id for a in framework_areas(submission.cycle.framework_id)}
     save_narratives(actor, submission, [NarrativeChange(area_id, text, 0) for area_id, text in {
@@ -218,6 +231,20 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     move_cycle(sec_wapes, wapes_cycle, OPEN)
     for key, submission in wapes_subs.items():
         _fill(delegates[key], submission, wapes_ind, random.Random(f"wapes-{key}"))
+        if key == "DE":  # flags, source notes and a comparability note, so that users see them
+            first, second = wapes_ind[0][0], wapes_ind[1][0]
+            _flag(delegates[key], submission, first, "Y_GE50", 2022, "estimated",
+                  "Estimated from the labour force survey; the register records age groups from 2023 on.")
+            _flag(delegates[key], submission, first, "_T", 2024, "provisional",
+                  "Provisional until the register's annual close in March.")
+            _flag(delegates[key], submission, second, "_T", 2022, "not_available",
+                  "Not collected before the 2023 reform of the statistics.")
+            save_comparability_notes(delegates[key], submission, [NoteChange(
+                first.id, "Counts transitions into jobs lasting at least three months; the common definition "
+                "counts every job.")], [first])
+        if key == "JP":
+            _flag(delegates[key], submission, wapes_ind[1][0], "_T", 2024, "confidential",
+                  "Shared with the network's secretariat only, by agreement with the ministry.")
         _self_assess(delegates[key], submission, PES[key][1])
         submit(delegates[key], submission, gaps_confirmed=True)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)

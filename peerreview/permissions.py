@@ -84,6 +84,7 @@ class Action(Enum):
     EXCHANGE_VALUES = "exchange_values"  # obj: Submission (spreadsheets: delegation, or secretariat on its behalf)
     ATTACH_DOCUMENT = "attach_document"  # obj: Submission (delegation, or secretariat on its behalf)
     DOWNLOAD_DOCUMENT = "download_document"  # obj: SubmissionDocument (listable)
+    READ_CONFIDENTIAL_VALUES = "read_confidential_values"  # obj: Submission (its delegation and the secretariat)
 
 
 def _authenticated(user) -> bool:
@@ -325,6 +326,8 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.EXCHANGE_VALUES: _exchange_values,
     Action.ATTACH_DOCUMENT: _exchange_values,
     Action.DOWNLOAD_DOCUMENT: _download_document,
+    # A value flagged confidential is never shown to another organisation, its reviewers included.
+    Action.READ_CONFIDENTIAL_VALUES: _exchange_values,
 }
 
 

@@ -14,6 +14,7 @@ from peerreview.framework.breakdowns import BY_CODE
 from peerreview.markdown import render_markdown
 from peerreview.numbers import format_number, format_plain, range_in_words
 from peerreview.permissions import Action, can
+from peerreview.submissions.flags import flag_label
 
 
 def _datetime(value: datetime | None) -> str:
@@ -61,4 +62,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_plain, "plain")
     app.add_template_filter(format_number, "number")
     app.add_template_global(range_in_words, "range_in_words")
+    app.add_template_global(flag_label, "flag_label")
     app.add_template_filter(render_markdown, "markdown")

@@ -31,6 +31,12 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
     assert eu_states == {"draft", "submitted"}
     assert db.session.scalar(select(func.count()).where(Submission.cycle_id == eu.id)) == 14
     assert db.session.scalar(select(func.count()).where(Report.tier == "public")) == 1
+    # A few flags and source notes, and one comparability note, so that users see them.
+    from peerreview.submissions.models import ComparabilityNote, IndicatorValue
+    flags = dict(db.session.execute(select(IndicatorValue.flag, func.count()).where(IndicatorValue.flag != "")
+                                    .group_by(IndicatorValue.flag)).all())
+    assert flags == {"estimated": 1, "provisional": 1, "not_available": 1, "confidential": 1}
+    assert db.session.scalar(select(func.count()).select_from(ComparabilityNote)) == 1
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert _counts(db) == counts

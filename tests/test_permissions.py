@@ -29,6 +29,8 @@ CASES = [
     (Action.ATTACH_DOCUMENT, "own_submission", {"delegate_own", "secretariat"}),
     (Action.ATTACH_DOCUMENT, "other_submission", {"delegate_other", "secretariat"}),
     (Action.DOWNLOAD_DOCUMENT, "document", {"delegate_own", "reviewer_assigned", "secretariat"}),
+    # Confidential numbers: the organisation's own delegation and the secretariat, never its reviewers.
+    (Action.READ_CONFIDENTIAL_VALUES, "own_submission", {"delegate_own", "secretariat"}),
 ]
 
 

@@ -41,8 +41,7 @@ def two_cycles(db):
 def test_previous_values_are_matched_by_indicator_code(two_cycles):
     submission, ind, _delegate = two_cycles
     values = previous.previous_values(submission, [ind])
-    assert values == {(ind.id, "_T", 2021): Decimal("40"), (ind.id, "_T", 2022): Decimal("41.5"),
-                      (ind.id, "_T", 2023): Decimal("42")}
+    assert values == {(ind.id, "_T", 2021): "40", (ind.id, "_T", 2022): "41.5", (ind.id, "_T", 2023): "42"}
 
 
 def test_only_a_submitted_submission_of_an_earlier_cycle_of_the_network_counts(two_cycles, db):
@@ -64,6 +63,22 @@ def test_copy_fills_only_empty_cells_of_this_cycles_years_recorded_as_copy(two_c
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "submission.values")
                                .order_by(AuditEvent.id.desc())).first()
     assert event.after["channel"] == "copy"
+
+
+def test_copy_carries_flags_and_source_notes_and_the_form_shows_the_flag(two_cycles, db):
+    submission, ind, delegate = two_cycles
+    earlier = previous.previous_submission(submission)
+    cells = {v.year: v for v in services.value_map(earlier.id).values() if v.value != Decimal("7")}  # not 9z
+    cells[2022].flag, cells[2022].note = "estimated", "LFS, second quarter"
+    cells[2023].value, cells[2023].flag, cells[2023].note = None, "not_available", "Register moved in 2023"
+    db.session.flush()
+    assert previous.previous_values(submission, [ind])[(ind.id, "_T", 2023)] == "not available"
+    assert previous.previous_values(submission, [ind])[(ind.id, "_T", 2022)] == "41.5, estimated"
+    result = previous.copy_previous_values(delegate, submission)
+    assert result.saved == 2 and not result.errors
+    stored = {key[2]: (v.value, v.flag, v.note) for key, v in services.value_map(submission.id).items()}
+    assert stored == {2022: (Decimal("41.5"), "estimated", "LFS, second quarter"),
+                      2023: (None, "not_available", "Register moved in 2023")}
 
 
 def test_nothing_to_copy_is_said(db):

@@ -354,11 +354,12 @@ def test_a_template_re_saved_by_libreoffice_calc_is_read_the_same(w):
     assert cells[(ind["1a"], "_T", 2022)] == (Decimal("41.3"), "", "Register data, month-end stocks", None)
     assert cells[(ind["1a"], "SEX_F", 2022)] == (Decimal("38.4"), "", "", None)
     assert cells[(ind["1a"], "_T", 2024)] == (Decimal("40.5"), "", "", Decimal("40.5"))
-    assert cells[(ind["1a"], "Y_GE50", 2023)] == (None, "estimated", "", None)
     assert cells[(ind["3a"], "_T", 2023)] == (Decimal("1200"), "", "", None)
-    assert [(p.sheet, p.cell) for p in read.problems] == [("Values", "H11")]
+    # The file flags 1a 50+ 2023 "estimated" without a number: an estimate needs its number.
+    assert [(p.sheet, p.cell) for p in read.problems] == [("Values", "H11"), ("Values", "H21")]
     assert read.problems[0].reason.startswith("This cell holds a formula (=H5+1)")
-    assert len(read.cells) == 21 - 1
+    assert "needs its number" in read.problems[1].reason and read.problems[1].what == "1a Aged 50 and over 2023"
+    assert len(read.cells) == 21 - 2
     other = spreadsheets.Identity(2, 1, "Hello Work", "WAPES Global Peer Review")
     with pytest.raises(FileRefused):
         spreadsheets.read_xlsx(data, "filled.xlsx", other, indicators, w.cycle.years)
@@ -370,3 +371,82 @@ def test_each_listed_cell_says_which_value_it_is(w):
     sheet.cell(row, 8).value = "lots"
     problem, = upload_xlsx(w, save(workbook)).problems
     assert (problem.cell, problem.what) == (f"H{row}", "1a Women 2023")
+
+
+# --- flags and notes both ways -----------------------------------------------------------------------------
+
+def cells_of(submission) -> dict:
+    db.session.expire_all()
+    return {k: (v.value, v.flag, v.note) for k, v in value_map(submission.id).items()}
+
+
+def test_xlsx_round_trip_of_flags_and_notes(w):
+    ind = w.indicator.id
+    save_values(w.delegate, w.own_submission, [CellChange(ind, "_T", 2024, "40.5", "40.5", "provisional", "Q1")])
+    db.session.commit()
+    workbook, sheet = sheet_rows(xlsx_of(w))
+    total = row_of(sheet, "1a", "_T", 2024)
+    assert (sheet.cell(total, 9).value, sheet.cell(total, 10).value) == ("provisional", "Q1")
+    assert (sheet.cell(total, 12).value, sheet.cell(total, 13).value) == ("provisional", "Q1")
+    assert sheet.column_dimensions["L"].hidden and sheet.column_dimensions["M"].hidden
+    sheet.cell(total, 9).value = "Estimated"  # a label, any case
+    sheet.cell(total, 10).value = "Survey, second quarter"
+    women = row_of(sheet, "1a", "SEX_F", 2023)
+    sheet.cell(women, 9).value = "NOT_AVAILABLE"  # a code
+    sheet.cell(women, 10).value = "Not collected by sex before 2024"
+    men = row_of(sheet, "1a", "SEX_M", 2023)
+    sheet.cell(men, 8).value, sheet.cell(men, 9).value = 31.5, "confidential"
+    result = upload_xlsx(w, save(workbook))
+    db.session.commit()
+    assert result.problems == [] and (result.saved, result.notes, result.cleared) == (1, 2, 0)
+    expected = {(ind, "_T", 2024): (Decimal("40.5"), "estimated", "Survey, second quarter"),
+                (ind, "SEX_F", 2023): (None, "not_available", "Not collected by sex before 2024"),
+                (ind, "SEX_M", 2023): (Decimal("31.5"), "confidential", "")}
+    assert cells_of(w.own_submission) == expected
+    # Export again, import unchanged: the same data, nothing written.
+    again = xlsx_of(w)
+    result = upload_xlsx(w, again)
+    assert (result.saved, result.notes, result.cleared, result.problems) == (0, 0, 0, [])
+    assert cells_of(w.own_submission) == expected
+    _wb, sheet = sheet_rows(again)
+    assert sheet.cell(row_of(sheet, "1a", "SEX_F", 2023), 9).value == "not available"
+
+
+def test_csv_round_trip_of_flags_and_notes_and_a_flag_changed_meanwhile(w):
+    ind = w.indicator.id
+    text = export_file(w.delegate, w.own_submission, CSV)[0].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][-2:] == ["flag_when_exported", "note_when_exported"]
+    for row in rows[1:]:
+        if row[:3] == ["1a", "_T", "2024"]:
+            row[4], row[5] = "break in series", "New definition from 2024"
+        if row[:3] == ["1a", "_T", "2023"]:
+            row[4], row[5] = "not applicable", ""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    # Someone flags 1a Total 2024 in the form after the export: the file's flag is not put over it.
+    save_values(w.delegate, w.own_submission, [CellChange(ind, "_T", 2024, "40.5", "40.5", "estimated", "")])
+    db.session.commit()
+    result = import_values(w.delegate, w.own_submission, Upload("values.csv", out.getvalue().encode(), CSV))
+    db.session.commit()
+    assert (result.saved, result.notes) == (0, 1) and len(result.problems) == 1  # a flag alone: "notes"
+    assert "it is now 40.5, estimated" in result.problems[0].reason
+    assert "break in series, note: New definition from 2024" in result.problems[0].reason
+    assert cells_of(w.own_submission) == {(ind, "_T", 2024): (Decimal("40.5"), "estimated", ""),
+                                          (ind, "_T", 2023): (None, "not_applicable", "")}
+    exported = export_file(w.delegate, w.own_submission, CSV)[0].decode("utf-8-sig")
+    assert f"1a,_T,2023,,not_applicable,,,{w.own_submission.id},{w.cycle.id},not_applicable," in exported
+    result = import_values(w.delegate, w.own_submission, Upload("values.csv", exported.encode(), CSV))
+    assert (result.saved, result.notes, result.problems) == (0, 0, [])
+
+
+def test_a_flag_that_contradicts_its_value_is_listed_at_its_cell(w):
+    workbook, sheet = sheet_rows(xlsx_of(w))
+    row = row_of(sheet, "1a", "_T", 2024)  # 40.5
+    sheet.cell(row, 9).value = "not available"
+    other = row_of(sheet, "1a", "SEX_F", 2022)
+    sheet.cell(other, 10).value = "A note without a value"
+    result = upload_xlsx(w, save(workbook))
+    assert [(p.cell, p.reason.split(":")[0]) for p in result.problems] == [
+        (f"H{row}", "A value flagged “not available” must be empty"),
+        (f"J{other}", "A note needs a value or a flag beside it")]

@@ -79,7 +79,7 @@ def test_an_upload_with_bad_cells_saves_the_rest_and_lists_them_in_a_table(clien
     response = _post_file(client, f"/submissions/{w.own_submission.id}/upload", data, "values.xlsx")
     assert response.status_code == 200  # the valid cell is saved: the request commits
     page = response.get_data(as_text=True)
-    assert "1 value(s) saved, 0 cleared, 0 note(s) changed" in page and "2 cell(s) were not saved" in page
+    assert "1 value(s) saved, 0 cleared, 0 flag(s) or note(s) changed" in page and "2 cell(s) were not saved" in page
     assert '<caption class="govuk-table__caption govuk-table__caption--m">Cells not saved</caption>' in page
     assert "This cell holds a formula (=A1*2)" in page and "Must be at most 100." in page
     db.session.expire_all()
@@ -145,10 +145,10 @@ def test_cycle_export_holds_submitted_values_only_one_row_each(client, login, w)
     rows = list(csv.reader(io.StringIO(client.get(f"/submissions/cycles/{w.cycle.id}/values.csv")
                                        .data.decode("utf-8-sig"))))
     assert rows[0] == ["organisation", "country", "indicator", "indicator_name", "unit", "breakdown",
-                       "breakdown_label", "year", "value", "flag", "note"]
+                       "breakdown_label", "year", "value", "flag", "note", "explanation", "comparability_note"]
     # The own submission is a draft here: only Hello Work's submitted value is exported.
     assert rows[1:] == [["Hello Work", "JP", "1a", "Transitions into employment", "%", "_T", "Total", "2024",
-                         "50.1", "", ""]]
+                         "50.1", "", "", "", ""]]
     workbook = load_workbook(io.BytesIO(client.get(f"/submissions/cycles/{w.cycle.id}/values.xlsx").data))
     sheet = workbook.active
     assert [c.value for c in sheet[2]][:3] == ["Hello Work", "JP", "1a"] and sheet.cell(2, 9).value == 50.1

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median, quantiles
 
-from flask_babel import _
-
-from peerreview.errors import NotFound
-from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.submissions.benchmarking import total_values
 from peerreview.submissions.models import Submission
+from peerreview.submissions.services import grid_indicator
 
 
 @dataclass
@@ -38,8 +35,4 @@ def network_context(submission: Submission, indicator_id: int, breakdown: str, y
 
 def cell_indicator(submission: Submission, indicator_id: int, breakdown: str, year: int) -> Indicator:
     """The indicator of a cell of this submission, or NotFound for a cell the cycle does not collect."""
-    indicator = db.session.get(Indicator, indicator_id)
-    if (indicator is None or indicator.framework_id != submission.cycle.framework_id
-            or breakdown not in {b.code for b in indicator.breakdowns} or year not in submission.cycle.years):
-        raise NotFound(_("This submission has no such value."))
-    return indicator
+    return grid_indicator(submission, indicator_id, breakdown, year)

@@ -19,21 +19,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import TOTAL
 from peerreview.organisations.models import Organisation
 from peerreview.organisations.services import organisations_by_id
+from peerreview.submissions import flags
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
 
 # What a cell holds, beside a number.
 VALUE = "value"
 CONFIDENTIAL = "confidential"
-NOT_AVAILABLE = "not_available"
+NOT_AVAILABLE = flags.NOT_AVAILABLE
+NOT_APPLICABLE = flags.NOT_APPLICABLE
 MISSING = "missing"
 
-STATE_LABELS = {CONFIDENTIAL: _l("confidential"), NOT_AVAILABLE: _l("not available"), MISSING: _l("not submitted")}
+STATE_LABELS = {CONFIDENTIAL: _l("confidential"), NOT_AVAILABLE: _l("not available"),
+                NOT_APPLICABLE: _l("not applicable"), MISSING: _l("not submitted")}
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -78,14 +81,24 @@ def ranks(values: dict[int, Decimal], direction: str) -> dict[int, int]:
     return {key: first_place[value] for key, value in values.items()}
 
 
+def values_others_may_see(cycle_id: int, *columns):
+    """SELECT (organisation id, *columns) over the values of a cycle that other organisations may see.
+
+    THE one filter for everything others see (comparisons, statistics, ranks, charts, profiles,
+    reviewers' context, reports): submitted submissions only, a number present (not "not available"
+    or "not applicable"), not flagged confidential (submissions.flags.shown_to_others in SQL).
+    """
+    return (select(Submission.organisation_id, *columns)
+            .join(Submission, Submission.id == IndicatorValue.submission_id)
+            .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
+                   IndicatorValue.value.is_not(None), IndicatorValue.flag != flags.CONFIDENTIAL))
+
+
 def total_values(cycle_id: int, *, indicator_id: int | None = None,
                  breakdown: str = TOTAL.code) -> dict[tuple[int, int, int], Decimal]:
-    """{(organisation_id, indicator_id, year): value} for submitted submissions."""
-    query = (select(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.year,
-                    IndicatorValue.value)
-             .join(Submission, Submission.id == IndicatorValue.submission_id)
-             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
-                    IndicatorValue.breakdown == breakdown))
+    """{(organisation_id, indicator_id, year): value} that others may see (values_others_may_see)."""
+    query = values_others_may_see(cycle_id, IndicatorValue.indicator_id, IndicatorValue.year,
+                                  IndicatorValue.value).where(IndicatorValue.breakdown == breakdown)
     if indicator_id is not None:
         query = query.where(IndicatorValue.indicator_id == indicator_id)
     return {(org, ind, year): Decimal(value) for org, ind, year, value in db.session.execute(query)}
@@ -93,12 +106,10 @@ def total_values(cycle_id: int, *, indicator_id: int | None = None,
 
 def breakdown_values(cycle_id: int, year: int) -> dict[tuple[int, int, str], Decimal]:
     """{(organisation_id, indicator_id, breakdown): value} of one year, every breakdown but the
-    total, submitted only: one query for every indicator's breakdowns (sex, age groups incl. 50+)."""
-    query = (select(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
-                    IndicatorValue.value)
-             .join(Submission, Submission.id == IndicatorValue.submission_id)
-             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED, IndicatorValue.year == year,
-                    IndicatorValue.breakdown != TOTAL.code))
+    total, that others may see: one query for every indicator's breakdowns (sex, age groups incl. 50+)."""
+    query = values_others_may_see(cycle_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
+                                  IndicatorValue.value).where(IndicatorValue.year == year,
+                                                              IndicatorValue.breakdown != TOTAL.code)
     return {(org, ind, code): Decimal(value) for org, ind, code, value in db.session.execute(query)}
 
 
@@ -172,8 +183,8 @@ def compare_year(observations: Iterable[Observation], participants: list[int], y
         cell = cells.get((org, year))
         if cell is None or (cell.flag == VALUE and cell.value is None):
             standings.append(Standing(org, MISSING))
-        elif cell.flag == NOT_AVAILABLE:
-            standings.append(Standing(org, NOT_AVAILABLE))
+        elif cell.flag in (NOT_AVAILABLE, NOT_APPLICABLE):
+            standings.append(Standing(org, cell.flag))
         elif cell.flag == CONFIDENTIAL:
             # Others learn only that a figure exists and is not theirs to read.
             own = org == viewer_organisation_id
@@ -186,11 +197,26 @@ def compare_year(observations: Iterable[Observation], participants: list[int], y
     return YearComparison(year, spread_of(usable.values()), standings)
 
 
-def observations(cycle_id: int, indicator_id: int, breakdown: str = TOTAL.code) -> list[Observation]:
-    """Submitted cells of one indicator and breakdown, every year, in one query."""
-    return [Observation(org, year, value)
-            for (org, _ind, year), value in total_values(cycle_id, indicator_id=indicator_id,
-                                                         breakdown=breakdown).items()]
+def observations(cycle_id: int, indicator_id: int, breakdown: str = TOTAL.code, *,
+                 viewer_organisation_id: int | None = None) -> list[Observation]:
+    """Submitted cells of one indicator and breakdown, every year: the numbers others may see, and the
+    cells flagged instead (not available, not applicable, confidential) without their number, except
+    the viewer's own confidential one. Two queries."""
+    cells = [Observation(org, year, value)
+             for (org, _ind, year), value in total_values(cycle_id, indicator_id=indicator_id,
+                                                          breakdown=breakdown).items()]
+    own_value = case((Submission.organisation_id == (viewer_organisation_id or 0), IndicatorValue.value), else_=None)
+    flagged = (select(Submission.organisation_id, IndicatorValue.year, IndicatorValue.flag, own_value)
+               .join(Submission, Submission.id == IndicatorValue.submission_id)
+               .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
+                      IndicatorValue.indicator_id == indicator_id, IndicatorValue.breakdown == breakdown,
+                      or_(IndicatorValue.value.is_(None), IndicatorValue.flag == flags.CONFIDENTIAL)))
+    for org, year, flag, value in db.session.execute(flagged):
+        if flag == flags.CONFIDENTIAL:
+            cells.append(Observation(org, year, Decimal(value) if value is not None else None, CONFIDENTIAL))
+        else:
+            cells.append(Observation(org, year, None, NOT_APPLICABLE if flag == NOT_APPLICABLE else NOT_AVAILABLE))
+    return cells
 
 
 @dataclass
@@ -209,8 +235,8 @@ class IndicatorComparison:
 
 def indicator_comparison(cycle, indicator, breakdown: str, year: int, *,
                          viewer_organisation_id: int | None = None) -> IndicatorComparison:
-    """Every participant of the cycle in one indicator, breakdown and year: two queries."""
-    cells = observations(cycle.id, indicator.id, breakdown)
+    """Every participant of the cycle in one indicator, breakdown and year: four queries."""
+    cells = observations(cycle.id, indicator.id, breakdown, viewer_organisation_id=viewer_organisation_id)
     participants = list(db.session.scalars(select(Submission.organisation_id)
                                            .where(Submission.cycle_id == cycle.id)))
     organisations = organisations_by_id(participants)

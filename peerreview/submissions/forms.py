@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
-from wtforms import SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -35,3 +35,17 @@ class DocumentForm(FlaskForm):
                          description=_l("At most 5 MB. Reviewers and the secretariat can read it."),
                          validators=[FileRequired(_l("Choose the document to attach."))])
     submit = SubmitField(_l("Attach document"), widget=GovSubmitInput())
+
+
+class CellForm(FlaskForm):
+    """One cell's value, flag and source note (the flag-and-note editor)."""
+
+    value = StringField(_l("Value"), widget=GovTextInput(),
+                        description=_l("Leave it empty for a value that is not available or not applicable."))
+    flag = SelectField(_l("Flag"), widget=GovSelect(), validate_choice=True,
+                       description=_l("Not available and not applicable go without a number; the other flags "
+                                      "qualify the number. Confidential values are never shown to other "
+                                      "organisations."))
+    note = TextAreaField(_l("Source note (optional)"), widget=GovTextArea(),
+                         description=_l("Where the figure comes from, or what readers should know about it."))
+    submit = SubmitField(_l("Save this value"), widget=GovSubmitInput())

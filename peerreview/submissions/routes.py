@@ -8,13 +8,15 @@ from flask_login import current_user, login_required
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, to_id
+from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action
+from peerreview.submissions import comparability, flags, previous, services, value_files
 from peerreview.submissions import documents as document_services
 from peerreview.submissions import narratives as narrative_services
-from peerreview.submissions import previous, services, value_files
-from peerreview.submissions.forms import CsrfForm, DocumentForm, ReturnForm, ValuesFileForm
+from peerreview.submissions.forms import CellForm, CsrfForm, DocumentForm, ReturnForm, ValuesFileForm
+from peerreview.submissions.narratives import text_digest
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
@@ -38,54 +40,153 @@ def edit(submission_id: int):
     area = request.args.get("area", "")
     indicators = [i for i in all_indicators if i.area and i.area.code == area] if area else all_indicators
     form = CsrfForm()
-    raw: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    conflicts: list = []
-    status = 200
+    page = ValuePage(submission, indicators, areas, area, form)
     if form.validate_on_submit():
         changes = services.changes_from_form(request.form, indicators, submission.cycle.years)
         try:
             result = services.save_values(current_user, submission, changes, indicators=indicators)
+            notes = comparability.save_comparability_notes(current_user, submission,
+                                                           _note_changes(request.form, indicators), indicators)
         except Conflict as conflict:
             # Refused as a whole (a simultaneous save of the same cells, or the submission was submitted):
             # nothing is saved, nothing typed is lost; the form comes back with the person's entries.
             form.form_errors.append(conflict.message)
-            return _value_form(submission, indicators, areas, area, form, dict(request.form), {}, {}, [], 409)
-        errors, labels, conflicts = result.errors, result.error_labels, result.conflicts
+            page.typed, page.status = dict(request.form), 409
+            return page.render()
+        page.errors, page.labels, page.conflicts = result.errors, result.error_labels, result.conflicts
+        page.errors.update(notes.errors)
+        page.note_conflicts = notes.conflicts
+        details = request.form.get("details", "")
         back = url_for("submissions.edit", submission_id=submission.id, area=area or None,
                        _anchor=_return_anchor(request.form.get("anchor", "")))
-        if not errors and not conflicts:
-            flash(_("Draft saved: %(n)d value(s) changed.", n=result.saved + result.cleared), "success")
+        if not page.errors and not page.conflicts and not page.note_conflicts:
+            flash(_("Draft saved: %(n)d value(s) and %(notes)d comparability note(s) changed.",
+                    n=result.saved + result.cleared, notes=notes.changed), "success")
+            cell = services.parse_cell_name(details)
+            if cell is not None:  # the person asked for a cell's flag and note: the grid is saved first
+                return redirect(url_for("submissions.edit_cell", submission_id=submission.id, indicator_id=cell[0],
+                                        breakdown=cell[1], year=cell[2], area=area or None))
             if request.form.get("then") == "submit":
                 return redirect(url_for("submissions.check", submission_id=submission.id))
             return redirect(back)
         # Valid values were saved; the invalid ones are shown as typed beside their cells, and the
         # cells someone else changed meanwhile are offered with both values to choose from.
-        if errors:
+        if page.errors:
             flash(_("%(saved)d value(s) saved. %(bad)d value(s) need correcting; they are marked below.",
-                    saved=result.saved + result.cleared, bad=len(errors)), "warning")
-        raw = {k: v for k, v in request.form.items() if k.startswith("v-") and k in errors}
-    return _value_form(submission, indicators, areas, area, form, raw, errors, labels, conflicts, status)
+                    saved=result.saved + result.cleared, bad=len(page.errors)), "warning")
+        page.typed = {k: v for k, v in request.form.items()
+                      if k[2:] in page.errors or k[3:] in page.errors or k in page.errors}
+        page.typed.update({k: v for k, v in request.form.items() if k.startswith("cn-") and k in page.errors})
+    return page.render()
 
 
-def _value_form(submission, indicators, areas, area, form, typed: dict, errors, labels, conflicts, status: int):
-    """The value grid: stored values, with what the person typed (`typed`, v-<cell>) on top of them.
+def _note_changes(form, indicators) -> list:
+    return [comparability.NoteChange(i.id, form[comparability.note_field(i.id)], to_id(form.get(f"cnv-{i.id}")) or 0,
+                                     form.get(f"cnh-{i.id}"))
+            for i in indicators if comparability.note_field(i.id) in form]
 
-    Each cell's o- field holds the value the next save starts from: the stored one, or, for a save
-    refused as a whole, the one the person started from (`typed`'s o- fields), so that saving again
-    still finds what others changed meanwhile.
+
+class ValuePage:
+    """The value grid: stored values, flags and notes, with what the person typed (`typed`) on top of them.
+
+    Each cell's o-, of- and on- fields hold the cell the next save starts from: the stored one, or, for
+    a save refused as a whole, the one the person started from (`typed`'s o- fields), so that saving
+    again still finds what others changed meanwhile. Comparability notes the same way (cnv-, cnh-).
     """
-    values = services.value_map(submission.id)
-    shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
-    stored = dict(shown)
-    shown.update({k: v for k, v in typed.items() if k.startswith("v-")})
-    stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
-    earlier = {services.cell_name(*key): format_plain(value)
-               for key, value in previous.previous_values(submission, indicators).items()}
-    return render_template("submissions/edit.html", submission=submission, indicators=indicators, form=form,
-                           areas=areas, area=area, shown=shown, stored=stored, errors=errors, labels=labels,
-                           conflicts=conflicts, earlier=earlier, cell_name=services.cell_name), status
+
+    def __init__(self, submission, indicators, areas, area, form):
+        self.submission, self.indicators, self.areas, self.area, self.form = (submission, indicators, areas, area,
+                                                                              form)
+        self.typed: dict[str, str] = {}
+        self.errors: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
+        self.conflicts: list = []
+        self.note_conflicts: list = []
+        self.status = 200
+
+    def render(self):
+        submission, typed = self.submission, self.typed
+        values = services.value_map(submission.id)
+        shown = {services.cell_name(i, b, y): format_plain(v.value) for (i, b, y), v in values.items()}
+        stored = dict(shown)
+        # (flag, note) of the cells that have either, now and as loaded.
+        marks = {services.cell_name(i, b, y): (v.flag, v.note) for (i, b, y), v in values.items() if v.flag or v.note}
+        started_marks = dict(marks)
+        shown.update({k: v for k, v in typed.items() if k.startswith("v-")})
+        stored.update({k[2:]: v for k, v in typed.items() if k.startswith("o-v-")})
+        for key in typed:
+            if key.startswith("f-v-") or key.startswith("n-v-"):
+                name = key[2:]
+                marks[name] = (typed.get("f-" + name, ""), typed.get("n-" + name, ""))
+            elif key.startswith("of-v-") or key.startswith("on-v-"):
+                name = key[3:]
+                started_marks[name] = (typed.get("of-" + name, ""), typed.get("on-" + name, ""))
+        earlier = {services.cell_name(*key): shown_before
+                   for key, shown_before in previous.previous_values(submission, self.indicators).items()}
+        saved_notes = comparability.notes_of(submission.id)
+        notes = {i.id: saved_notes[i.id].body if i.id in saved_notes else "" for i in self.indicators}
+        note_versions = {i.id: saved_notes[i.id].version if i.id in saved_notes else 0 for i in self.indicators}
+        note_digests = {i: text_digest(body) for i, body in notes.items()}
+        for key, text in typed.items():
+            if key.startswith("cn-") and key[3:].isdigit():
+                notes[int(key[3:])] = text
+                note_versions[int(key[3:])] = to_id(typed.get(f"cnv-{key[3:]}")) or 0
+        for conflict in self.note_conflicts:  # the person's own text stays; saving again now keeps it
+            notes[conflict.indicator_id], note_versions[conflict.indicator_id] = conflict.yours, conflict.version
+            note_digests[conflict.indicator_id] = text_digest(conflict.theirs)
+        return render_template(
+            "submissions/edit.html", submission=submission, indicators=self.indicators, form=self.form,
+            areas=self.areas, area=self.area, shown=shown, stored=stored, marks=marks, started_marks=started_marks,
+            errors=self.errors, labels=self.labels, conflicts=self.conflicts, note_conflicts=self.note_conflicts,
+            earlier=earlier, cell_name=services.cell_name, flag_label=flags.flag_label, notes=notes,
+            note_versions=note_versions, note_digests=note_digests,
+            flag_choices=[(code, str(label)) for code, label in flags.FLAGS.items()]), self.status
+
+
+@bp.route("/<int:submission_id>/edit/<int:indicator_id>/<breakdown>/<int:year>", methods=["GET", "POST"])
+@login_required
+def edit_cell(submission_id: int, indicator_id: int, breakdown: str, year: int):
+    """One cell's value, flag and source note: the flag-and-note editor that works without JavaScript."""
+    submission = _editable_submission(submission_id)
+    indicator = services.grid_indicator(submission, indicator_id, breakdown, year)
+    name = services.cell_name(indicator.id, breakdown, year)
+    stored = services.value_map(submission.id).get((indicator.id, breakdown, year))
+    form = CellForm()
+    form.flag.choices = [("", _("No flag"))] + [(code, str(label)) for code, label in flags.FLAGS.items()]
+    conflict, status = None, 200
+    started = {"value": format_plain(stored.value) if stored else "", "flag": stored.flag if stored else "",
+               "note": stored.note if stored else ""}
+    back = url_for("submissions.edit", submission_id=submission.id, area=request.args.get("area") or None,
+                   _anchor=f"ind-{indicator.id}")
+    if form.validate_on_submit():
+        change = services.CellChange(indicator.id, breakdown, year, form.value.data or "",
+                                     request.form.get("o-value", ""), form.flag.data or "", form.note.data or "",
+                                     request.form.get("o-flag", ""), request.form.get("o-note", ""))
+        try:
+            result = services.save_values(current_user, submission, [change], indicators=[indicator])
+        except Conflict as refused:
+            form.form_errors.append(refused.message)
+            status = 409
+            started = {"value": change.started_from, "flag": change.started_flag, "note": change.started_note}
+        else:
+            if name in result.errors:
+                apply_errors(form, {result.error_fields.get(name, "value"): result.errors[name]})
+                status = 422
+                started = {"value": change.started_from, "flag": change.started_flag, "note": change.started_note}
+            elif result.conflicts:
+                conflict, status = result.conflicts[0], 409
+                # Saving again now keeps what the person typed: they have seen the other version.
+                started = {"value": conflict.theirs, "flag": conflict.theirs_flag, "note": conflict.theirs_note}
+            else:
+                flash(_("%(cell)s saved.", cell=f"{indicator.code} {BY_CODE[breakdown].label} {year}"), "success")
+                return redirect(back)
+    elif request.method == "GET":
+        form.value.data, form.flag.data, form.note.data = started["value"], started["flag"], started["note"]
+    elif form.errors:
+        status = 422
+    return render_template("submissions/edit_cell.html", submission=submission, indicator=indicator,
+                           breakdown=BY_CODE[breakdown], year=year, form=form, started=started, conflict=conflict,
+                           back=back), status
 
 
 @bp.route("/<int:submission_id>/copy-previous", methods=["POST"])

@@ -26,12 +26,30 @@ from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value
 from peerreview.organisations.models import Organisation, network_membership
 from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
+from peerreview.submissions import flags
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
 
 
 def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
     """The form field name of one value: v-<indicator>-<breakdown>-<year>."""
     return f"v-{indicator_id}-{breakdown}-{year}"
+
+
+def parse_cell_name(name: str) -> tuple[int, str, int] | None:
+    """(indicator id, breakdown, year) of a form field name made by cell_name(); None for anything else."""
+    parts = name.split("-")
+    if len(parts) < 4 or parts[0] != "v" or not parts[1].isdigit() or not parts[-1].isdigit():
+        return None
+    return int(parts[1]), "-".join(parts[2:-1]), int(parts[-1])
+
+
+def grid_indicator(submission: Submission, indicator_id: int, breakdown: str, year: int) -> Indicator:
+    """The indicator of a cell of this submission, or NotFound for a cell the cycle does not collect."""
+    indicator = db.session.get(Indicator, indicator_id)
+    if (indicator is None or indicator.framework_id != submission.cycle.framework_id
+            or breakdown not in {b.code for b in indicator.breakdowns} or year not in submission.cycle.years):
+        raise NotFound(_("This submission has no such value."))
+    return indicator
 
 
 def cell_labels(indicators: list[Indicator], years: list[int]) -> dict[str, str]:
@@ -106,13 +124,17 @@ VALUE_CHANNELS = ("form", "upload", "copy", "secretariat")
 
 @dataclass(frozen=True)
 class CellChange:
-    """One cell as a person (or a file) sends it, with the value they started from.
+    """One cell as a person (or a file) sends it, with the cell they started from.
 
     `raw` is the text now in the cell ("" empties it), read with the number rule of
     peerreview.numbers (docs/numbers.md). `started_from` is the value the cell held when the person
     loaded the form or downloaded the file, as the app wrote it there (numbers.format_plain: a point,
     no grouping; "" for an empty cell). A `started_from` that is not in that format counts as empty,
     so the cell can never silently replace a value its sender did not see.
+
+    `flag` (a code or label of submissions.flags, "" for none) and `note` (the source note) are
+    what the person wants now, with `started_flag` and `started_note` as they were when the form
+    was loaded; None means "not sent": the stored flag or note stays as it is.
     """
 
     indicator_id: int
@@ -120,11 +142,19 @@ class CellChange:
     year: int
     raw: str
     started_from: str = ""
+    flag: str | None = None
+    note: str | None = None
+    started_flag: str = ""
+    started_note: str = ""
 
 
 @dataclass(frozen=True)
 class CellConflict:
-    """A cell someone else changed after this person loaded it: theirs stays until the person chooses."""
+    """A cell someone else changed after this person loaded it: theirs stays until the person chooses.
+
+    `theirs` and `yours` are the values as text; the flags are codes and the notes as typed, so that
+    the conflict form can send either version back; `theirs_words` and `yours_words` say it all in words.
+    """
 
     cell: str
     label: str
@@ -132,6 +162,18 @@ class CellConflict:
     yours: str
     changed_by: str
     changed_at: datetime | None
+    theirs_flag: str = ""
+    theirs_note: str = ""
+    yours_flag: str = ""
+    yours_note: str = ""
+
+    @property
+    def theirs_words(self) -> str:
+        return flags.describe(self.theirs, self.theirs_flag, self.theirs_note)
+
+    @property
+    def yours_words(self) -> str:
+        return flags.describe(self.yours, self.yours_flag, self.yours_note)
 
 
 @dataclass
@@ -140,23 +182,30 @@ class SaveResult:
     cleared: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     error_labels: dict[str, str] = field(default_factory=dict)
+    error_fields: dict[str, str] = field(default_factory=dict)  # cell name -> "value", "flag" or "note"
     conflicts: list[CellConflict] = field(default_factory=list)
 
 
 def changes_from_form(form: Mapping[str, str], indicators: list[Indicator], years: list[int]) -> list[CellChange]:
-    """The cells of a posted value form: v-<cell> holds the text now, o-<cell> the text the form was loaded with.
+    """The cells of a posted value form.
 
-    A cell sent without its o- field counts as started from empty, so it can never silently replace a
-    value its sender did not see.
+    v-<cell> holds the value now and o-<cell> the value the form was loaded with; f-/of-<cell> the
+    flag and n-/on-<cell> the source note, now and when loaded. The form writes f-, n-, of- and on-
+    only for cells that have a flag or note (and the flag-and-note editor adds them), so a cell
+    without them had none when the form was loaded. A cell sent without its o- field counts as
+    started from empty, so it can never silently replace a value its sender did not see. In the
+    conflict form, pick-<cell> = "theirs" leaves the cell as the other person saved it.
     """
     changes = []
     for indicator in indicators:
         for breakdown in indicator.breakdowns:
             for year in years:
                 name = cell_name(indicator.id, breakdown.code, year)
-                if name in form:
+                if name in form and form.get("pick-" + name) != "theirs":
                     changes.append(CellChange(indicator.id, breakdown.code, year, form[name],
-                                              form.get("o-" + name, "")))
+                                              form.get("o-" + name, ""), form.get("f-" + name, ""),
+                                              form.get("n-" + name, ""), form.get("of-" + name, ""),
+                                              form.get("on-" + name, "")))
     return changes
 
 
@@ -168,21 +217,30 @@ def _read_started_from(text: str) -> Decimal | None:
         return None
 
 
+def _stored_state(row: IndicatorValue | None) -> tuple[Decimal | None, str, str]:
+    if row is None:
+        return None, "", ""
+    return (None if row.value is None else Decimal(row.value)), row.flag or "", row.note or ""
+
+
 def save_values(actor, submission: Submission, changes: Iterable[CellChange], *, channel: str = "form",
                 indicators: list[Indicator] | None = None) -> SaveResult:
     """Save the cells a person changed; never overwrite a cell someone else changed meanwhile.
 
-    The one way values are written, for the form, an uploaded spreadsheet ("upload"), a copy of
-    the previous cycle ("copy") and the secretariat ("secretariat"). For each CellChange:
+    The one way values, their flags and their source notes are written, for the form, the
+    flag-and-note editor, an uploaded spreadsheet ("upload"), a copy of the previous cycle ("copy")
+    and the secretariat ("secretariat"). A cell is its value, flag and note together. For each
+    CellChange:
 
-    - unchanged (`raw` reads as the same value as `started_from`): nothing is written;
-    - invalid `raw`: reported in `errors` (cell name -> message) and `error_labels`; nothing
-      written for that cell, every other cell still saved;
-    - the stored value is no longer `started_from` (someone else changed it after the person
-      loaded it): nothing written for that cell; a CellConflict (who changed it, when, their
-      value, yours) goes into `conflicts`. The person keeps the other value by doing nothing,
-      or their own by sending the cell again with `started_from` = CellConflict.theirs;
-    - otherwise the cell is written (`raw` "" deletes it).
+    - unchanged (what is sent reads as the same cell as what the person started from): nothing written;
+    - invalid (`raw` not a number, out of range; a flag that contradicts the value, submissions.flags):
+      reported in `errors` (cell name -> message) and `error_labels`; nothing written for that cell,
+      every other cell still saved;
+    - the stored cell is no longer what the person started from (someone else changed its value,
+      flag or note after the person loaded it): nothing written for that cell; a CellConflict (who
+      changed it, when, their cell, yours) goes into `conflicts`. The person keeps the other cell by
+      doing nothing, or their own by sending the cell again starting from CellConflict.theirs*;
+    - otherwise the cell is written (a cell with no value and no flag is deleted).
 
     Cells outside the framework's grid (or the `indicators` given) are ignored. Two saves that
     race for the same cell in the same instant are caught by the cell's version (the loser's
@@ -206,7 +264,7 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
     new_rows: list[dict] = []
     to_clear: list[IndicatorValue] = []
     updates: list[dict] = []
-    audit: list[tuple[str, str | None, str | None]] = []
+    audit: list[tuple[str, tuple, tuple]] = []
     for change in changes:
         key = (change.indicator_id, change.breakdown, change.year)
         if key not in grid:
@@ -214,37 +272,47 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
         indicator, breakdown = grid[key]
         name = cell_name(*key)
         label = f"{indicator.code} {breakdown.label} {change.year}"
+        current = existing.get(key)
+        stored = _stored_state(current)
         try:
             value = parse_indicator_value(change.raw, indicator)
         except ValueProblem as problem:
             result.errors[name] = str(problem)
             result.error_labels[name] = label
             continue
-        started = _read_started_from(change.started_from)
-        if value == started:
+        flag = stored[1] if change.flag is None else flags.flag_code(change.flag)
+        note = stored[2] if change.note is None else flags.clean_note(change.note)
+        trouble = flags.cell_problem(value, change.flag if flag is None else flag, note)
+        if trouble:
+            result.error_fields[name], result.errors[name] = trouble
+            result.error_labels[name] = label
+            continue
+        wanted = (value, flag, note)
+        started = (_read_started_from(change.started_from),
+                   stored[1] if change.flag is None else (flags.flag_code(change.started_flag) or ""),
+                   stored[2] if change.note is None else flags.clean_note(change.started_note))
+        if wanted == started:
             continue  # the person did not change this cell
-        current = existing.get(key)
-        stored = None if current is None else Decimal(current.value)
-        if stored == value:
+        if stored == wanted:
             continue  # someone else already made the same change
         if stored != started:
             result.conflicts.append(CellConflict(
-                cell=name, label=label, theirs=format_plain(stored), yours=change.raw.strip(),
+                cell=name, label=label, theirs=format_plain(stored[0]), yours=change.raw.strip(),
                 changed_by=current.updated_by.name if current is not None and current.updated_by
                 else (submission.last_saved_by.name if submission.last_saved_by else _("someone")),
-                changed_at=current.updated_at if current is not None else submission.last_saved_at))
+                changed_at=current.updated_at if current is not None else submission.last_saved_at,
+                theirs_flag=stored[1], theirs_note=stored[2], yours_flag=flag, yours_note=note))
             continue
-        if value is None:
+        if value is None and not flag:
             to_clear.append(current)
-            audit.append((name, format_plain(stored), None))
         elif current is None:
             new_rows.append({"submission_id": submission.id, "indicator_id": key[0], "breakdown": key[1],
-                             "year": key[2], "value": value, "note": "", "updated_at": now,
-                             "updated_by_id": actor.id, "version": 1})
-            audit.append((name, None, format_plain(value)))
+                             "year": key[2], "value": value, "flag": flag, "note": note,
+                             "updated_at": now, "updated_by_id": actor.id, "version": 1})
         else:
-            updates.append({"_id": current.id, "_version": current.version, "_value": value})
-            audit.append((name, format_plain(stored), format_plain(value)))
+            updates.append({"_id": current.id, "_version": current.version, "_value": value, "_flag": flag,
+                            "_note": note})
+        audit.append((name, stored, wanted))
     # Two saves racing for one cell: the second INSERT hits the unique constraint, the second UPDATE
     # or DELETE finds the cell's version moved on. Either way its request is refused as a whole.
     with refuse_simultaneous_change(explain=lambda: _refused_meanwhile(submission)):
@@ -259,12 +327,28 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
         result.cleared = len(to_clear)
         if audit:
             touch_submission(actor, submission, now)
-            after = {cell: new for cell, _old, new in audit}
+            before, after = history_entries(audit)
             after["channel"] = channel
-            record(actor, "submission.values", submission, before={cell: old for cell, old, _new in audit},
-                   after=after, network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
+            record(actor, "submission.values", submission, before=before, after=after,
+                   network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
     return result
+
+
+def history_entries(audit: list[tuple[str, tuple, tuple]]) -> tuple[dict, dict]:
+    """The audit record of a save: (before, after), each {cell: value text or None} for changed values,
+    "flag:<cell>": flag code and "note:<cell>": note for the cells whose flag or note changed
+    (submissions.history puts them in words)."""
+    before: dict = {}
+    after: dict = {}
+    for name, (old_value, old_flag, old_note), (new_value, new_flag, new_note) in audit:
+        if old_value != new_value:
+            before[name], after[name] = format_plain(old_value) or None, format_plain(new_value) or None
+        if old_flag != new_flag:
+            before["flag:" + name], after["flag:" + name] = old_flag, new_flag
+        if old_note != new_note:
+            before["note:" + name], after["note:" + name] = old_note, new_note
+    return before, after
 
 
 def _update_cells(updates: list[dict], actor, now: datetime) -> None:
@@ -272,7 +356,8 @@ def _update_cells(updates: list[dict], actor, now: datetime) -> None:
     table = IndicatorValue.__table__
     statement = (table.update()
                  .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
-                 .values(value=bindparam("_value"), updated_at=now, updated_by_id=actor.id,
+                 .values(value=bindparam("_value"), flag=bindparam("_flag"), note=bindparam("_note"),
+                         updated_at=now, updated_by_id=actor.id,
                          version=table.c.version + 1))
     done = db.session.execute(statement, updates)
     if done.rowcount != len(updates):  # another request changed one of these cells in the meantime

@@ -29,7 +29,7 @@ from peerreview.exports import spreadsheet_safe
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.numbers import MAX_ABS, ValueProblem, format_plain, parse_decimal, parse_indicator_value
-from peerreview.submissions.flags import DROPDOWN_LABELS, FLAGS, WITHOUT_VALUE, flag_code
+from peerreview.submissions.flags import DROPDOWN_LABELS, FLAGS, cell_problem, flag_code
 from peerreview.submissions.uploads import FileRefused, check_name, check_size, open_office_zip
 
 VALUES_SHEET = "Values"
@@ -37,13 +37,13 @@ DEFINITIONS_SHEET = "Definitions"
 ID_SHEET = "peerreview"
 HEADER_ROW = 4
 XLSX_HEADERS = ("Code", "Indicator", "Unit", "Allowed values", "Breakdown", "Breakdown code", "Year", "Value",
-                "Flag", "Note", "Value when exported")
+                "Flag", "Note", "Value when exported", "Flag when exported", "Note when exported")
 # Columns of the XLSX values sheet (1-based), by meaning.
 COL_CODE, COL_BREAKDOWN, COL_YEAR, COL_VALUE, COL_FLAG, COL_NOTE, COL_BASELINE = 1, 6, 7, 8, 9, 10, 11
+COL_BASELINE_FLAG, COL_BASELINE_NOTE = 12, 13
 CSV_HEADERS = ("indicator", "breakdown", "year", "value", "flag", "note", "value_when_exported", "submission_id",
-               "cycle_id")
+               "cycle_id", "flag_when_exported", "note_when_exported")
 CSV_SHEET = "CSV"
-MAX_NOTE = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -75,6 +75,8 @@ class Cell:
     sheet: str
     row: int
     value_ref: str  # A1 reference of the value cell, for messages
+    baseline_flag: str = ""  # the flag and note when the file was exported
+    baseline_note: str = ""
 
 
 @dataclass
@@ -157,19 +159,23 @@ def template_xlsx(identity: Identity, indicators: list[Indicator], years: list[i
         note = stored.note if stored is not None and stored.note else None
         note_cell = sheet.cell(row=row, column=COL_NOTE, value=note)
         note_cell.data_type = "s"
-        for cell in (value_cell, sheet.cell(row=row, column=COL_FLAG), note_cell):
+        flag = stored.flag if stored is not None and stored.flag else ""
+        flag_cell = sheet.cell(row=row, column=COL_FLAG, value=DROPDOWN_LABELS.get(flag) or None)
+        for cell in (value_cell, flag_cell, note_cell):
             cell.protection = open_cell
             cell.fill = fill
-        baseline_cell = sheet.cell(row=row, column=COL_BASELINE, value=baseline)
-        baseline_cell.data_type = "s"
+        for column, text in ((COL_BASELINE, baseline), (COL_BASELINE_FLAG, flag), (COL_BASELINE_NOTE, note or "")):
+            baseline_cell = sheet.cell(row=row, column=column, value=text)
+            baseline_cell.data_type = "s"
         if indicator.id not in validations:
             validations[indicator.id] = _value_validation(indicator)
             sheet.add_data_validation(validations[indicator.id])
         validations[indicator.id].add(value_cell.coordinate)
         flag_list.add(sheet.cell(row=row, column=COL_FLAG).coordinate)
-    for column, width in zip("ABCDEFGHIJK", (8, 40, 12, 24, 18, 10, 6, 12, 16, 30, 12), strict=True):
+    for column, width in zip("ABCDEFGHIJKLM", (8, 40, 12, 24, 18, 10, 6, 12, 16, 30, 12, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.column_dimensions["K"].hidden = True
+    for column in "KLM":  # what the cells held at export: the upload changes only what the person changed
+        sheet.column_dimensions[column].hidden = True
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
     sheet.protection.sheet = True  # no password: it guards against slips, not against people
     sheet.protection.formatColumns = False
@@ -234,8 +240,9 @@ def values_csv(identity: Identity, indicators: list[Indicator], years: list[int]
         stored = values.get((indicator.id, breakdown.code, year))
         value = format_plain(stored.value) if stored is not None else ""
         note = spreadsheet_safe(stored.note) if stored is not None and stored.note else ""
-        writer.writerow([spreadsheet_safe(indicator.code), breakdown.code, year, value, "", note, value,
-                         identity.submission_id, identity.cycle_id])
+        flag = stored.flag if stored is not None and stored.flag else ""
+        writer.writerow([spreadsheet_safe(indicator.code), breakdown.code, year, value, flag, note, value,
+                         identity.submission_id, identity.cycle_id, flag, note])
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
 
 
@@ -261,7 +268,8 @@ class _RowReader:
         what = " ".join(t for t in (_text(code), str(known.label) if known else _text(breakdown), _text(year)) if t)
         self.result.problems.append(Problem(self.sheet, f"{self.columns[column]}{row}", reason, what))
 
-    def read(self, row: int, code, breakdown, year, value, flag, note, baseline) -> None:
+    def read(self, row: int, code, breakdown, year, value, flag, note, baseline, baseline_flag=None,
+             baseline_note=None) -> None:
         before = len(self.result.problems)
         self.row_key = (code, breakdown, year)
         indicator = self.by_code.get(_text(code).lower())
@@ -291,21 +299,20 @@ class _RowReader:
         parsed = self._value(row, value, indicator)
         flag_text = _text(flag)
         code_of_flag = flag_code(flag_text) if flag_text else ""
+        note_text = _note(note)
         if code_of_flag is None:
             self.problem("flag", row, _("“%(flag)s” is not a flag; choose one of: %(list)s.", flag=flag_text,
                                         list=", ".join(str(label) for label in FLAGS.values())))
-        elif code_of_flag in WITHOUT_VALUE and parsed is not None and parsed is not False:
-            self.problem("value", row, _("A value flagged “%(flag)s” must be empty: remove the value or the flag.",
-                                         flag=FLAGS[code_of_flag]))
-        note_text = _note(note)
-        if len(note_text) > MAX_NOTE:
-            self.problem("note", row, _("The note has %(n)d characters; at most %(max)d are accepted.",
-                                        n=len(note_text), max=MAX_NOTE))
+        elif parsed is not False:
+            trouble = cell_problem(parsed, code_of_flag, note_text)  # the one rule of value, flag and note
+            if trouble:
+                self.problem(trouble[0], row, trouble[1])
         if len(self.result.problems) > before or parsed is False:
             return
         self.result.cells.append(Cell(indicator.id, breakdown_code, year_number, parsed, code_of_flag or "",
                                       note_text, _baseline(baseline), self.sheet, row,
-                                      f"{self.columns['value']}{row}"))
+                                      f"{self.columns['value']}{row}", flag_code(_text(baseline_flag)) or "",
+                                      _note(baseline_note)))
 
     def _value(self, row: int, raw, indicator: Indicator) -> Decimal | None | bool:
         """The value, None when empty, or False after reporting a problem."""
@@ -418,7 +425,11 @@ def read_xlsx(data: bytes, filename: str, identity: Identity, indicators: list[I
                                 name=VALUES_SHEET))
         rows = workbook[VALUES_SHEET].iter_rows(min_row=HEADER_ROW, max_col=len(XLSX_HEADERS), values_only=True)
         header = next(rows, ())
-        if tuple(_text(h).lower() for h in header) != tuple(h.lower() for h in XLSX_HEADERS):
+        found = tuple(_text(h).lower() for h in header)
+        # Templates made before flags were stored end at "Value when exported": read, with no flag or note
+        # known at export (so a cell whose stored flag or note was set since is refused, never overwritten).
+        legacy = tuple(h.lower() for h in XLSX_HEADERS[:COL_BASELINE]) + ("",) * (len(found) - COL_BASELINE)
+        if found != tuple(h.lower() for h in XLSX_HEADERS) and found != legacy:
             raise FileRefused(_("Row %(row)d of the sheet “%(sheet)s” must hold the headers %(headers)s; the "
                                 "file's columns were changed. Use the template of this submission.",
                                 row=HEADER_ROW, sheet=VALUES_SHEET, headers=", ".join(XLSX_HEADERS)))
@@ -429,7 +440,8 @@ def read_xlsx(data: bytes, filename: str, identity: Identity, indicators: list[I
                 continue
             cells = tuple(cells) + (None,) * (len(XLSX_HEADERS) - len(cells))
             reader.read(row, cells[COL_CODE - 1], cells[COL_BREAKDOWN - 1], cells[COL_YEAR - 1],
-                        cells[COL_VALUE - 1], cells[COL_FLAG - 1], cells[COL_NOTE - 1], cells[COL_BASELINE - 1])
+                        cells[COL_VALUE - 1], cells[COL_FLAG - 1], cells[COL_NOTE - 1], cells[COL_BASELINE - 1],
+                        cells[COL_BASELINE_FLAG - 1], cells[COL_BASELINE_NOTE - 1])
     finally:
         workbook.close()
     return reader.result
@@ -479,5 +491,5 @@ def read_csv(data: bytes, filename: str, identity: Identity, indicators: list[In
     check_identity(int(found_submission) if found_submission.isdigit() else None,
                    int(found_cycle) if found_cycle.isdigit() else None, identity)
     for row, cells in body:
-        reader.read(row, *cells[:7])
+        reader.read(row, *cells[:7], *cells[9:11])
     return reader.result

@@ -19,10 +19,9 @@ from decimal import Decimal
 
 from flask_babel import _
 from openpyxl import Workbook
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import select
 
 from peerreview.audit.services import record
-from peerreview.auth.models import User
 from peerreview.cycles.models import Cycle
 from peerreview.errors import Conflict
 from peerreview.exports import spreadsheet_safe
@@ -34,6 +33,7 @@ from peerreview.numbers import format_plain
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, is_delegate_of, require
 from peerreview.submissions import spreadsheets
+from peerreview.submissions.comparability import comparability_notes
 from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
 from peerreview.submissions.services import CellChange, cell_name, edit_problem, save_values, value_map
 from peerreview.submissions.spreadsheets import Cell, Identity, Problem
@@ -57,9 +57,8 @@ class ImportResult:
     channel: str
     saved: int = 0
     cleared: int = 0
-    notes: int = 0
+    notes: int = 0  # cells whose flag or note changed, not their value
     unchanged: int = 0
-    flags_not_stored: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -105,35 +104,7 @@ def import_values(actor, submission: Submission, upload: Upload) -> ImportResult
     indicators = framework_indicators(submission.cycle.framework_id)
     read = read_upload(upload, submission, indicators)
     result = ImportResult(channel=channel_for(actor, submission), problems=list(read.problems))
-    existing = value_map(submission.id)
-    authors = _names({v.updated_by_id for v in existing.values() if v.updated_by_id})
-    labels = {i.id: i.code for i in indicators}
-    value_changes: list[Cell] = []
-    note_changes: list[Cell] = []
-    for cell in read.cells:
-        stored = existing.get((cell.indicator_id, cell.breakdown, cell.year))
-        now = Decimal(stored.value) if stored is not None else None
-        if cell.flag:
-            result.flags_not_stored += 1
-        value_changed = cell.value != cell.baseline
-        note_changed = cell.note != (stored.note if stored is not None else "")
-        if now != cell.baseline and (value_changed or note_changed):
-            # Someone else saved this cell after the export: theirs stays, the file's is listed.
-            result.problems.append(_changed_meanwhile(cell, stored, now, labels, authors))
-            continue
-        if value_changed:
-            value_changes.append(cell)
-        if note_changed and cell.value is not None:
-            note_changes.append(cell)
-            result.notes += 0 if value_changed else 1
-        elif note_changed and cell.note:
-            result.problems.append(Problem(cell.sheet, cell.value_ref, _(
-                "A note needs a value beside it; the note was not saved."),
-                f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}"))
-        if not value_changed and not (note_changed and cell.value is not None):
-            result.unchanged += 1
-    result.saved, result.cleared, refused = _apply(actor, submission, value_changes, note_changes, indicators,
-                                                   result.channel)
+    refused = _apply(actor, submission, read.cells, indicators, result)
     result.problems.extend(refused)
     result.problems.sort(key=lambda p: (p.sheet, p.row, p.cell))
     record(actor, "submission.upload", submission,
@@ -144,35 +115,19 @@ def import_values(actor, submission: Submission, upload: Upload) -> ImportResult
     return result
 
 
-def _changed_meanwhile(cell: Cell, stored: IndicatorValue | None, now: Decimal | None, labels: dict,
-                       authors: dict) -> Problem:
-    who = authors.get(stored.updated_by_id, _("someone")) if stored is not None else _("someone")
-    what = f"{labels[cell.indicator_id]} {BY_CODE[cell.breakdown].label} {cell.year}"
-    return Problem(cell.sheet, cell.value_ref, what=what, reason=_(
-        "%(cell)s was changed by %(who)s after this file was exported: it is now %(now)s; your value %(yours)s "
-        "was not saved. Keep theirs, or type yours again in the form or a new file.",
-        cell=what, who=who,
-        now=format_plain(now) or _("empty"), yours=format_plain(cell.value) or _("empty")))
+def _apply(actor, submission: Submission, cells: list[Cell], indicators: list[Indicator],
+           result: ImportResult) -> list[Problem]:
+    """The one place that writes what a file changed; returns the cells not saved, as problems at the file's cell.
 
-
-def _names(user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(sorted(user_ids)))).all())
-
-
-def _apply(actor, submission: Submission, value_changes: list[Cell], note_changes: list[Cell],
-           indicators: list[Indicator], channel: str) -> tuple[int, int, list[Problem]]:
-    """The one place that writes what a file changed: (values saved, values cleared, cells not saved).
-
-    Each cell goes to save_values with the value it had at export as its starting point, so a cell
-    someone else saves between our check and our write is refused per cell there too; those come
-    back as problems at the file's cell. Notes are written in one UPDATE.
+    Each cell goes to save_values with the value, flag and note it had at export as its starting
+    point, so a cell someone else changed after the export is refused per cell there (never put
+    back), and the flag-and-note rules are the form's. Counts go into `result`: values saved and
+    cleared, cells whose flag or note alone changed (`notes`), cells unchanged.
     """
-    by_name = {cell_name(c.indicator_id, c.breakdown, c.year): c for c in value_changes}
-    changes = [CellChange(c.indicator_id, c.breakdown, c.year, format_plain(c.value), format_plain(c.baseline))
-               for c in value_changes]
-    outcome = save_values(actor, submission, changes, channel=channel, indicators=indicators)
+    by_name = {cell_name(c.indicator_id, c.breakdown, c.year): c for c in cells}
+    changes = [CellChange(c.indicator_id, c.breakdown, c.year, format_plain(c.value), format_plain(c.baseline),
+                          c.flag, c.note, c.baseline_flag, c.baseline_note) for c in cells]
+    outcome = save_values(actor, submission, changes, channel=result.channel, indicators=indicators)
     problems = [Problem(by_name[name].sheet, by_name[name].value_ref, message, outcome.error_labels.get(name, ""))
                 for name, message in outcome.errors.items() if name in by_name]
     refused = set(outcome.errors)
@@ -183,44 +138,55 @@ def _apply(actor, submission: Submission, value_changes: list[Cell], note_change
             problems.append(Problem(cell.sheet, cell.value_ref, what=conflict.label, reason=_(
                 "%(cell)s was changed by %(who)s after this file was exported: it is now %(now)s; your value "
                 "%(yours)s was not saved. Keep theirs, or type yours again in the form or a new file.",
-                cell=conflict.label, who=conflict.changed_by, now=conflict.theirs or _("empty"),
-                yours=conflict.yours or _("empty"))))
-    notes = [c for c in note_changes if cell_name(c.indicator_id, c.breakdown, c.year) not in refused]
-    if notes:
-        table = IndicatorValue.__table__
-        statement = (update(table).where(and_(
-            table.c.submission_id == submission.id, table.c.indicator_id == bindparam("i"),
-            table.c.breakdown == bindparam("b"), table.c.year == bindparam("y"))).values(note=bindparam("n")))
-        db.session.execute(statement, [{"i": c.indicator_id, "b": c.breakdown, "y": c.year, "n": c.note}
-                                       for c in notes], execution_options={"synchronize_session": False})
-    return outcome.saved, outcome.cleared, problems
+                cell=conflict.label, who=conflict.changed_by, now=conflict.theirs_words,
+                yours=conflict.yours_words)))
+    changed = 0
+    for name, cell in by_name.items():
+        if name in refused:
+            continue
+        if cell.value == cell.baseline and (cell.flag, cell.note) != (cell.baseline_flag, cell.baseline_note):
+            result.notes += 1
+        elif cell.value == cell.baseline:
+            result.unchanged += 1
+        else:
+            changed += 1
+    result.cleared = outcome.cleared
+    result.saved = outcome.saved - result.notes
+    result.unchanged += max(changed - outcome.saved - outcome.cleared, 0)
+    return problems
 
 
 # --- the whole cycle, for the secretariat ------------------------------------------------------------------
 
 CYCLE_HEADERS = ("organisation", "country", "indicator", "indicator_name", "unit", "breakdown", "breakdown_label",
-                 "year", "value", "flag", "note")
+                 "year", "value", "flag", "note", "explanation", "comparability_note")
+VALUE_COLUMN = CYCLE_HEADERS.index("value")
 
 
 def cycle_rows(actor, cycle: Cycle) -> list[tuple]:
-    """Every submitted value of the cycle, one row each, in one query. Secretariat only.
+    """Every submitted value of the cycle, one row each, in two queries. Secretariat only.
 
-    Confidential values (once flags are stored) are included: only the secretariat gets this export.
+    Confidential values are included, with their flag: only the secretariat gets this export.
     """
     require(actor, Action.MANAGE_CYCLE, cycle)
     query = (select(Organisation.name, Organisation.country, Indicator.code, Indicator.name, Indicator.unit,
-                    IndicatorValue.breakdown, IndicatorValue.year, IndicatorValue.value, IndicatorValue.note)
+                    IndicatorValue.breakdown, IndicatorValue.year, IndicatorValue.value, IndicatorValue.flag,
+                    IndicatorValue.note, IndicatorValue.explanation, Submission.id, Indicator.id)
              .join(Submission, Submission.id == IndicatorValue.submission_id)
              .join(Organisation, Organisation.id == Submission.organisation_id)
              .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
              .where(Submission.cycle_id == cycle.id, Submission.status == SUBMITTED)
              .order_by(Organisation.name, Indicator.position, Indicator.code, IndicatorValue.breakdown,
                        IndicatorValue.year))
+    found = db.session.execute(query).all()
+    notes = comparability_notes({row[11] for row in found})
     rows = []
-    for org, country, code, name, unit, breakdown, year, value, note in db.session.execute(query):
+    for (org, country, code, name, unit, breakdown, year, value, flag, note, explanation, submission_id,
+         indicator_id) in found:
         label = BY_CODE[breakdown].label if breakdown in BY_CODE else breakdown
-        rows.append((org, country, code, name, unit, breakdown, str(label), year, format_plain(Decimal(value)), "",
-                     note or ""))
+        rows.append((org, country, code, name, unit, breakdown, str(label), year,
+                     format_plain(Decimal(value)) if value is not None else "", flag or "", note or "",
+                     explanation or "", notes.get((submission_id, indicator_id), "")))
     return rows
 
 
@@ -237,7 +203,8 @@ def cycle_export(actor, cycle: Cycle, kind: str) -> tuple[bytes, str, str]:
     sheet = workbook.create_sheet(_("Submitted values")[:31])
     sheet.append(list(CYCLE_HEADERS))
     for row in rows:
-        sheet.append([Decimal(row[8]) if column == 8 else spreadsheet_safe(c) for column, c in enumerate(row)])
+        sheet.append([(Decimal(c) if c else None) if column == VALUE_COLUMN else spreadsheet_safe(c)
+                      for column, c in enumerate(row)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), spreadsheets.XLSX_TYPE, f"{stem}-submitted-values.xlsx"

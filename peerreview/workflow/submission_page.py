@@ -25,11 +25,21 @@ from peerreview.reviews.services import (
     thread,
     visible_comments,
 )
+from peerreview.submissions.comparability import notes_of
 from peerreview.submissions.documents import documents_of
+from peerreview.submissions.flags import CONFIDENTIAL
 from peerreview.submissions.forms import ReturnForm
+from peerreview.submissions.history import change_words
 from peerreview.submissions.narratives import narratives_for
 from peerreview.submissions.routes import bp as submissions_bp
-from peerreview.submissions.services import cell_labels, completeness, edit_problem, get_submission, value_map
+from peerreview.submissions.services import (
+    cell_labels,
+    cell_name,
+    completeness,
+    edit_problem,
+    get_submission,
+    value_map,
+)
 
 
 @submissions_bp.route("/<int:submission_id>")
@@ -62,6 +72,9 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         comment_form.anchor.choices = anchor_choices(indicators, submission.cycle.years, areas)
     manage = can(current_user, Action.MANAGE_CYCLE, submission.cycle)
     filled, expected = completeness(submission, indicators, values)
+    secret = not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission)
+    labels = cell_labels(indicators, submission.cycle.years)
+    hidden = {cell_name(*key) for key, v in values.items() if v.flag == CONFIDENTIAL} if secret else set()
     return render_template(
         "submissions/detail.html", submission=submission, indicators=indicators, values=values,
         threads=thread(comments), by_anchor=by_anchor, comment_form=comment_form, reply_form=ReplyForm(),
@@ -70,7 +83,8 @@ def render_submission_page(submission, comment_form: CommentForm | None = None, 
         candidates=eligible_reviewers(submission) if manage else [], manage=manage,
         return_form=ReturnForm(), format_plain=format_plain,
         filled=filled, expected=expected, history=submission_history(current_user, submission),
-        cell_labels=cell_labels(indicators, submission.cycle.years), areas=areas,
+        cell_labels=labels, areas=areas, secret=secret, comparability=notes_of(submission.id),
+        value_words=lambda e: change_words(e.before or {}, e.after or {}, labels, hidden),
         narratives=narratives_for(submission.id), documents=documents_of(current_user, submission),
         hide_reviewer_names=submission.cycle.hide_reviewer_names
         and not can(current_user, Action.VIEW_INTERNAL_COMMENTS, submission)), status
@@ -107,7 +121,9 @@ def cell(submission_id: int, indicator_id: int, breakdown: str, year: int):
         form = CommentForm(formdata=None)
     return render_template(
         "reviews/cell.html", submission=submission, indicator=indicator, breakdown=BY_CODE[breakdown], year=year,
-        value=value, context=network_context(submission, indicator.id, breakdown, year), threads=threads,
+        value=value, secret=not can(current_user, Action.READ_CONFIDENTIAL_VALUES, submission),
+        comparability=notes_of(submission.id).get(indicator.id),
+        context=network_context(submission, indicator.id, breakdown, year), threads=threads,
         comment_form=form, format_plain=format_plain,
         anchor=f"{indicator.id}/{breakdown}/{year}",
         hide_reviewer_names=submission.cycle.hide_reviewer_names
