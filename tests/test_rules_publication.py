@@ -14,7 +14,7 @@ from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
 from peerreview.permissions import Action, can
 from peerreview.reports import release, services
-from peerreview.reports.models import Report
+from peerreview.reports.models import Report, ReportVersion
 from peerreview.reports.services import (
     public_register,
     publish_report,
@@ -315,3 +315,72 @@ def test_the_public_register_reads_networks_without_a_query_per_version(db):
         event.remove(db.engine, "before_cursor_execute", count)
     assert [title for title, _network, _sha in shown] == ["Synthesis 3", "Synthesis 2", "Synthesis 1"]
     assert len(statements) == 4  # versions, reports, cycles, networks (syntheses have no organisation to load)
+
+
+def _unsaved(*, kind="synthesis", status="draft", tier="draft", rendered_at=None, versions=(), release_to=None):
+    report = Report(kind=kind, status=status, tier=tier, rendered_at=rendered_at, release_to=release_to)
+    for number, (published_at, state) in enumerate(versions, start=1):
+        report.versions.append(ReportVersion(number=number, published_at=published_at, state=state))
+    return report
+
+
+NOON = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("report", "tier", "reason", "answer"), [
+    (lambda: _unsaved(rendered_at=NOON), "factual_check", "", "A report is published to the network or to the public."),
+    (lambda: _unsaved(rendered_at=NOON, release_to="public"), "public", "",
+     "A publication of this report is being rendered; reload the page in a moment."),
+    (lambda: _unsaved(rendered_at=NOON, tier="public", versions=[(NOON - timedelta(hours=1), "current")]), "network",
+     "Fix", "The report is already public; a published report is never narrowed. Withdraw the version instead."),
+    (lambda: _unsaved(rendered_at=NOON, tier="public", versions=[(NOON, "current")]), "public", "",
+     "This version is already published. To correct it, render a corrected draft first."),
+    (lambda: _unsaved(rendered_at=None), "public", "", "Only a rendered draft can be published."),
+    (lambda: _unsaved(rendered_at=NOON, status="failed"), "network", "", "Only a rendered draft can be published."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "current")]), "public",
+     " ", "Say what this version corrects; the earlier version stays listed with your reason."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "withdrawn")]),
+     "network", "", "Say what this version corrects; the earlier version stays listed with your reason."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON, "current")]), "public", "", None),
+    (lambda: _unsaved(rendered_at=NOON), "network", "", None),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "current")]), "network",
+     "Fix", None),
+])
+def test_publication_problems_say_exactly_why(report, tier, reason, answer):
+    assert release.publication_problem(report(), tier, reason) == answer
+
+
+def test_a_draft_rendered_in_the_same_instant_as_the_version_is_not_newer():
+    assert not release.has_newer_draft(_unsaved(rendered_at=NOON, versions=[(NOON, "current")]))
+    assert release.has_newer_draft(_unsaved(rendered_at=NOON + timedelta(microseconds=1),
+                                            versions=[(NOON, "current")]))
+    assert release.has_newer_draft(_unsaved(rendered_at=NOON, versions=[(NOON, "withdrawn")]))
+
+
+@pytest.mark.parametrize(("changes", "answer"), [
+    ({}, "Only a feedback report goes to its delegation for a factual check."),
+    ({"kind": "feedback", "tier": "network"}, "The report is past the draft stage."),
+    ({"kind": "feedback", "status": "rendering"}, "Render the draft first; the delegation checks a rendered draft."),
+    ({"kind": "feedback"}, None),
+])
+def test_factual_check_problems_say_exactly_why(changes, answer):
+    assert release.factual_check_problem(_unsaved(**changes)) == answer
+
+
+@pytest.mark.parametrize(("state", "reason", "answer"), [
+    ("corrected", "Why", "Only the current version can be withdrawn."),
+    ("withdrawn", "Why", "Only the current version can be withdrawn."),
+    ("current", "  ", "Say why the version is withdrawn; the reason stays on record beside it."),
+    ("current", "x" * 2001, "A reason may have at most 2000 characters."),
+    ("current", "x" * 2000, None),
+])
+def test_withdrawal_problems_say_exactly_why(state, reason, answer):
+    assert release.withdrawal_problem(ReportVersion(state=state), reason) == answer
+
+
+def test_the_audience_of_each_tier_is_said_in_words():
+    assert [str(release.TIER_AUDIENCES[t]) for t in ("network", "public")] == [
+        "everyone taking part in the cycle: its delegations, peer reviewers and secretariat",
+        "everyone, without signing in: it is listed in the public register with its SHA-256"]
+    assert release.wider_or_same("public", "network") and not release.wider_or_same("network", "public")
+    assert release.wider_or_same("network", "network")
