@@ -216,6 +216,8 @@ def test_who_reads_a_version_per_tier(db):
                if can(user, Action.DOWNLOAD_REPORT_VERSION, version)}
     assert readers == {"secretariat", "taking_part", "reviewer"}
     assert public_register() == []
+    assert services.network_versions(taking_part) == [version] == services.network_versions(reviewer)
+    assert services.network_versions(outsider) == [] == services.network_versions(None)
     publish_report(secretariat, report, tier="public", now=True)
     assert all(can(u, Action.DOWNLOAD_REPORT_VERSION, version) for u in (outsider, elsewhere, None))
     assert public_register() == [version]
