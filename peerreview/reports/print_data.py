@@ -128,6 +128,11 @@ class Names:
     def country(self, organisation: Organisation) -> str:
         return "" if self.code(organisation.id) else organisation.country
 
+    def sort_key(self, participant: tuple[Organisation, str]) -> tuple:
+        """Named organisations by name, then the codes in their numeric order (PES 9 before PES 10)."""
+        code = self.code(participant[0].id)
+        return (bool(code), len(code), code or participant[0].name)
+
     def label(self, organisation: Organisation) -> str:
         return self.code(organisation.id) or f"{organisation.name} ({organisation.country})"
 
@@ -312,7 +317,7 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
     notes = Notes()
     participants = _participants(cycle)
     # Named ones by name, then the codes in their order: the list gives away no one's code.
-    participants.sort(key=lambda p: (bool(names.code(p[0].id)), names.name(p[0])))
+    participants.sort(key=names.sort_key)
     submitted = [org for org, status in participants if status == SUBMITTED]
     last = cycle.last_year
     rows, per_indicator = [], []
