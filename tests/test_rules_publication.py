@@ -184,7 +184,13 @@ def test_withdrawal_needs_a_reason_keeps_the_record_and_stops_serving_it(db):
         withdraw_version(secretariat, version, "  ")
     assert refused.value.errors == {"reason": "Say why the version is withdrawn; the reason stays on record beside "
                                               "it."}
+    with pytest.raises(ValidationFailed):
+        withdraw_version(secretariat, version, None)
     withdraw_version(secretariat, version, " A confidential value was printed. ")
+    event = db.session.query(AuditEvent).filter_by(action="report.withdraw").one()
+    assert (event.actor_id, event.object_id, event.network_id, event.cycle_id, event.before, event.after) == (
+        secretariat.id, report.id, cycle.network_id, cycle.id, {"version": 1, "state": "current"},
+        {"state": "withdrawn", "reason": "A confidential value was printed."})
     assert (version.state, version.state_reason, version.state_changed_by_id) == (
         "withdrawn", "A confidential value was printed.", secretariat.id)
     assert report.current_version is None and not report.is_published
@@ -242,6 +248,9 @@ def test_the_factual_check_shows_the_draft_to_the_delegation_concerned_only(db):
         services.flag_factual_error(delegate, report, "The 2024 figure is wrong.")
     send_to_factual_check(secretariat, report)
     assert report.tier == "factual_check"
+    event = db.session.query(AuditEvent).filter_by(action="report.factual_check").one()
+    assert (event.actor_id, event.object_id, event.network_id, event.cycle_id, event.after) == (
+        secretariat.id, report.id, cycle.network_id, cycle.id, {"tier": "factual_check"})
     assert can(delegate, Action.DOWNLOAD_REPORT, report) and not can(other, Action.DOWNLOAD_REPORT, report)
     with pytest.raises(ValidationFailed):
         services.flag_factual_error(delegate, report, " ")
@@ -291,8 +300,9 @@ def test_a_stored_copy_that_changed_is_not_served(db):
     version = report.versions[0]
     assert services.version_pdf(version) == version.pdf
     version.pdf = b"%PDF tampered"
-    with pytest.raises(Conflict, match="does not match"):
+    with pytest.raises(Conflict) as refused:
         services.version_pdf(version)
+    assert refused.value.message == "The stored copy does not match its recorded SHA-256; it is not served."
 
 
 def test_the_public_register_reads_networks_without_a_query_per_version(db):
