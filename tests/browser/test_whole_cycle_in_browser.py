@@ -107,17 +107,19 @@ def test_delegate_reviewer_secretariat_and_public(person):
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("queued for rendering")
     expect(sec.page.locator("table")).to_contain_text("Draft")  # the job has run (at once in the tests)
     sec.page.get_by_role("link", name=re.compile("^Publish…")).click()  # a link styled as a button
-    expect(sec.page.locator(".govuk-warning-text")).to_contain_text("Who will see it: everyone")
+    expect(sec.page.locator(".govuk-warning-text")).to_contain_text("Public: everyone, without signing in")
     sec.check()
-    sec.page.get_by_role("button", name="Publish for everyone").click()
-    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is published")
+    sec.page.get_by_label("Everyone: the public register, without signing in").check()
+    sec.page.get_by_role("button", name="Publish").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is rendered now")
     sec.check()
 
     # Anyone: the published report is listed and downloads as a PDF.
     visitor = person()
     visitor.page.goto("/reports")
     visitor.check()
-    link = visitor.page.get_by_role("link", name=re.compile("Feedback report: VDAB"))
+    row = visitor.page.locator("tr", has_text=re.compile("Feedback report: VDAB"))
+    link = row.get_by_role("link", name="Version 1")
     with visitor.page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".pdf")
