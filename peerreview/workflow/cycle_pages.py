@@ -70,7 +70,8 @@ def detail(cycle_id: int):
     today = datetime.now(UTC).date()
     zone = deadlines.viewer_zone(current_user, cycle)
     # Delegates see their own submission; reviewers those assigned to them: the ids are in the key.
-    key = ("cycle", cycle.id, versions, manage,
+    # Delegates get the link to choose how their organisation is named in the reports.
+    key = ("cycle", cycle.id, versions, manage, bool(current_user.is_delegate),
            digest(visible_submission_ids(current_user, cycle.id)), sort, today.isoformat(), str(zone))
     return cached_page(current_user.id, key, lambda: render_template(
         "cycles/detail.html", cycle=cycle,
