@@ -106,6 +106,10 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Redis checked by /health: the queue's (REDIS_URL) and the rate limiter's, when set.
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The page cache (peerreview/page_cache.py): in REDIS_URL unless given a Redis of its own (which may
+    # evict: maxmemory with allkeys-lru), else in each process; a part lives this many seconds at most.
+    PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 
 
 class DevelopmentConfig(Config):
@@ -124,6 +128,7 @@ class TestingConfig(Config):
     HUEY_IMMEDIATE = True
     LOG_FORMAT = None  # pytest's caplog reads the records; no handler of our own
     REDIS_URL = None
+    PAGE_CACHE_REDIS_URL = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast hashing, tests only)
 
 

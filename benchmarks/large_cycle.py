@@ -6,7 +6,8 @@
 Builds, in a scratch database (its own schema on PostgreSQL, dropped afterwards),
 a small cycle and a large one (150 organisations x 100 indicators x 6 breakdowns
 x 3 years = 270,000 values) and prints, for each: the submission form (GET and a
-full save), the comparison of one indicator across organisations, and the
+full save), the check page before submitting and the submission page (every plausibility check
+against 149 other organisations), the comparison of one indicator across organisations, and the
 synthesis PDF: wall time and number of SQL queries. The query counts must be the
 same for both sizes: no page may issue a query per row.
 """
@@ -68,7 +69,10 @@ def build(size_name: str, n_orgs: int, n_ind: int):
     db.session.execute(Indicator.__table__.insert(), [
         {"framework_id": framework.id, "position": i, "code": f"I{i:03d}", "name": f"Indicator {i}",
          "definition": "", "unit": "%", "direction": "higher", "decimals": 1, "min_value": Decimal(0),
-         "max_value": Decimal(100), "dimensions": "sex age"} for i in range(n_ind)])
+         "max_value": Decimal(100), "dimensions": "sex age",
+         # Every check at work (issue 7): the total required, half additive, half with a change threshold.
+         "required": "total", "additive": i % 2 == 0, "change_threshold": Decimal(50) if i % 2 else None}
+        for i in range(n_ind)])
     db.session.execute(Organisation.__table__.insert(), [
         {"name": f"PES {size_name} {i}", "short_name": f"P{i}", "country": f"{size_name[0]}{i}", "kind": "pes"}
         for i in range(n_orgs)])
@@ -139,6 +143,10 @@ def measure_size(app, counter: QueryCounter, size_name: str, n_orgs: int, n_ind:
     with measure(counter, f"save whole grid ({len(grid)} cells, POST)", results):
         saved = client.post(f"/submissions/{sub_id}/edit", data={**grid, **originals})
     assert saved.status_code == 302, saved.status_code
+    with measure(counter, "check before submitting (GET)", results):
+        assert client.get(f"/submissions/{sub_id}/check").status_code == 200
+    with measure(counter, "submission page (GET)", results):
+        assert client.get(f"/submissions/{sub_id}").status_code == 200
     client.post("/logout")
     client.post("/login", data={"email": sec_email, "password": "bench-password-123"})
     with measure(counter, "compare one indicator (GET)", results):

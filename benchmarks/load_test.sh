@@ -5,7 +5,8 @@
 # delegate saving at once, plus LOAD_USERS others (delegates saving, reviewers reading and commenting,
 # secretariats reading and asking for renders, visitors); then the pages read by many are measured
 # beside a bare one-query Flask page (benchmarks/throughput.py), and every saved value is checked.
-#   make load            (LOAD_DEADLINE=150 LOAD_USERS=30 LOAD_SECONDS=60 by default)
+#   make load            (LOAD_DEADLINE=150 LOAD_USERS=30 LOAD_SECONDS=60 by default; LOAD_PORT=5201 and the
+#                         two ports after it; LOAD_REDIS_DB=15, emptied of peerreview keys afterwards)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEADLINE=${LOAD_DEADLINE:-150}
@@ -14,6 +15,7 @@ SECONDS_RUN=${LOAD_SECONDS:-60}
 PORT_A=${LOAD_PORT:-5201}
 PORT_B=$((PORT_A + 1))
 PORT_BARE=$((PORT_A + 2))
+REDIS_DB=${LOAD_REDIS_DB:-15}
 SCHEMA="load_$(date +%s)_$$"
 PG="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OUT=$(mktemp -d)
@@ -29,15 +31,15 @@ cleanup() {
   sleep 1
   for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"$SCHEMA\" CASCADE" || true
-  redis-cli -n 15 --scan --pattern '*peerreview*' | xargs -r redis-cli -n 15 del >/dev/null || true
+  redis-cli -n "$REDIS_DB" --scan --pattern '*peerreview*' | xargs -r redis-cli -n "$REDIS_DB" del >/dev/null || true
   rm -rf "$OUT"
 }
 trap cleanup EXIT
 
 export DATABASE_URL="$PG?options=-csearch_path%3D$SCHEMA"
 export SECRET_KEY="load-test-$(date +%s)-$$-not-a-production-secret"
-export REDIS_URL="redis://127.0.0.1:6379/15"
-export RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15"
+export REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
+export RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/$REDIS_DB"
 export LOGIN_RATE_LIMIT="100000 per minute"
 export PEERREVIEW_CONFIG=development
 export LOG_FORMAT=json LOG_LEVEL=WARNING

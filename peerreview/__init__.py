@@ -50,12 +50,13 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from peerreview import jobs
+    from peerreview import jobs, page_cache
     from peerreview.auth.services import load_user
     from peerreview.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
     jobs.init_app(app)
+    page_cache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "UTC")

@@ -34,8 +34,18 @@ from peerreview.organisations.services import (
     get_or_create_network,
 )
 from peerreview.reports.services import publish_report, render_report
-from peerreview.reviews.services import add_comment, assign_reviewer, reply
+from peerreview.reviews.assessments import (
+    AreaInput,
+    consolidate,
+    mark_review_complete,
+    save_consolidated,
+    save_reviewer_assessment,
+    save_self_scores,
+)
+from peerreview.reviews.clarifications import CorrectionInput, correct_value
+from peerreview.reviews.services import add_comment, assign_reviewer, make_lead, reply
 from peerreview.submissions.comparability import NoteChange, save_comparability_notes
+from peerreview.submissions.explanations import ExplanationChange, save_explanations
 from peerreview.submissions.flags import WITHOUT_VALUE
 from peerreview.submissions.narratives import NarrativeChange, save_narratives
 from peerreview.submissions.services import CellChange, invite_organisation, save_values, submit, value_map
@@ -105,6 +115,10 @@ PES = {
     "SE": ("Arbetsförmedlingen", "AF", "SE"),
 }
 WAPES_PARTICIPANTS = ["CA", "KR", "JP", "DE"]
+# Year-on-year change (per cent) beyond which a value needs an explanation. The illustrative figures vary
+# by at most 86 % (0.7 to 1.3 times the typical value), so only the draft below shows the warning.
+CHANGE_THRESHOLDS = {"3a": Decimal(100)}
+
 EU_PARTICIPANTS = ["AT", "BE", "BA", "HR", "CY", "UK-ENG", "DE", "GR", "IE", "PL", "SK", "SI", "ES", "SE"]
 REVIEWERS = [  # name, e-mail, organisation key, networks where the person reviews
     ("Anna Berger", "reviewer.at@demo.example", "AT", ["WAPES"]),
@@ -163,6 +177,53 @@ def _self_assess(actor, submission, short_name: str) -> None:
     }.items()])
 
 
+# Illustrative maturity scores (1-5, docs/maturity-scale.md) per excellence area A-G.
+SELF_SCORES = "3434232"
+REVIEW_SCORES = {"JP": "3324232", "AT": "3434322"}
+CONSOLIDATED_SCORES = "3334232"
+
+
+def _self_scores(actor, submission) -> None:
+    areas = sorted(framework_areas(submission.cycle.framework_id), key=lambda a: a.code)
+    save_self_scores(actor, submission, [AreaInput(a.id, score) for a, score in zip(areas, SELF_SCORES, strict=True)])
+
+
+def _assessment(scores: str, who: str) -> list[AreaInput]:
+    """Scores and short illustrative findings for areas A-G, of one reviewer or the consolidation."""
+    return [AreaInput(area_id, score,
+                      strengths=f"*Illustrative demo text ({who}).* Clear targets for jobseekers aged 50 and over.",
+                      improvements="Job-to-job transitions before unemployment starts are not yet followed up.",
+                      recommendations="- Measure transitions 6 and 12 months after placement.\n"
+                                      "- Share the employer-feedback survey with other members.",
+                      good_practices="Dedicated work-coach teams for long-term unemployed people over 50.")
+            for area_id, score in scores]
+
+
+def _review_canada(reviewers, submission) -> None:
+    """Both reviewers of Canada score every area and finish; the lead (Japan's reviewer) consolidates: the
+    review is complete. (Germany's stays open for the browser test's reviewer to write in.)"""
+    areas = [a.id for a in sorted(framework_areas(submission.cycle.framework_id), key=lambda a: a.code)]
+    for key in ("JP", "AT"):
+        save_reviewer_assessment(reviewers[key], submission,
+                                 _assessment(zip(areas, REVIEW_SCORES[key], strict=True), f"reviewer {key}"))
+        mark_review_complete(reviewers[key], submission)
+    save_consolidated(reviewers["JP"], submission,
+                      _assessment(zip(areas, CONSOLIDATED_SCORES, strict=True), "consolidated by the lead"))
+    consolidate(reviewers["JP"], submission)
+
+
+def _request_answered_with_a_correction(reviewer, delegate, submission, indicator) -> None:
+    """An open clarification request on a value, answered by the delegation with a corrected value."""
+    request = add_comment(reviewer, submission, visibility="shared", is_request=True, indicator_id=indicator.id,
+                          breakdown="Y_GE50", year=2023,
+                          body="Is the 2023 figure for people aged 50 and over complete? It is far below 2022 "
+                               "and 2024.")
+    stored = value_map(submission.id)[(indicator.id, "Y_GE50", 2023)].value
+    correct_value(delegate, request.id, CorrectionInput(
+        value=format_plain(stored + Decimal("4.2"), indicator.decimals), started_from=format_plain(stored),
+        body="Thank you: December's transitions were missing from the 2023 figure. The value is corrected."))
+
+
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     """Returns (created, logins)."""
     existing = db.session.scalar(select(User).where(User.email == "secretariat@wapes.demo.example"))
@@ -214,7 +275,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                 "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
                 "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
                 "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
-                "area_id": areas[area].id}))
+                "area_id": areas[area].id, "change_threshold": CHANGE_THRESHOLDS.get(code)}))
             result.append((ind, spec))
         return framework, result
 
@@ -246,12 +307,15 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             _flag(delegates[key], submission, wapes_ind[1][0], "_T", 2024, "confidential",
                   "Shared with the network's secretariat only, by agreement with the ministry.")
         _self_assess(delegates[key], submission, PES[key][1])
+        _self_scores(delegates[key], submission)
         submit(delegates[key], submission, gaps_confirmed=True)
     move_cycle(sec_wapes, wapes_cycle, IN_REVIEW)
     pairs = {"CA": ["JP", "AT"], "KR": ["CA", "SE"], "JP": ["CA", "AT"], "DE": ["JP", "CA"]}
     for key, reviewer_keys in pairs.items():
-        for rk in reviewer_keys:
-            assign_reviewer(sec_wapes, wapes_subs[key], reviewers[rk].id)
+        for position, rk in enumerate(reviewer_keys):
+            assignment = assign_reviewer(sec_wapes, wapes_subs[key], reviewers[rk].id)
+            if position == 0:
+                make_lead(sec_wapes, assignment.id)  # the first reviewer of each submission leads its team
     ind_1a = wapes_ind[0][0]
     de = wapes_subs["DE"]
     de_area_c = next(a.id for a in framework_areas(wapes_fw.id) if a.code == "C")
@@ -270,6 +334,8 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                      "caseload set?")
     add_comment(reviewers["AT"], wapes_subs["JP"], visibility="shared",
                 body="Employer satisfaction (4b) is high; please describe how employer feedback is collected.")
+    _review_canada(reviewers, wapes_subs["CA"])
+    _request_answered_with_a_correction(reviewers["CA"], delegates["JP"], wapes_subs["JP"], ind_1a)
     move_cycle(sec_wapes, wapes_cycle, REPORTING, reason="The assessments are written after the study visit; "
                "the reports start with the shared findings.")
     report = render_report(sec_wapes, wapes_cycle, kind="feedback", organisation_id=orgs["DE"].id, now=True)
@@ -296,7 +362,22 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             _fill(delegates[key], eu_subs[key], eu_ind, rng, share=0.5)  # draft, half done
         # else: not started
     assign_reviewer(sec_eu, eu_subs["AT"], reviewers["SE"].id)
+    _values_to_explain(delegates["BE"], eu_subs["BE"], eu_ind)
     return True, demo_logins()
+
+
+def _values_to_explain(actor, submission, indicators) -> None:
+    """A draft with two values that changed beyond the framework's threshold: one explained, one not yet."""
+    vacancies = next(ind for ind, spec in indicators if spec[0] == "3a")
+    stored = value_map(submission.id)
+    started = {y: format_plain(stored[(vacancies.id, "_T", y)].value) if (vacancies.id, "_T", y) in stored else ""
+               for y in (2022, 2023, 2024)}
+    save_values(actor, submission, [CellChange(vacancies.id, "_T", y, raw, started[y]) for y, raw in
+                                    ((2022, "50000"), (2023, "110000"), (2024, "240000"))])
+    row = value_map(submission.id)[(vacancies.id, "_T", 2024)]
+    save_explanations(actor, submission, [ExplanationChange(
+        vacancies.id, "_T", 2024, "Illustrative: a national hiring subsidy for employers, started in January 2024, "
+        "more than doubled the vacancies notified to the PES.", row.version, row.explanation)])
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -1,5 +1,6 @@
 """Unbound extension objects, bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,3 +33,5 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 talisman = Talisman()
+# Rendered parts of the pages read by many (peerreview/page_cache.py): Redis with REDIS_URL, else per process.
+cache = Cache()

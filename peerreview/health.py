@@ -46,7 +46,7 @@ def check_queue() -> None:
 
 def redis_urls() -> list[str]:
     config = current_app.config
-    urls = [config.get("REDIS_URL"), config.get("RATELIMIT_STORAGE_URI")]
+    urls = [config.get("REDIS_URL"), config.get("RATELIMIT_STORAGE_URI"), config.get("PAGE_CACHE_REDIS_URL")]
     return sorted({u for u in urls if u and u.startswith(("redis://", "rediss://", "unix://"))})
 
 

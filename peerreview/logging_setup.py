@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Ids from outside are accepted only in this shape (a UUID or a proxy's token); anything else,
@@ -153,6 +154,8 @@ def logged_path() -> str:
 def _user_id() -> int | None:
     """The signed-in user's id, if a user was loaded for this request (never loads one just to log it)."""
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is None or not state.identity:  # anonymous
         return None
-    return getattr(user, "id", None)
+    # From the identity map: the request's commit expired the user, and reading `id` would load it again.
+    return state.identity[0]

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from peerreview.api.models import SCOPE_READ, SCOPE_SUBMIT, AccessToken
 from peerreview.audit.models import AuditEvent
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_REVIEWER, ROLE_SECRETARIAT, RoleGrant, User
-from peerreview.cycles.models import Cycle
+from peerreview.cycles.models import IN_REVIEW, Cycle
 from peerreview.errors import PermissionDenied
 from peerreview.extensions import db
 from peerreview.framework.models import Framework
@@ -45,7 +45,7 @@ from peerreview.reports.models import (
     ReportVersion,
 )
 from peerreview.reviews.models import SHARED, Comment, DeclaredConflict, ReviewerAssignment
-from peerreview.submissions.models import Submission, SubmissionDocument
+from peerreview.submissions.models import SUBMITTED, Submission, SubmissionDocument
 
 
 class Action(Enum):
@@ -72,6 +72,7 @@ class Action(Enum):
     VIEW_INTERNAL_COMMENTS = "view_internal_comments"  # obj: Submission
     VIEW_COMMENT = "view_comment"  # obj: Comment (listable)
     REPLY_TO_COMMENT = "reply_to_comment"  # obj: Comment
+    CORRECT_VALUE = "correct_value"  # obj: Comment (an open clarification request on a value: the delegation)
     VIEW_TEAM_ASSESSMENTS = "view_team_assessments"  # obj: Submission (individual scores: review team)
     CONSOLIDATE_ASSESSMENT = "consolidate_assessment"  # obj: Submission (lead reviewer)
     MANAGE_REVIEWER_POOL = "manage_reviewer_pool"  # obj: Network (profiles, load)
@@ -235,6 +236,16 @@ def _reply_to_comment(user, comment) -> bool:
     return _view_internal(user, submission)
 
 
+def _correct_value(user, request) -> bool:
+    # The delegation corrects the value a clarification request asks about, in place and while the request
+    # is open and the cycle in review: the submission stays submitted (and in the comparisons).
+    submission = request.submission
+    return (request.is_request and request.parent_id is None and request.resolved_at is None
+            and request.is_shared and request.indicator_id is not None
+            and submission.status == SUBMITTED and submission.cycle.status == IN_REVIEW
+            and is_delegate_of(user, submission.organisation_id, submission.cycle.network_id))
+
+
 def _view_declared_conflict(user, conflict) -> bool:
     # The secretariat of the network, the reviewer who declared it, the delegation that declared it.
     return (is_secretariat_of(user, conflict.network_id)
@@ -331,6 +342,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_INTERNAL_COMMENTS: _view_internal,
     Action.VIEW_COMMENT: _view_comment,
     Action.REPLY_TO_COMMENT: _reply_to_comment,
+    Action.CORRECT_VALUE: _correct_value,
     Action.VIEW_TEAM_ASSESSMENTS: _view_internal,
     Action.CONSOLIDATE_ASSESSMENT: lambda user, submission: is_lead_reviewer(user, submission),
     Action.MANAGE_REVIEWER_POOL: _secretariat_of_network,

@@ -1,13 +1,15 @@
 """Globals and filters the templates use."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import Flask
+from flask import Flask, get_template_attribute
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
+from markupsafe import Markup
 
 from peerreview.cycles.models import PHASE_LABELS
 from peerreview.framework.breakdowns import BY_CODE
@@ -48,6 +50,25 @@ def error_list(errors: dict[str, str], labels: dict[str, str] | None = None) -> 
     return items
 
 
+_MACRO_HTML: dict[str, Markup] = {}
+
+
+def govuk_once(component: str, macro: str, params: dict) -> Markup:
+    """A GOV.UK Frontend macro's HTML for exactly these params, rendered once per process.
+
+    For the chrome of every page (skip link, service navigation): the macros are pure functions of
+    their params and cost a few milliseconds per call, which the pages read by many cannot afford.
+    """
+    key = json.dumps([component, macro, params], sort_keys=True, default=str)
+    html = _MACRO_HTML.get(key)
+    if html is None:
+        template = f"govuk_frontend_jinja/components/{component}/macro.html"
+        html = Markup(get_template_attribute(template, macro)(params))  # noqa: S704 (a macro of an autoescaped template)
+        if len(_MACRO_HTML) < 2000:  # a few variants per role, page group and locale
+            _MACRO_HTML[key] = html
+    return html
+
+
 def register(app: Flask) -> None:
     WTFormsHelpers(app)
     app.add_template_global(_can, "can")
@@ -55,6 +76,7 @@ def register(app: Flask) -> None:
     app.add_template_global(PHASE_LABELS, "PHASE_LABELS")
     app.add_template_global(BY_CODE, "BREAKDOWNS")
     app.add_template_global(error_list, "error_list")
+    app.add_template_global(govuk_once, "govuk_once")
     app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")

@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 from config import TestingConfig
 from peerreview import create_app
+from peerreview.extensions import cache
 from peerreview.extensions import db as _db
 from tests.scratch_db import scratch_database
 
@@ -65,9 +66,11 @@ def app():
 
 @pytest.fixture()
 def db(app):
-    """A clean database for each test: rows are deleted afterwards, tables kept."""
+    """A clean database for each test: rows are deleted afterwards, tables kept; the page cache empty."""
     ctx = app.app_context()
     ctx.push()
+    # Ids come back after the rows are deleted: no page part of an earlier test may answer for them.
+    cache.clear()
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):

@@ -37,6 +37,7 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
                                     .group_by(IndicatorValue.flag)).all())
     assert flags == {"estimated": 1, "provisional": 1, "not_available": 1, "confidential": 1}
     assert db.session.scalar(select(func.count()).select_from(ComparabilityNote)) == 1
+    _assert_the_review_is_shown_whole(db, wapes)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert _counts(db) == counts
@@ -98,3 +99,24 @@ def test_a_new_server_is_bootstrapped_from_the_command_line(runner, db):
     assert "name: Enter the network's name." in again.output
     assert "short_name: A network with this short name already exists." in again.output
     assert db.session.scalar(select(func.count()).select_from(Network)) == 1
+
+
+def _assert_the_review_is_shown_whole(db, wapes):
+    """Issue 8 in the demo: a lead per submission, one consolidated assessment, an answered open request."""
+    from peerreview.reviews.assessments import review_complete
+    from peerreview.reviews.models import CONSOLIDATED, AreaAssessment, Comment, ReviewerAssignment
+    from peerreview.submissions.corrections import changed_since_submission
+
+    submissions = {s.organisation.country: s for s in db.session.scalars(
+        select(Submission).where(Submission.cycle_id == wapes.id))}
+    leads = db.session.scalars(select(ReviewerAssignment).where(ReviewerAssignment.is_lead.is_(True))).all()
+    assert sorted(a.submission.organisation.country for a in leads) == ["CA", "DE", "JP", "KR"]
+    consolidated = db.session.scalars(select(AreaAssessment).where(AreaAssessment.kind == CONSOLIDATED)).all()
+    assert {a.submission_id for a in consolidated} == {submissions["CA"].id} and len(consolidated) == 7
+    assert review_complete(submissions["CA"]) and not review_complete(submissions["DE"])
+    (request,) = db.session.scalars(select(Comment).where(Comment.is_request.is_(True))).all()
+    assert request.resolved_at is None and request.submission_id == submissions["JP"].id
+    (answer,) = db.session.scalars(select(Comment).where(Comment.parent_id == request.id)).all()
+    assert answer.body.startswith("Value corrected:")
+    changed = changed_since_submission([submissions["JP"]])[submissions["JP"].id]
+    assert list(changed) == [(request.indicator_id, "Y_GE50", 2023)]

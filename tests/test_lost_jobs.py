@@ -8,7 +8,7 @@ from sqlalchemy import select
 from peerreview import jobs
 from peerreview.audit.models import AuditEvent
 from peerreview.reports import services
-from peerreview.reports.models import DRAFT, PUBLISHED, RENDERING
+from peerreview.reports.models import DRAFT, RENDERING, TIER_PUBLIC
 
 
 def test_a_render_left_rendering_by_a_killed_worker_is_rendered_when_a_worker_starts(db, world, monkeypatch):
@@ -34,11 +34,14 @@ def test_a_render_left_rendering_by_a_killed_worker_is_rendered_when_a_worker_st
 def test_a_starting_worker_leaves_drafts_and_published_reports_alone(db, world, monkeypatch):
     queued = []
     monkeypatch.setattr(jobs, "enqueue_after_commit", lambda job, *args: queued.append((job, args)))
-    published_sha = world.published_report.sha256
+    published = world.published_report
+    published_sha, status, versions = published.sha256, published.status, [v.sha256 for v in published.versions]
+    assert published.tier == TIER_PUBLIC and versions
     assert services.requeue_unfinished_renders() == []
     assert queued == []
     db.session.expire_all()
-    assert world.published_report.status == PUBLISHED and world.published_report.sha256 == published_sha
+    assert (published.tier, published.status, published.sha256) == (TIER_PUBLIC, status, published_sha)
+    assert [v.sha256 for v in published.versions] == versions
 
 
 def test_a_duplicate_render_job_does_nothing(db, world, monkeypatch):

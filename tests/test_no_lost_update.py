@@ -251,7 +251,7 @@ def test_submitting_with_gaps_goes_through_the_check_page(client, login, db):
     saved = client.post(f"/submissions/{submission.id}/edit", data={"then": "submit"})
     assert saved.headers["Location"].endswith(f"/submissions/{submission.id}/check")
     page = client.get(f"/submissions/{submission.id}/check").get_data(as_text=True)
-    assert "1 of 3 values filled." in page and "2 values are empty:" in page
+    assert "1 of 3 values filled." in page and "2 values that are not required are empty:" in page
     assert "Total 2022, Total 2023" in page and "What will be locked" in page
     assert 'id="confirm_gaps"' in page and "I submit without the 2 empty values listed above" in page
     refused = client.post(f"/submissions/{submission.id}/submit")
@@ -298,7 +298,7 @@ def test_the_secretariat_sees_completeness_and_lateness_sorted_and_as_csv(client
     from peerreview.organisations.models import Organisation
 
     cycle = CycleFactory(status="open", submission_deadline=date.today() - timedelta(days=3))
-    ind = IndicatorFactory(framework=cycle.framework, dimensions="")
+    ind = IndicatorFactory(framework=cycle.framework, dimensions="", required="total")
     late = SubmissionFactory(cycle=cycle, organisation__name="Zeta PES")
     done = SubmissionFactory(cycle=cycle, organisation__name="=Alpha PES", status="submitted",
                              submitted_at=datetime.now(UTC) - timedelta(days=10))
@@ -310,7 +310,8 @@ def test_the_secretariat_sees_completeness_and_lateness_sorted_and_as_csv(client
     assert isinstance(late.organisation, Organisation)
     login(sec)
     html = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
-    assert "1 of 2 submitted." in html and "Download this table (CSV)" in html
+    assert "1 of 2 submitted." in html and "Download this table:" in html
+    assert "1 / 3 <span class=\"govuk-body-s\">(2 missing)</span>" in html  # required values of Zeta PES
     assert "3 days late" in html and "on time" in html
     assert html.index("=Alpha PES") < html.index("Zeta PES")
     by_completeness = client.get(f"/cycles/{cycle.id}?sort=completeness").get_data(as_text=True)
@@ -320,10 +321,22 @@ def test_the_secretariat_sees_completeness_and_lateness_sorted_and_as_csv(client
     assert csv_answer.mimetype == "text/csv"
     lines = csv_answer.get_data(as_text=True).splitlines()
     assert lines[0] == ("organisation,country,status,submitted at (UTC),values filled,values expected,"
-                        "per cent filled,days late")
-    assert lines[1].startswith("Zeta PES,") and lines[1].endswith(",draft,,1,3,33,3")
+                        "per cent filled,required values there,required values,days late")
+    assert lines[1].startswith("Zeta PES,") and lines[1].endswith(",draft,,1,3,33,1,3,3")
     assert lines[2].startswith("'=Alpha PES,")  # no formula for the spreadsheet
-    assert lines[2].endswith(",3,3,100,0")
+    assert lines[2].endswith(",3,3,100,3,3,0")
+    by_required = client.get(f"/cycles/{cycle.id}?sort=required").get_data(as_text=True)
+    assert by_required.index("Zeta PES") < by_required.index("=Alpha PES")  # most required values missing first
+    import io
+
+    from openpyxl import load_workbook
+    xlsx = client.get(f"/cycles/{cycle.id}/completeness.xlsx?sort=lateness")
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][-3:] == ["required values there", "required values", "days late"]
+    assert rows[1][0] == "Zeta PES" and rows[1][4:] == [1, 3, 33, 1, 3, 3]
+    assert rows[2][0] == "'=Alpha PES"
 
 
 def test_accept_and_unlock_on_the_submission_page(client, login, db):

@@ -202,3 +202,16 @@ def test_the_synthesis_print_data_reads_the_same_number_of_queries_at_any_size(w
     db.session.commit()
     db.session.expire_all()
     assert statements_for_synthesis() == small
+
+
+def test_participants_list_names_first_then_codes_in_numeric_order(world):
+    from types import SimpleNamespace
+
+    from peerreview.reports.print_data import Names
+
+    names = Names(world.cycle.id)
+    names.codes = {1: "PES 100", 2: "PES 09", 3: "PES 10"}
+    people = [(SimpleNamespace(id=i, name=n), "submitted") for i, n in ((1, "A"), (2, "B"), (3, "C"), (4, "Zed"),
+                                                                        (5, "Alpha"))]
+    assert [names.name(o) for o, _s in sorted(people, key=names.sort_key)] == [
+        "Alpha", "Zed", "PES 09", "PES 10", "PES 100"]

@@ -224,3 +224,80 @@ def test_a_reviewer_added_after_consolidation_makes_the_review_incomplete_again(
     _second_reviewer(world)  # assigned afterwards, not complete
     assert not review_complete(world.own_submission)
     assert not review_complete(world.other_submission)  # nobody assigned: not complete
+
+
+def test_the_consolidated_assessment_lists_areas_by_code_with_the_moment_of_consolidation(world):
+    from peerreview.reviews.assessments import level_label
+
+    area_c = _area(world)
+    area_a = AreaFactory(framework=world.framework, code="A", name="Strategic performance management")
+    submission = world.own_submission
+    assert consolidated_assessment(submission.id) is None  # no lead at all
+    make_lead(world.secretariat, world.assignment.id)
+    save_reviewer_assessment(world.reviewer, submission, [_full(area_c, "3"), _full(area_a, "5")])
+    mark_review_complete(world.reviewer, submission)
+    save_consolidated(world.reviewer, submission, [_full(area_c, "2", strengths="*Coaches*"),
+                                                    _full(area_a, "5", good_practices="Targets")])
+    assert consolidated_assessment(submission.id) is None  # a lead, not yet consolidated
+    lead = consolidate(world.reviewer, submission)
+    data = consolidated_assessment(submission.id)
+    assert data["consolidated_at"] == lead.consolidated_at is not None
+    assert [(a["code"], a["name"], a["score"], a["level"]) for a in data["areas"]] == [
+        ("A", "Strategic performance management", 5, "5 – Leading"), ("C", area_c.name, 2, "2 – Developing")]
+    assert data["areas"][0]["good_practices_html"] == "<p>Targets</p>\n"
+    assert data["areas"][1]["strengths_html"] == "<p><em>Coaches</em></p>\n"
+    assert (level_label(None), level_label(1), level_label(4)) == ("", "1 – Starting", "4 – Advanced")
+
+
+def test_what_stops_a_consolidation_counts_only_this_submissions_team(world):
+    from peerreview.reviews.assessments import consolidate_problem
+
+    area = _area(world)
+    submission = world.own_submission
+    # Another submission's reviewer has not finished: that does not hold up this team.
+    AssignmentFactory(submission=world.other_submission, reviewer=world.unassigned_reviewer,
+                      assigned_by_id=world.secretariat.id)
+    make_lead(world.secretariat, world.assignment.id)
+    save_reviewer_assessment(world.reviewer, submission, [_full(area, "3")])
+    mark_review_complete(world.reviewer, submission)
+    save_consolidated(world.reviewer, submission, [_full(area, "3")])
+    assert consolidate_problem(submission) is None
+    consolidate(world.reviewer, submission)
+    assert consolidate_problem(submission) == "The assessment is consolidated; reopen your review to change it."
+    reopen_review(world.reviewer, submission)
+    world.cycle.status = "closed"
+    assert consolidate_problem(submission) == (
+        "Comments can be written while the cycle is in review or reporting; it is Closed.")
+
+
+def test_completion_and_consolidation_refusals_word_for_word_with_areas_in_code_order(world):
+    from peerreview.reviews.assessments import completion_problem, consolidate_problem
+
+    area_c = _area(world)
+    area_a = AreaFactory(framework=world.framework, code="A", name="Strategy")  # made after C: a higher id
+    submission = world.own_submission
+    make_lead(world.secretariat, world.assignment.id)
+    assert completion_problem(world.reviewer, submission) == (
+        "Give a maturity score for every excellence area first (missing: A, C).")
+    assert consolidate_problem(submission) == (
+        "1 reviewer(s) of the team, you included, have not marked their review complete yet.")
+    save_reviewer_assessment(world.reviewer, submission, [_full(area_c, "3"), _full(area_a, "2")])
+    assert completion_problem(world.reviewer, submission) is None
+    mark_review_complete(world.reviewer, submission)
+    assert completion_problem(world.reviewer, submission) == (
+        "You marked your review complete; reopen it to change your assessment.")
+    assert consolidate_problem(submission) == (
+        "Give the consolidated maturity score for every excellence area first (missing: A, C).")
+
+
+def test_the_open_request_refusal_word_for_word_and_the_completion_map_says_false(world):
+    from peerreview.reviews.assessments import completion_problem, review_completion
+
+    save_reviewer_assessment(world.reviewer, world.own_submission, [_full(_area(world), "3")])
+    world.shared_comment.is_request = True
+    db.session.flush()
+    assert completion_problem(world.reviewer, world.own_submission) == (
+        "You have 1 open clarification request(s); resolve them before you mark the review complete.")
+    completion = review_completion([world.own_submission.id, world.other_submission.id])
+    assert completion == {world.own_submission.id: False, world.other_submission.id: False}
+    assert all(value is False for value in completion.values())

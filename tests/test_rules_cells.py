@@ -52,3 +52,30 @@ def test_cells_with_threads_carry_a_marker_linking_to_them(world, client, login)
         page = client.get(f"/submissions/{world.own_submission.id}").get_data(as_text=True)
         assert (f'pr-marker" href="/submissions/{world.own_submission.id}/cells/{world.indicator.id}/Y_GE50/2024"'
                 in page)
+
+
+def test_the_cell_page_shows_the_flag_note_explanation_and_comparability_note(world, client, login):
+    from sqlalchemy import select
+
+    from peerreview.submissions.models import ComparabilityNote, IndicatorValue
+
+    value = db.session.scalars(select(IndicatorValue).where(
+        IndicatorValue.submission_id == world.own_submission.id, IndicatorValue.breakdown == "_T")).one()
+    value.flag, value.note = "estimated", "SOURCE-NOTE: register data, March"
+    value.explanation = "EXPLANATION: a new programme for people over 50 started in 2024"
+    db.session.add(ComparabilityNote(submission_id=world.own_submission.id, indicator_id=world.indicator.id,
+                                     body="COMPARABILITY: counts only transitions into jobs of 15 hours or more"))
+    db.session.commit()
+    login(world.reviewer)
+    url = f"/submissions/{world.own_submission.id}/cells/{world.indicator.id}/_T/2024"
+    page = client.get(url).get_data(as_text=True)
+    for shown in ("estimated", "SOURCE-NOTE", "Explanation of the value", "EXPLANATION: a new programme",
+                  "Comparability note", "COMPARABILITY: counts only", "Network median", "45.3"):
+        assert shown in page, shown
+    # Another organisation's note stays with its own submission; an unflagged value shows no flag row.
+    other = client.get(f"/submissions/{world.own_submission.id}/cells/{world.indicator.id}/Y_GE50/2024")
+    text = other.get_data(as_text=True)
+    assert "COMPARABILITY" in text  # the note is per indicator, for every breakdown and year
+    assert "estimated" not in text and "EXPLANATION" not in text
+    login(world.other_delegate)  # Hello Work's delegate may not open Germany's cell at all
+    assert client.get(url).status_code == 403

@@ -66,4 +66,12 @@ def test_rows_carry_the_figures_and_the_count_of_submitted():
     assert [(r.filled, r.expected, r.days_late, r.submitted) for r in rows] == [
         (30, 126, 5, False), (100, 126, 2, True), (126, 126, 0, True), (0, 126, 5, False)]
     assert submitted_count(rows) == 2
-    assert SORTS == ("organisation", "completeness", "status", "lateness")
+    assert SORTS == ("organisation", "completeness", "required", "status", "lateness")
+
+
+def test_required_values_missing_sort_first():
+    rows = completeness_rows(SUBS, COUNTS, 126, DEADLINE, TODAY, "required", {1: 10, 2: 12, 3: 12}, 12)
+    assert [(r.submission.id, r.required_there, r.required_missing) for r in rows] == [
+        (4, 0, 12), (1, 10, 2), (2, 12, 0), (3, 12, 0)]
+    assert CompletenessRow(sub(1, "A"), 0, 0, 0, 13, 12).required_missing == 0
+    assert CompletenessRow(sub(1, "A"), 0, 0, 0).required_missing == 0

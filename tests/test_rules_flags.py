@@ -24,29 +24,34 @@ def test_labels_and_notes(app):
     assert flags.clean_note(None) == ""
 
 
-@pytest.mark.parametrize(("value", "flag", "note", "field", "words"), [
+ALL = "not available, not applicable, confidential, estimated, provisional, break in series"
+
+
+@pytest.mark.parametrize(("value", "flag", "note", "field", "message"), [
     (None, "not_available", "", None, None),
     (None, "not_applicable", "Register closed", None, None),
-    (Decimal("0"), "not_available", "", "value", "must be empty"),
-    (Decimal("3"), "not_applicable", "", "value", "must be empty"),
-    (None, "estimated", "", "value", "needs its number"),
-    (None, "confidential", "", "value", "needs its number"),
+    (Decimal("0"), "not_available", "", "value",
+     "A value flagged “not available” must be empty: remove the value or the flag."),
+    (Decimal("3"), "not_applicable", "", "value",
+     "A value flagged “not applicable” must be empty: remove the value or the flag."),
+    (None, "estimated", "", "value",
+     "A value flagged “estimated” needs its number: enter it, or choose “not available”."),
+    (None, "confidential", "", "value",
+     "A value flagged “confidential” needs its number: enter it, or choose “not available”."),
     (Decimal("3"), "estimated", "LFS", None, None),
     (Decimal("3"), "confidential", "", None, None),
     (Decimal("3"), "", "", None, None),
     (None, "", "", None, None),
-    (None, "", "a note", "note", "needs a value or a flag"),
+    (None, "", "a note", "note",
+     "A note needs a value or a flag beside it: enter the value, or flag why there is none."),
     (Decimal("3"), "", "x" * 2000, None, None),
-    (Decimal("3"), "", "x" * 2001, "note", "2001 characters"),
-    (Decimal("3"), "bogus", "", "flag", "is not a flag"),
+    (Decimal("3"), "", "x" * 2001, "note", "The note has 2001 characters; at most 2000 are accepted."),
+    (Decimal("3"), "bogus", "", "flag", f"“bogus” is not a flag; choose one of: {ALL}."),
 ])
-def test_what_goes_together_in_one_cell(app, value, flag, note, field, words):
+def test_what_goes_together_in_one_cell(app, value, flag, note, field, message):
     with app.test_request_context():
         problem = flags.cell_problem(value, flag, note)
-    if field is None:
-        assert problem is None
-    else:
-        assert problem[0] == field and words in problem[1]
+    assert problem == (None if field is None else (field, message))
 
 
 def test_what_others_may_see(app):
@@ -87,3 +92,10 @@ def test_history_in_words_hides_confidential_numbers(app):
         was_secret = change_words({"v-1-M-2022": "77.7", "flag:v-1-M-2022": "confidential"},
                                   {"v-1-M-2022": "78", "flag:v-1-M-2022": ""}, labels, set())
         assert was_secret == ["1a Men 2022: confidential value changed, flag confidential removed"]
+
+
+def test_history_in_words_of_new_and_emptied_values_and_cells_without_a_label(app):
+    with app.test_request_context():
+        assert change_words({"v-1-_T-2022": None}, {"v-1-_T-2022": "12"}, {"v-1-_T-2022": "1a Total 2022"},
+                            set()) == ["1a Total 2022: – → 12"]
+        assert change_words({"v-1-_T-2022": "12"}, {"v-1-_T-2022": None}, {}, set()) == ["v-1-_T-2022: 12 → –"]

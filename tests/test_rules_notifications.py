@@ -176,3 +176,56 @@ def test_each_person_chooses_immediate_mails_or_a_digest(world, client, login):
     db.session.refresh(world.delegate)
     assert world.delegate.daily_digest is True
     assert client.post("/account/mail", data={"delivery": "weekly"}).status_code == 422
+
+
+def _calendar(world, first: date, days: int, recipient: str) -> dict[date, int]:
+    """Run the reminders every day (twice) from `first`; the number of mails the recipient has after each day."""
+    counts = {}
+    for offset in range(days):
+        today = date.fromordinal(first.toordinal() + offset)
+        send_scheduled_reminders(today)
+        send_scheduled_reminders(today)
+        counts[today] = len(_subjects(recipient))
+    return counts
+
+
+def test_review_deadline_reminders_7_and_2_days_before_and_once_overdue(world):
+    world.cycle.review_deadline = date(2027, 2, 15)
+    counts = _calendar(world, date(2027, 2, 1), 25, world.reviewer.email)
+    assert _subjects(world.reviewer.email) == ["7 days left: WAPES Global Peer Review",
+                                               "2 days left: WAPES Global Peer Review",
+                                               "Overdue: WAPES Global Peer Review"]
+    assert (counts[date(2027, 2, 7)], counts[date(2027, 2, 8)], counts[date(2027, 2, 13)],
+            counts[date(2027, 2, 15)], counts[date(2027, 2, 16)], counts[date(2027, 2, 25)]) == (0, 1, 2, 2, 3, 3)
+    (overdue,) = [m for m in _mails(world.reviewer.email) if m.subject.startswith("Overdue")]
+    assert "was due on 2027-02-15 and is not marked complete yet" in overdue.body
+    assert _mails(world.unassigned_reviewer.email) == []
+
+
+def test_reporting_deadline_reminders_go_to_the_secretariat_while_the_cycle_is_in_reporting(world):
+    world.cycle.status = "reporting"
+    world.cycle.reporting_deadline = date(2027, 4, 30)
+    counts = _calendar(world, date(2027, 4, 20), 15, world.secretariat.email)
+    assert _subjects(world.secretariat.email) == ["7 days left: WAPES Global Peer Review",
+                                                  "2 days left: WAPES Global Peer Review",
+                                                  "Overdue: WAPES Global Peer Review"]
+    assert (counts[date(2027, 4, 22)], counts[date(2027, 4, 23)], counts[date(2027, 4, 28)],
+            counts[date(2027, 5, 1)]) == (0, 1, 2, 3)
+    first, _second, overdue = _mails(world.secretariat.email)
+    assert "The reports of WAPES Global Peer Review are due in 7 days, on 2027-04-30" in first.body
+    assert f"/cycles/{world.cycle.id}" in first.body
+    assert "were due on 2027-04-30" in overdue.body
+    # Nobody else is reminded of the reporting deadline; the other network's secretariat hears nothing.
+    for user in (world.delegate, world.reviewer, world.other_secretariat):
+        assert _mails(user.email) == []
+
+
+def test_no_reporting_reminder_without_a_reporting_deadline_or_outside_reporting(world):
+    world.cycle.status = "reporting"
+    world.cycle.reporting_deadline = None
+    _calendar(world, date(2027, 4, 20), 15, world.secretariat.email)
+    assert _mails(world.secretariat.email) == []
+    world.cycle.reporting_deadline = date(2027, 4, 30)
+    world.cycle.status = "closed"
+    _calendar(world, date(2027, 4, 20), 15, world.secretariat.email)
+    assert _mails(world.secretariat.email) == []

@@ -129,6 +129,7 @@ def test_rendering_fetches_the_print_stylesheet_through_the_fetcher_only(app, mo
         data = render_pdf("reports/pdf/synthesis.html", {
             "cover": {"title": "T", "subtitle": "S", "network": "N", "cycle": "C", "theme": "", "host": "",
                       "kickoff": "", "years": "2024", "generated": "now"},
-            "participants": [], "years": [2024], "rows": [], "comments": [], "illustrative": True})
+            "participants": [], "years": [2024], "rows": [], "comments": [], "illustrative": True,
+            "texts": {"summary": "", "conclusions": ""}, "findings": [], "definitions": [], "legend": []})
     assert data.startswith(b"%PDF")
     assert fetched == [(ASSETS + "report.css", b"/*")]

@@ -14,7 +14,7 @@ from peerreview.errors import Conflict, PermissionDenied, ValidationFailed
 from peerreview.extensions import db
 from peerreview.permissions import Action, can
 from peerreview.reports import release, services
-from peerreview.reports.models import Report
+from peerreview.reports.models import Report, ReportVersion
 from peerreview.reports.services import (
     public_register,
     publish_report,
@@ -184,7 +184,13 @@ def test_withdrawal_needs_a_reason_keeps_the_record_and_stops_serving_it(db):
         withdraw_version(secretariat, version, "  ")
     assert refused.value.errors == {"reason": "Say why the version is withdrawn; the reason stays on record beside "
                                               "it."}
+    with pytest.raises(ValidationFailed):
+        withdraw_version(secretariat, version, None)
     withdraw_version(secretariat, version, " A confidential value was printed. ")
+    event = db.session.query(AuditEvent).filter_by(action="report.withdraw").one()
+    assert (event.actor_id, event.object_id, event.network_id, event.cycle_id, event.before, event.after) == (
+        secretariat.id, report.id, cycle.network_id, cycle.id, {"version": 1, "state": "current"},
+        {"state": "withdrawn", "reason": "A confidential value was printed."})
     assert (version.state, version.state_reason, version.state_changed_by_id) == (
         "withdrawn", "A confidential value was printed.", secretariat.id)
     assert report.current_version is None and not report.is_published
@@ -216,6 +222,8 @@ def test_who_reads_a_version_per_tier(db):
                if can(user, Action.DOWNLOAD_REPORT_VERSION, version)}
     assert readers == {"secretariat", "taking_part", "reviewer"}
     assert public_register() == []
+    assert services.network_versions(taking_part) == [version] == services.network_versions(reviewer)
+    assert services.network_versions(outsider) == [] == services.network_versions(None)
     publish_report(secretariat, report, tier="public", now=True)
     assert all(can(u, Action.DOWNLOAD_REPORT_VERSION, version) for u in (outsider, elsewhere, None))
     assert public_register() == [version]
@@ -240,6 +248,9 @@ def test_the_factual_check_shows_the_draft_to_the_delegation_concerned_only(db):
         services.flag_factual_error(delegate, report, "The 2024 figure is wrong.")
     send_to_factual_check(secretariat, report)
     assert report.tier == "factual_check"
+    event = db.session.query(AuditEvent).filter_by(action="report.factual_check").one()
+    assert (event.actor_id, event.object_id, event.network_id, event.cycle_id, event.after) == (
+        secretariat.id, report.id, cycle.network_id, cycle.id, {"tier": "factual_check"})
     assert can(delegate, Action.DOWNLOAD_REPORT, report) and not can(other, Action.DOWNLOAD_REPORT, report)
     with pytest.raises(ValidationFailed):
         services.flag_factual_error(delegate, report, " ")
@@ -289,8 +300,9 @@ def test_a_stored_copy_that_changed_is_not_served(db):
     version = report.versions[0]
     assert services.version_pdf(version) == version.pdf
     version.pdf = b"%PDF tampered"
-    with pytest.raises(Conflict, match="does not match"):
+    with pytest.raises(Conflict) as refused:
         services.version_pdf(version)
+    assert refused.value.message == "The stored copy does not match its recorded SHA-256; it is not served."
 
 
 def test_the_public_register_reads_networks_without_a_query_per_version(db):
@@ -315,3 +327,72 @@ def test_the_public_register_reads_networks_without_a_query_per_version(db):
         event.remove(db.engine, "before_cursor_execute", count)
     assert [title for title, _network, _sha in shown] == ["Synthesis 3", "Synthesis 2", "Synthesis 1"]
     assert len(statements) == 4  # versions, reports, cycles, networks (syntheses have no organisation to load)
+
+
+def _unsaved(*, kind="synthesis", status="draft", tier="draft", rendered_at=None, versions=(), release_to=None):
+    report = Report(kind=kind, status=status, tier=tier, rendered_at=rendered_at, release_to=release_to)
+    for number, (published_at, state) in enumerate(versions, start=1):
+        report.versions.append(ReportVersion(number=number, published_at=published_at, state=state))
+    return report
+
+
+NOON = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("report", "tier", "reason", "answer"), [
+    (lambda: _unsaved(rendered_at=NOON), "factual_check", "", "A report is published to the network or to the public."),
+    (lambda: _unsaved(rendered_at=NOON, release_to="public"), "public", "",
+     "A publication of this report is being rendered; reload the page in a moment."),
+    (lambda: _unsaved(rendered_at=NOON, tier="public", versions=[(NOON - timedelta(hours=1), "current")]), "network",
+     "Fix", "The report is already public; a published report is never narrowed. Withdraw the version instead."),
+    (lambda: _unsaved(rendered_at=NOON, tier="public", versions=[(NOON, "current")]), "public", "",
+     "This version is already published. To correct it, render a corrected draft first."),
+    (lambda: _unsaved(rendered_at=None), "public", "", "Only a rendered draft can be published."),
+    (lambda: _unsaved(rendered_at=NOON, status="failed"), "network", "", "Only a rendered draft can be published."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "current")]), "public",
+     " ", "Say what this version corrects; the earlier version stays listed with your reason."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "withdrawn")]),
+     "network", "", "Say what this version corrects; the earlier version stays listed with your reason."),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON, "current")]), "public", "", None),
+    (lambda: _unsaved(rendered_at=NOON), "network", "", None),
+    (lambda: _unsaved(rendered_at=NOON, tier="network", versions=[(NOON - timedelta(hours=1), "current")]), "network",
+     "Fix", None),
+])
+def test_publication_problems_say_exactly_why(report, tier, reason, answer):
+    assert release.publication_problem(report(), tier, reason) == answer
+
+
+def test_a_draft_rendered_in_the_same_instant_as_the_version_is_not_newer():
+    assert not release.has_newer_draft(_unsaved(rendered_at=NOON, versions=[(NOON, "current")]))
+    assert release.has_newer_draft(_unsaved(rendered_at=NOON + timedelta(microseconds=1),
+                                            versions=[(NOON, "current")]))
+    assert release.has_newer_draft(_unsaved(rendered_at=NOON, versions=[(NOON, "withdrawn")]))
+
+
+@pytest.mark.parametrize(("changes", "answer"), [
+    ({}, "Only a feedback report goes to its delegation for a factual check."),
+    ({"kind": "feedback", "tier": "network"}, "The report is past the draft stage."),
+    ({"kind": "feedback", "status": "rendering"}, "Render the draft first; the delegation checks a rendered draft."),
+    ({"kind": "feedback"}, None),
+])
+def test_factual_check_problems_say_exactly_why(changes, answer):
+    assert release.factual_check_problem(_unsaved(**changes)) == answer
+
+
+@pytest.mark.parametrize(("state", "reason", "answer"), [
+    ("corrected", "Why", "Only the current version can be withdrawn."),
+    ("withdrawn", "Why", "Only the current version can be withdrawn."),
+    ("current", "  ", "Say why the version is withdrawn; the reason stays on record beside it."),
+    ("current", "x" * 2001, "A reason may have at most 2000 characters."),
+    ("current", "x" * 2000, None),
+])
+def test_withdrawal_problems_say_exactly_why(state, reason, answer):
+    assert release.withdrawal_problem(ReportVersion(state=state), reason) == answer
+
+
+def test_the_audience_of_each_tier_is_said_in_words():
+    assert [str(release.TIER_AUDIENCES[t]) for t in ("network", "public")] == [
+        "everyone taking part in the cycle: its delegations, peer reviewers and secretariat",
+        "everyone, without signing in: it is listed in the public register with its SHA-256"]
+    assert release.wider_or_same("public", "network") and not release.wider_or_same("network", "public")
+    assert release.wider_or_same("network", "network")

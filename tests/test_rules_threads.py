@@ -164,3 +164,196 @@ def test_a_reviewer_added_elsewhere_cannot_edit_or_see_the_thread(world):
     stranger = UserFactory(role="reviewer", network=world.network)
     with pytest.raises(NotFound):
         edit_comment(stranger, world.internal_comment.id, "x")
+
+
+def _event(action):
+    return db.session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.id.desc()).first()
+
+
+def _where(event, world, comment, actor):
+    return (event.object_type, event.object_id, event.actor_id, event.network_id, event.cycle_id) == (
+        "review_comment", comment.id, actor.id, world.network.id, world.cycle.id)
+
+
+def test_resolving_and_reopening_say_who_and_are_recorded_with_the_submission(world):
+    root = world.shared_comment
+    resolved = resolve_thread(world.reviewer, root.id)
+    assert resolved is root and root.resolved_at is not None and root.resolved_by_id == world.reviewer.id
+    event = _event("comment.resolve")
+    assert _where(event, world, root, world.reviewer) and event.after == {"submission_id": world.own_submission.id}
+    with pytest.raises(Conflict) as refused:
+        resolve_thread(world.secretariat, root.id)
+    assert refused.value.message == "The thread is already resolved."
+    reopened = reopen_thread(world.secretariat, root.id)
+    assert reopened is root and root.resolved_at is None and root.resolved_by_id is None
+    event = _event("comment.reopen")
+    assert _where(event, world, root, world.secretariat) and event.after == {
+        "submission_id": world.own_submission.id}
+    with pytest.raises(Conflict) as refused:
+        reopen_thread(world.reviewer, root.id)
+    assert refused.value.message == "The thread is open; there is nothing to reopen."
+
+
+def test_threads_are_resolved_at_their_first_comment_and_unknown_ones_are_not_found(world):
+    answer = services.reply(world.delegate, world.shared_comment.id, body="An answer.")
+    for act in (resolve_thread, reopen_thread):
+        with pytest.raises(Conflict) as refused:
+            act(world.reviewer, answer.id)
+        assert refused.value.message == "Resolve, reopen or share the thread at its first comment."
+        with pytest.raises(NotFound) as missing:
+            act(world.reviewer, 987654)
+        assert missing.value.message == "No such comment."
+    with pytest.raises(NotFound):  # an internal thread is not even seen by the delegation
+        resolve_thread(world.delegate, world.internal_comment.id)
+    with pytest.raises(PermissionDenied):  # seen, but the delegation does not resolve
+        reopen_thread(world.delegate, world.shared_comment.id)
+    assert world.shared_comment.resolved_at is None and answer.resolved_at is None
+
+
+def test_an_edit_is_recorded_and_keeps_when_the_earlier_text_was_written(world):
+    comment = world.shared_comment
+    comment.created_at = T0
+    first_text = comment.body
+    edited = edit_comment(world.reviewer, comment.id, "  Second text.  ")
+    assert edited is comment and comment.body == "Second text." and comment.edited_at is not None
+    (revision,) = comment.revisions
+    assert (revision.body, revision.written_at) == (first_text, T0)
+    event = _event("comment.edit")
+    assert _where(event, world, comment, world.reviewer) and event.after == {
+        "submission_id": world.own_submission.id}
+    second_edit_at = comment.edited_at
+    edit_comment(world.reviewer, comment.id, "Third text.")
+    assert [(r.body, r.written_at) for r in comment.revisions] == [(first_text, T0), ("Second text.", second_edit_at)]
+    assert edit_comment(world.reviewer, comment.id, "Third text.") is comment  # unchanged: no new version
+    assert len(comment.revisions) == 2
+    with pytest.raises(PermissionDenied) as refused:
+        edit_comment(world.secretariat, comment.id, "Not theirs.")
+    assert refused.value.message == "Only the author can edit a comment."
+    with pytest.raises(NotFound) as missing:
+        edit_comment(world.reviewer, 987654, "x")
+    assert missing.value.message == "No such comment."
+    world.cycle.status = "closed"
+    with pytest.raises(Conflict) as refused:
+        edit_comment(world.reviewer, comment.id, "After the close.")
+    assert refused.value.message == "Comments can be written while the cycle is in review or reporting; it is Closed."
+    assert comment.body == "Third text."
+
+
+def test_sharing_a_thread_shares_every_reply_and_records_the_anchor(world):
+    root = world.internal_comment
+    answer = services.reply(world.secretariat, root.id, body="INTERNAL-REPLY")
+    other = services.add_comment(world.reviewer, world.own_submission, body="Another internal thread",
+                                 visibility="internal")
+    with pytest.raises(Conflict) as refused:
+        share_thread(world.reviewer, root.id, confirmed=False)
+    assert refused.value.message == ("Confirm that the delegation may read the whole thread, replies included.")
+    assert root.visibility == answer.visibility == "internal"
+    shared = share_thread(world.reviewer, root.id, confirmed=True)
+    assert shared is root and root.visibility == answer.visibility == "shared"
+    assert other.visibility == "internal"  # another thread stays as it was
+    event = _event("comment.share")
+    assert _where(event, world, root, world.reviewer)
+    assert event.before == {"visibility": "internal"}
+    assert event.after == {"visibility": "shared", "replies": 1, "anchor": "The submission as a whole"}
+    with pytest.raises(Conflict) as refused:
+        share_thread(world.reviewer, root.id, confirmed=True)
+    assert refused.value.message == "The thread is already shared with the delegation."
+
+
+def test_the_share_preview_lists_the_replies_in_order_and_only_for_an_internal_thread(world):
+    from peerreview.reviews.threads import preview_share
+
+    root = world.internal_comment
+    first = services.reply(world.secretariat, root.id, body="FIRST")
+    second = services.reply(world.reviewer, root.id, body="SECOND")
+    assert preview_share(world.reviewer, root.id) == (root, [first, second])
+    with pytest.raises(Conflict) as refused:
+        preview_share(world.reviewer, world.shared_comment.id)
+    assert refused.value.message == "The thread is already shared with the delegation."
+    with pytest.raises(NotFound):
+        preview_share(world.delegate, root.id)
+
+
+def test_each_thread_for_the_reports_carries_its_anchor_author_state_and_sanitised_text(world):
+    root = world.shared_comment
+    root.created_at = T0
+    root.body = "**Why** <script>x</script>"
+    root.is_request = True
+    root.edited_at = T0 + timedelta(hours=1)
+    answer = CommentFactory(submission=world.own_submission, author=world.delegate, visibility="shared",
+                            parent_id=root.id, body="Because.", created_at=T0 + timedelta(days=30))
+    CommentFactory(submission=world.other_submission, author=world.reviewer, visibility="shared", body="OTHER-ORG",
+                   created_at=T0)
+    resolve_thread(world.reviewer, root.id)
+    (thread,) = threads_for_report(world.cycle.id, world.own_org.id)
+    assert thread == {
+        "organisation": "Bundesagentur für Arbeit", "organisation_id": world.own_org.id,
+        "anchor": "1a Transitions into employment · Aged 50 and over · 2024",
+        "author": "Marie Reviewer", "date": "10 Jan 2027", "body": root.body,
+        "body_html": "<p><strong>Why</strong> &lt;script&gt;x&lt;/script&gt;</p>\n", "resolved": True,
+        "is_request": True, "edited": True,
+        "replies": [{"organisation": "Bundesagentur für Arbeit", "organisation_id": world.own_org.id,
+                     "anchor": "The submission as a whole",
+                     "author": "Dora Delegate",
+                     "date": "9 Feb 2027", "body": answer.body, "body_html": "<p>Because.</p>\n", "resolved": False,
+                     "is_request": False, "edited": False}]}
+    everyone = threads_for_report(world.cycle.id)
+    # In the order they were started (the world's Hello Work comment is from today, before T0), then by id.
+    assert [t["body"][:9] for t in everyone] == ["OTHER-ORG", "**Why** <", "OTHER-ORG"]
+    assert [t["organisation"] for t in everyone] == ["Hello Work", "Bundesagentur für Arbeit", "Hello Work"]
+    hidden = threads_for_report(world.cycle.id, world.own_org.id, hide_reviewer_names=True)
+    assert hidden[0]["author"] == "A peer reviewer" and hidden[0]["replies"][0]["author"] == "Dora Delegate"
+
+
+def test_threads_for_the_reports_are_of_that_cycle_only_and_read_in_a_fixed_number_of_queries(world):
+    from tests.factories import AreaFactory, CycleFactory, IndicatorFactory, OrganisationFactory, SubmissionFactory
+    from tests.test_query_counts import counted
+
+    later = CycleFactory(network=world.network, framework=world.framework, title="Next cycle", status="in_review")
+    elsewhere = SubmissionFactory(cycle=later, organisation=world.own_org, status="submitted")
+    CommentFactory(submission=elsewhere, author=world.reviewer, visibility="shared", body="NEXT-CYCLE")
+    db.session.commit()
+    assert "NEXT-CYCLE" not in str(threads_for_report(world.cycle.id))
+    assert "NEXT-CYCLE" not in str(threads_for_report(world.cycle.id, world.own_org.id))
+
+    cycle_id = world.cycle.id
+
+    def queries() -> int:
+        db.session.expunge_all()  # nothing already loaded: every author, anchor and organisation is read
+        with counted(db) as calls:
+            threads_for_report(cycle_id)
+        return len(calls)
+
+    area = AreaFactory(framework=world.framework, code="D")
+    CommentFactory(submission=world.own_submission, author=world.reviewer, visibility="shared", body="ON-D",
+                   area_id=area.id)  # every kind of anchor is there from the start
+    db.session.commit()
+    world_framework_id = world.framework.id
+    ids = (world.network.id, world.own_submission.id, world.other_submission.id, world.delegate.id,
+           world.indicator.id, area.id)
+    few = queries()
+    network_id, own_id, other_id, delegate_id, indicator_id, area_id = ids
+    from peerreview.framework.models import Framework
+    from peerreview.organisations.models import Network
+
+    network = db.session.get(Network, network_id)
+    framework = db.session.get(Framework, world_framework_id)
+    more_areas = [AreaFactory(framework=framework, code=code) for code in ("E", "F")]
+    more_indicators = [IndicatorFactory(framework=framework, area=more_areas[0], code=code) for code in ("9x", "9y")]
+    db.session.flush()
+    for n, (anchor_area, anchor_indicator) in enumerate(zip(more_areas, more_indicators, strict=True)):
+        author = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory(country=f"Y{n}"))
+        CommentFactory(submission_id=own_id, author=author, visibility="shared", body=f"AREA-{n}",
+                       area_id=anchor_area.id)
+        CommentFactory(submission_id=other_id, author=author, visibility="shared", body=f"VALUE-{n}",
+                       indicator_id=anchor_indicator.id, breakdown="_T", year=2023)
+    for n in range(4):
+        author = UserFactory(role="reviewer", network=network, organisation=OrganisationFactory(country=f"X{n}"))
+        root = CommentFactory(submission_id=other_id if n % 2 else own_id, author=author, visibility="shared",
+                              body=f"ROOT-{n}", area_id=area_id if n == 1 else None,
+                              indicator_id=indicator_id if n == 2 else None,
+                              breakdown="_T" if n == 2 else None, year=2024 if n == 2 else None)
+        CommentFactory(submission_id=root.submission_id, author_id=delegate_id, visibility="shared",
+                       parent_id=root.id, body=f"REPLY-{n}")
+    db.session.commit()
+    assert queries() == few

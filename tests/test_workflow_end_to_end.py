@@ -69,12 +69,18 @@ def test_whole_cycle(client, login, db):
     r = client.post(f"/submissions/{subs['BA'].id}/edit", data={
         f"v-{ind_id}-Y_GE50-2024": "38.0", f"v-{ind_id}-SEX_F-2024": "41.2"})
     assert r.status_code == 302
+    # The indicator requires the total of every year (the framework's default): 2023 is missing.
+    r = client.post(f"/submissions/{subs['BA'].id}/submit", data={"confirm_gaps": "yes"})
+    assert r.status_code == 422 and "1 required value is missing." in r.get_data(as_text=True)
+    assert "Total 2023" in r.get_data(as_text=True)
+    client.post(f"/submissions/{subs['BA'].id}/edit", data={f"v-{ind_id}-_T-2023": "39.5"})
     assert client.post(f"/submissions/{subs['BA'].id}/submit", data={"confirm_gaps": "yes"}).status_code == 302
     assert client.get(f"/submissions/{subs['BA'].id}/edit").status_code == 409
     assert "read-only" in client.get(f"/submissions/{subs['BA'].id}").get_data(as_text=True)
     login(hw_delegate)
     assert client.get(f"/submissions/{subs['BA'].id}").status_code == 403
-    client.post(f"/submissions/{subs['HW'].id}/edit", data={f"v-{ind_id}-_T-2024": "50.1"})
+    client.post(f"/submissions/{subs['HW'].id}/edit", data={f"v-{ind_id}-_T-2024": "50.1",
+                                                            f"v-{ind_id}-_T-2023": "49.8"})
     assert client.post(f"/submissions/{subs['HW'].id}/submit", data={"confirm_gaps": "yes"}).status_code == 302
 
     # Secretariat: review phase and reviewers, with the conflict-of-interest refusal.

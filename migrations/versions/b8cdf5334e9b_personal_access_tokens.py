@@ -5,7 +5,7 @@ account's API tokens page. Only the SHA-256 of each token is stored. Downgrading
 every token stops working.
 
 Revision ID: b8cdf5334e9b
-Revises: fce6eb25afd3
+Revises: 819d3a12ccd8
 Create Date: 2026-11-27 17:34:25.833504
 
 """
@@ -17,7 +17,7 @@ import peerreview.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'b8cdf5334e9b'
-down_revision = 'fce6eb25afd3'
+down_revision = '819d3a12ccd8'
 branch_labels = None
 depends_on = None
 

@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from peerreview.auth.models import User, UserSession
 from peerreview.db_types import utcnow
 from peerreview.extensions import db
+from peerreview.organisations.models import Organisation
 
 KEY_BYTES = 32
 # last_seen_at is written at most this often per session, not on every request.
@@ -52,9 +54,13 @@ def load_user(key: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, None for an ended, idle or unknown one."""
     if not key or len(key) > 100:
         return None
+    # The user with the roles every permission asks and the organisation every page header names, in
+    # the same query (the organisation's networks only if asked).
     row = db.session.execute(select(UserSession.id, UserSession.last_seen_at, User)
                              .join(User, UserSession.user_id == User.id)
-                             .where(UserSession.key_hash == _digest(key))).first()
+                             .options(joinedload(User.grants),
+                                      joinedload(User.organisation).lazyload(Organisation.networks))
+                             .where(UserSession.key_hash == _digest(key))).unique().first()
     if row is None:
         return None
     session_id, last_seen_at, user = row

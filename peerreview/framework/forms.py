@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -9,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -23,8 +25,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peerreview.forms_support import choices
 from peerreview.framework.breakdowns import dimension_choices
+from peerreview.framework.models import REQUIRED_ALL, REQUIRED_NONE, REQUIRED_TOTAL
 from peerreview.framework.services import IndicatorData
 from peerreview.numbers import ValueProblem, parse_decimal
+
+REQUIRED_LABELS = {
+    REQUIRED_TOTAL: _l("The total of every reference year"),
+    REQUIRED_ALL: _l("Every breakdown of every reference year"),
+    REQUIRED_NONE: _l("None: every value is optional"),
+}
 
 DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"),
                     "neutral": _l("Neutral (context figure)")}
@@ -67,6 +76,20 @@ class IndicatorForm(FlaskForm):
     area_id = SelectField(_l("Excellence area"), coerce=int, widget=GovSelect(), validators=[Optional()])
     dimensions = SelectMultipleField(_l("Breakdowns besides the total"), widget=GovCheckboxesInput(),
                                      choices=choices(dimension_choices()), validators=[Optional()])
+    required = RadioField(_l("Values required before submitting"), widget=GovRadioInput(), default=REQUIRED_TOTAL,
+                          choices=choices(REQUIRED_LABELS.items()),
+                          description=_l("A required value must be filled in, or flagged not available or not "
+                                         "applicable, before a delegation can submit."),
+                          validators=[DataRequired(_l("Choose which values are required."))])
+    additive = BooleanField(_l("The breakdowns add up to the total"), widget=GovCheckboxInput(),
+                            description=_l("For counts such as jobseekers or placements: women and men, the age "
+                                           "groups and the qualification levels each add up to the total. Never "
+                                           "for shares, rates or averages. A value that does not add up (beyond "
+                                           "0.5 % of the total) needs an explanation before submitting."))
+    change_threshold = DecimalTextField(
+        _l("Year-on-year change that needs an explanation, in per cent (optional)"), widget=GovTextInput(),
+        description=_l("For example 50: a value more than 50 % above or below the previous year's needs an "
+                       "explanation before submitting. Leave empty for no such check."))
     submit = SubmitField(_l("Save indicator"), widget=GovSubmitInput())
 
     def service_data(self) -> IndicatorData:
@@ -76,4 +99,6 @@ class IndicatorForm(FlaskForm):
             min_value=getattr(self.min_value, "decimal", None),
             max_value=getattr(self.max_value, "decimal", None),
             area_id=self.area_id.data or None, dimensions=" ".join(self.dimensions.data or []),
+            required=self.required.data, additive=bool(self.additive.data),
+            change_threshold=getattr(self.change_threshold, "decimal", None),
         )

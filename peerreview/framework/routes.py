@@ -61,6 +61,7 @@ def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:
         form.min_value.data = format_plain(indicator.min_value)
         form.max_value.data = format_plain(indicator.max_value)
         form.dimensions.data = indicator.dimensions.split()
+        form.change_threshold.data = format_plain(indicator.change_threshold)
     form.area_id.choices = choices([(0, _("No excellence area"))]
                                    + [(a.id, f"{a.code} {a.name}") for a in framework.areas])
     return form

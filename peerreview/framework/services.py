@@ -19,7 +19,14 @@ from peerreview.errors import (
 )
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import DIMENSIONS
-from peerreview.framework.models import DIRECTIONS, ExcellenceArea, Framework, Indicator
+from peerreview.framework.models import (
+    DIRECTIONS,
+    REQUIRED_CHOICES,
+    REQUIRED_TOTAL,
+    ExcellenceArea,
+    Framework,
+    Indicator,
+)
 from peerreview.organisations.models import Network
 from peerreview.permissions import Action, require
 
@@ -116,6 +123,9 @@ class IndicatorData:
     max_value: Decimal | None = None
     dimensions: str | None = ""
     area_id: int | None = None
+    required: str | None = REQUIRED_TOTAL
+    additive: bool = False
+    change_threshold: Decimal | None = None
 
 
 def _validate_indicator(framework: Framework, indicator: IndicatorData, indicator_id: int | None) -> dict[str, str]:
@@ -144,6 +154,11 @@ def _validate_indicator(framework: Framework, indicator: IndicatorData, indicato
     unknown = set((data.get("dimensions") or "").split()) - set(DIMENSIONS)
     if unknown:
         errors["dimensions"] = _("Unknown breakdown: %(names)s.", names=", ".join(sorted(unknown)))
+    if data.get("required") not in REQUIRED_CHOICES:
+        errors["required"] = _("Choose which values are required.")
+    threshold = data.get("change_threshold")
+    if threshold is not None and not 0 < Decimal(threshold) <= 100000:
+        errors["change_threshold"] = _("Enter a change in per cent above 0 (for example 50), or leave it empty.")
     area_id = data.get("area_id")
     if area_id and db.session.scalar(select(ExcellenceArea.id).where(
             ExcellenceArea.id == area_id, ExcellenceArea.framework_id == framework.id)) is None:

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from peerreview.cycles.services import visible_cycles
 from peerreview.reviews.services import assigned_submissions
+from peerreview.submissions.corrections import changed_since_submission
 from peerreview.submissions.services import submissions_for_delegate
 
 bp = Blueprint("public", __name__)
@@ -18,4 +19,6 @@ def index():
         context["submissions"] = submissions_for_delegate(current_user)
     if current_user.is_reviewer:
         context["submissions"] = assigned_submissions(current_user)
+        # Values corrected on request since the submission was submitted, for the reviewer to look at again.
+        context["changed"] = changed_since_submission(context["submissions"])
     return render_template("public/dashboard.html", **context)

@@ -38,8 +38,8 @@ from peerreview.reports.texts import codes_of_cycle, report_text
 from peerreview.reviews.assessments import consolidated_assessment, consolidated_findings
 from peerreview.reviews.models import ASSESSMENT_TEXTS
 from peerreview.reviews.threads import threads_for_report
-from peerreview.submissions.benchmarking import spread_of, spreads
-from peerreview.submissions.flags import BREAK_IN_SERIES, CONFIDENTIAL, ESTIMATED, PROVISIONAL
+from peerreview.submissions.benchmarking import spread_of, spreads, values_others_may_see
+from peerreview.submissions.flags import BREAK_IN_SERIES, ESTIMATED, PROVISIONAL
 from peerreview.submissions.models import SUBMITTED, ComparabilityNote, IndicatorValue, Submission
 from peerreview.submissions.narratives import submitted_narratives
 
@@ -61,13 +61,12 @@ class PrintValue(NamedTuple):
 
 def printable_values(cycle_id: int) -> dict[tuple[int, int, str, int], PrintValue]:
     """{(organisation, indicator, breakdown, year): PrintValue} of the submitted submissions, every
-    breakdown and year in one query: THE rule of what a report may print. Confidential values and
-    values without a number are left out (and so out of every median, chart and data file)."""
-    query = (select(Submission.organisation_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
-                    IndicatorValue.year, IndicatorValue.value, IndicatorValue.flag, IndicatorValue.explanation)
-             .join(Submission, Submission.id == IndicatorValue.submission_id)
-             .where(Submission.cycle_id == cycle_id, Submission.status == SUBMITTED,
-                    IndicatorValue.value.is_not(None), IndicatorValue.flag != CONFIDENTIAL))
+    breakdown and year in one query, through THE filter of what others may see
+    (submissions.benchmarking.values_others_may_see): confidential values and values without a number
+    are left out (and so out of every median, chart and data file)."""
+    query = values_others_may_see(cycle_id, IndicatorValue.indicator_id, IndicatorValue.breakdown,
+                                  IndicatorValue.year, IndicatorValue.value, IndicatorValue.flag,
+                                  IndicatorValue.explanation)
     return {(org, ind, breakdown, year): PrintValue(Decimal(value), flag or "", explanation or "")
             for org, ind, breakdown, year, value, flag, explanation in db.session.execute(query)}
 
@@ -128,6 +127,11 @@ class Names:
 
     def country(self, organisation: Organisation) -> str:
         return "" if self.code(organisation.id) else organisation.country
+
+    def sort_key(self, participant: tuple[Organisation, str]) -> tuple:
+        """Named organisations by name, then the codes in their numeric order (PES 9 before PES 10)."""
+        code = self.code(participant[0].id)
+        return (bool(code), len(code), code or participant[0].name)
 
     def label(self, organisation: Organisation) -> str:
         return self.code(organisation.id) or f"{organisation.name} ({organisation.country})"
@@ -313,7 +317,7 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
     notes = Notes()
     participants = _participants(cycle)
     # Named ones by name, then the codes in their order: the list gives away no one's code.
-    participants.sort(key=lambda p: (bool(names.code(p[0].id)), names.name(p[0])))
+    participants.sort(key=names.sort_key)
     submitted = [org for org, status in participants if status == SUBMITTED]
     last = cycle.last_year
     rows, per_indicator = [], []

@@ -18,7 +18,7 @@ from peerreview.reports.forms import (
     WithdrawForm,
 )
 from peerreview.reports.models import TIER_NETWORK
-from peerreview.submissions.models import SUBMITTED, Submission
+from peerreview.submissions.models import SUBMITTED
 from peerreview.submissions.services import cycle_submissions
 
 bp = Blueprint("reports", __name__)
@@ -255,10 +255,7 @@ def naming(cycle_id: int):
 @login_required
 def choose_naming(cycle_id: int, submission_id: int):
     cycle = get_cycle(current_user, cycle_id, Action.VIEW_CYCLE)
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.cycle_id != cycle.id:
-        raise NotFound(_("No such organisation in this cycle."))
-    require(current_user, Action.CHOOSE_NAMING, submission)
+    submission = texts.naming_submission(current_user, cycle, submission_id)
     form = NamingForm()
     if form.validate_on_submit():
         try:

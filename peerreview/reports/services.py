@@ -67,15 +67,6 @@ def public_register() -> list[ReportVersion]:
     return list(db.session.scalars(query))
 
 
-def cycle_versions(actor, cycle_id: int) -> list[ReportVersion]:
-    """The published versions of a cycle's reports the actor may download (network and public)."""
-    query = (select(ReportVersion).join(Report, Report.id == ReportVersion.report_id)
-             .where(Report.cycle_id == cycle_id, scope(actor, Action.DOWNLOAD_REPORT_VERSION))
-             .options(selectinload(ReportVersion.report).selectinload(Report.organisation))
-             .order_by(Report.kind.desc(), Report.title, ReportVersion.number.desc()))
-    return list(db.session.scalars(query))
-
-
 def network_versions(actor) -> list[ReportVersion]:
     """Versions published to the networks the actor takes part in (not the public ones: those are
     in the register), newest first."""

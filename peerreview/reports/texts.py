@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask_babel import _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
 from peerreview.db_types import utcnow
-from peerreview.errors import ValidationFailed, stale_edit_conflict
+from peerreview.errors import NotFound, ValidationFailed, stale_edit_conflict
 from peerreview.extensions import db
 from peerreview.permissions import Action, can, require
 from peerreview.reports.models import ParticipantNaming, ReportText
@@ -58,9 +59,11 @@ def codes_of_cycle(cycle_id: int) -> dict[int, str]:
 def naming_choices(actor, cycle) -> list[dict]:
     """The organisations whose naming the actor may choose in the cycle (the secretariat: all; a
     delegation: its own), with the current choice and its version."""
-    submissions = db.session.scalars(select(Submission).where(Submission.cycle_id == cycle.id))
+    submissions = db.session.scalars(select(Submission).where(Submission.cycle_id == cycle.id)
+                                     .options(selectinload(Submission.organisation)))
     namings = {n.organisation_id: n for n in db.session.scalars(
-        select(ParticipantNaming).where(ParticipantNaming.cycle_id == cycle.id))}
+        select(ParticipantNaming).where(ParticipantNaming.cycle_id == cycle.id)
+        .options(selectinload(ParticipantNaming.chosen_by)))}
     rows = []
     for submission in sorted(submissions, key=lambda s: s.organisation.name):
         if not can(actor, Action.CHOOSE_NAMING, submission):
@@ -72,6 +75,15 @@ def naming_choices(actor, cycle) -> list[dict]:
                      "chosen_by": naming.chosen_by if naming else None,
                      "chosen_at": naming.chosen_at if naming else None})
     return rows
+
+
+def naming_submission(actor, cycle, submission_id: int) -> Submission:
+    """The participation (organisation in the cycle) whose naming the actor is about to choose."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.cycle_id != cycle.id:
+        raise NotFound(_("No such organisation in this cycle."))
+    require(actor, Action.CHOOSE_NAMING, submission)
+    return submission
 
 
 def choose_naming(actor, submission: Submission, *, anonymous: bool, version: int | None) -> ParticipantNaming:

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from peerreview.forms_support import choices, to_id
@@ -64,6 +64,18 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your reply"), widget=GovTextArea(),
                          validators=[DataRequired(_l("Write a reply.")), Length(max=MAX_COMMENT_LENGTH)])
     submit = SubmitField(_l("Reply"), widget=GovSubmitInput())
+
+
+class CorrectionForm(FlaskForm):
+    """The delegation's answer to a clarification request on a value: the corrected value and why."""
+
+    value = StringField(_l("Corrected value"), widget=GovTextInput(),
+                        description=_l("The submission stays submitted; the reviewers see the value as changed "
+                                       "since submission, with the value it was submitted with."))
+    started_from = HiddenField()
+    body = TextAreaField(_l("What did you correct, and why?"), widget=GovTextArea(),
+                         validators=[Length(max=MAX_COMMENT_LENGTH)])
+    submit = SubmitField(_l("Correct the value and answer"), widget=GovSubmitInput())
 
 
 class AssessmentForm(FlaskForm):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from peerreview.audit.services import record
 from peerreview.auth.models import ROLE_DELEGATE, ROLE_SECRETARIAT, RoleGrant, User
-from peerreview.cycles.models import IN_REVIEW, OPEN, PHASE_LABELS, Cycle, DeadlineExtension
+from peerreview.cycles.models import IN_REVIEW, OPEN, PHASE_LABELS, REPORTING, Cycle, DeadlineExtension
 from peerreview.db_types import utcnow
 from peerreview.errors import refuse_simultaneous_change
 from peerreview.extensions import db
@@ -178,11 +178,18 @@ def _once(key: str) -> bool:
 
 
 def send_scheduled_reminders(today: date, now: datetime | None = None) -> ReminderRun:
-    """Deadline reminders 7 and 2 days before and when overdue, and the daily digests. Idempotent."""
+    """Deadline reminders 7 and 2 days before and when overdue, and the daily digests. Idempotent.
+
+    Open for submissions: the delegations that have not submitted (their own deadline, extensions
+    included); in review: the reviewers not done; in reporting: the network's secretariat, of the
+    cycle's reporting deadline (when it has one).
+    """
     run = ReminderRun()
-    cycles = db.session.scalars(select(Cycle).where(Cycle.status.in_((OPEN, IN_REVIEW))))
+    cycles = db.session.scalars(select(Cycle).where(Cycle.status.in_((OPEN, IN_REVIEW, REPORTING))))
     for cycle in cycles:
-        if cycle.status == OPEN:
+        if cycle.status == REPORTING:
+            run.reminders += _remind_secretariat_of_reporting(cycle, today)
+        elif cycle.status == OPEN:
             drafts = db.session.scalars(select(Submission).where(Submission.cycle_id == cycle.id,
                                                                  Submission.status == DRAFT)
                                         .options(selectinload(Submission.organisation)))
@@ -214,6 +221,22 @@ def send_scheduled_reminders(today: date, now: datetime | None = None) -> Remind
                     run.reminders += 1
     run.digests = send_digests(today)
     return run
+
+
+def _remind_secretariat_of_reporting(cycle: Cycle, today: date) -> int:
+    """The reporting deadline: the secretariat, who renders and publishes the reports, is reminded."""
+    deadline = cycle.reporting_deadline
+    kind = _due(today, deadline)
+    if kind is None:
+        return 0
+    sent = 0
+    for user in people(cycle.network_id, ROLE_SECRETARIAT):
+        if _once(f"reporting:{cycle.id}:{deadline.isoformat()}:{kind}:{user.id}"):
+            notify(user, cycle.network_id, _reminder_subject(cycle, kind), "reminder", cycle=cycle, submission=None,
+                   who="secretariat", deadline=deadline, days=None if kind == "overdue" else int(kind),
+                   link=external_url("cycles.detail", cycle_id=cycle.id))
+            sent += 1
+    return sent
 
 
 def _reminder_subject(cycle: Cycle, kind: str) -> str:

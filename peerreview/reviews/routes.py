@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from peerreview.errors import ValidationFailed
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.services import framework_areas
+from peerreview.markdown import render_markdown
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
 from peerreview.reviews import assessments, notifications, services, threads
@@ -15,7 +16,6 @@ from peerreview.reviews.forms import (
     EditCommentForm,
     MailPreferenceForm,
     ProfileForm,
-    ReplyForm,
     ShareForm,
     assessment_inputs,
 )
@@ -61,28 +61,39 @@ def unassign(assignment_id: int):
     return _back(submission_id, "reviewers")
 
 
-@bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
+# --- Markdown preview -----------------------------------------------------------------------
+
+MAX_PREVIEW_LENGTH = 20_000  # longer than any comment or assessment text may be
+
+
+@bp.route("/markdown/preview", methods=["POST"])
 @login_required
-def reply(comment_id: int):
-    parent = services.get_comment_to_answer(current_user, comment_id)
-    form = ReplyForm()
-    try:
-        services.reply(current_user, comment_id, body=form.body.data or "")
-    except ValidationFailed as failed:
-        flash(_("The reply was not saved: %(why)s", why=" ".join(failed.errors.values()) or failed.message),
-              "error")
-        return _back(parent.submission_id, f"comment-{comment_id}")
-    flash(_("Your reply is saved."), "success")
-    return _back(parent.submission_id, f"comment-{comment_id}")
+def preview_markdown():
+    """The sanitised HTML of a text being written, for the Preview buttons (CSRF-protected like every POST)."""
+    text = request.form.get("text", "")
+    if len(text) > MAX_PREVIEW_LENGTH:
+        abort(413)
+    return render_template("reviews/_preview.html", preview=render_markdown(text))
+
+
+def previews_of(formdata, names) -> dict[str, object]:
+    """{field name: sanitised HTML} for a form sent with its Preview button (name=preview), else {}.
+
+    Without JavaScript the Preview button submits the whole form: nothing is saved, and the page comes
+    back with every text as typed and the preview of each that has text.
+    """
+    if not formdata.get("preview"):
+        return {}
+    return {name: render_markdown(formdata.get(name, "")) for name in names if formdata.get(name, "").strip()}
 
 
 # --- structured assessment ---------------------------------------------------------------
 
 def _assessment_page(submission, *, mode: str, errors: dict | None = None, typed: list | None = None,
-                     status: int = 200):
+                     status: int = 200, previews: dict | None = None):
     page = assessments.assessment_page_data(current_user, submission, mode=mode, typed=typed)
     return render_template("reviews/assessment.html", submission=submission, mode=mode, errors=errors or {},
-                           form=AssessmentForm(), text_labels=ASSESSMENT_TEXT_LABELS,
+                           form=AssessmentForm(), text_labels=ASSESSMENT_TEXT_LABELS, previews=previews or {},
                            levels=assessments.MATURITY_LEVELS, **page), status
 
 
@@ -91,7 +102,11 @@ def _save_assessment_page(submission, *, mode: str, save, with_texts: bool, save
     if request.method == "POST":
         if not AssessmentForm().validate_on_submit():
             abort(400)
-        typed = assessment_inputs(request.form, framework_areas(submission.cycle.framework_id), with_texts=with_texts)
+        areas = framework_areas(submission.cycle.framework_id)
+        typed = assessment_inputs(request.form, areas, with_texts=with_texts)
+        if request.form.get("preview"):  # the Preview button without JavaScript: show, save nothing
+            names = [f"{name}-{area.id}" for area in areas for name in ASSESSMENT_TEXT_LABELS]
+            return _assessment_page(submission, mode=mode, typed=typed, previews=previews_of(request.form, names))
         try:
             save(current_user, submission, typed)
         except ValidationFailed as failed:
@@ -257,7 +272,10 @@ def edit_comment(comment_id: int):
     """The author edits their comment; the earlier text stays visible to every reader."""
     comment = threads.get_own_comment(current_user, comment_id)
     form = EditCommentForm(data={"body": comment.body})
-    if form.validate_on_submit():
+    preview = None
+    if request.form.get("preview"):  # the Preview button without JavaScript: the form again, nothing saved
+        preview = render_markdown(form.body.data or "")
+    elif form.validate_on_submit():
         try:
             threads.edit_comment(current_user, comment_id, form.body.data or "")
         except ValidationFailed as failed:
@@ -265,7 +283,8 @@ def edit_comment(comment_id: int):
         else:
             flash(_("Your comment is changed; the earlier text stays visible."), "success")
             return _back(comment.submission_id, f"comment-{comment.id}")
-    return render_template("reviews/edit_comment.html", form=form, comment=comment), 422 if form.errors else 200
+    return render_template("reviews/edit_comment.html", form=form, comment=comment,
+                           preview=preview), 422 if form.errors else 200
 
 
 @bp.route("/comments/<int:comment_id>/share", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from datetime import date
 
 from peerreview.submissions.models import SUBMITTED, Submission
 
-SORTS = ("organisation", "completeness", "status", "lateness")
+SORTS = ("organisation", "completeness", "required", "status", "lateness")
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,12 @@ class CompletenessRow:
     filled: int
     expected: int
     days_late: int  # 0: on time (or the deadline has not passed yet)
+    required_there: int = 0  # required values filled in or flagged not available / not applicable
+    required_expected: int = 0
+
+    @property
+    def required_missing(self) -> int:
+        return max(self.required_expected - self.required_there, 0)
 
     @property
     def percent(self) -> int:
@@ -35,16 +41,22 @@ def days_late(submission: Submission, deadline: date | None, today: date) -> int
 
 
 def completeness_rows(submissions: list[Submission], value_counts: dict[int, int], expected: int,
-                      deadline: date | None, today: date, sort: str = "organisation") -> list[CompletenessRow]:
+                      deadline: date | None, today: date, sort: str = "organisation",
+                      required_counts: dict[int, int] | None = None,
+                      required_expected: int = 0) -> list[CompletenessRow]:
     """One row per submission, sorted by `sort` (one of SORTS; anything else sorts by organisation).
 
-    completeness: least complete first; status: drafts first; lateness: the latest first. Ties keep
-    the organisations' alphabetical order.
+    completeness: least complete first; required: the most required values missing first; status:
+    drafts first; lateness: the latest first. Ties keep the organisations' alphabetical order.
+    `required_counts`: {submission id: required values there}, of `required_expected` each.
     """
-    rows = [CompletenessRow(s, value_counts.get(s.id, 0), expected, days_late(s, deadline, today))
+    required_counts = required_counts or {}
+    rows = [CompletenessRow(s, value_counts.get(s.id, 0), expected, days_late(s, deadline, today),
+                            required_counts.get(s.id, 0), required_expected)
             for s in sorted(submissions, key=lambda s: s.organisation.name.lower())]
     keys = {
         "completeness": lambda r: r.filled,
+        "required": lambda r: -r.required_missing,
         "status": lambda r: r.submitted,
         "lateness": lambda r: -r.days_late,
     }

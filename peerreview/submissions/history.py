@@ -11,7 +11,7 @@ def changed_cells(after: dict) -> list[str]:
     cells: list[str] = []
     for key in after:
         cell = key.split(":", 1)[1] if key.startswith(("flag:", "note:")) else key
-        if cell != "channel" and cell not in cells:
+        if cell not in ("channel", "request") and cell not in cells:  # "request": a correction on request
             cells.append(cell)
     return cells
 

@@ -4,41 +4,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import _
-from sqlalchemy import select
 
-from peerreview.cycles.models import Cycle
 from peerreview.errors import Conflict
-from peerreview.extensions import db
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.numbers import format_plain
 from peerreview.permissions import Action, require
 from peerreview.submissions.flags import flag_label
-from peerreview.submissions.models import SUBMITTED, IndicatorValue, Submission
+from peerreview.submissions.models import Submission
+from peerreview.submissions.previous_cycle import previous_cells, previous_submission
 from peerreview.submissions.services import CellChange, SaveResult, save_values, value_map
 
-
-def previous_submission(submission: Submission) -> Submission | None:
-    """The organisation's latest submitted submission of an earlier cycle of the same network."""
-    cycle = submission.cycle
-    query = (select(Submission).join(Cycle, Cycle.id == Submission.cycle_id)
-             .where(Submission.organisation_id == submission.organisation_id, Submission.status == SUBMITTED,
-                    Cycle.network_id == cycle.network_id, Cycle.id != cycle.id,
-                    Cycle.first_year <= cycle.first_year)
-             .order_by(Cycle.last_year.desc(), Cycle.id.desc()).limit(1))
-    return db.session.scalars(query).first()
-
-
-def previous_cells(submission: Submission, indicators: list[Indicator]) -> dict[tuple[int, str, int], IndicatorValue]:
-    """{(indicator id of this cycle, breakdown, year): stored cell} of the previous cycle, matched by indicator code."""
-    previous = previous_submission(submission)
-    if previous is None:
-        return {}
-    by_code = {i.code: i.id for i in indicators}
-    rows = db.session.execute(select(Indicator.code, IndicatorValue)
-                              .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
-                              .where(IndicatorValue.submission_id == previous.id))
-    return {(by_code[code], cell.breakdown, cell.year): cell for code, cell in rows if code in by_code}
+__all__ = ["copy_previous_values", "previous_cells", "previous_submission", "previous_values"]
 
 
 def previous_values(submission: Submission, indicators: list[Indicator]) -> dict[tuple[int, str, int], str]:

@@ -14,9 +14,11 @@ from peerreview.numbers import format_plain
 from peerreview.permissions import Action
 from peerreview.submissions import comparability, flags, previous, services, value_files
 from peerreview.submissions import documents as document_services
+from peerreview.submissions import explanations as explanation_services
 from peerreview.submissions import narratives as narrative_services
 from peerreview.submissions.forms import CellForm, CsrfForm, DocumentForm, ReturnForm, ValuesFileForm
 from peerreview.submissions.narratives import text_digest
+from peerreview.submissions.plausibility import check_submission
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
@@ -139,7 +141,9 @@ class ValuePage:
             areas=self.areas, area=self.area, shown=shown, stored=stored, marks=marks, started_marks=started_marks,
             errors=self.errors, labels=self.labels, conflicts=self.conflicts, note_conflicts=self.note_conflicts,
             earlier=earlier, cell_name=services.cell_name, flag_label=flags.flag_label, notes=notes,
-            note_versions=note_versions, note_digests=note_digests,
+            note_versions=note_versions, note_digests=note_digests, values=values,
+            # The network comparison is left to the check page: it reads every submitted value of the cycle.
+            warned=check_submission(submission, self.indicators, values, against_network=False).by_cell,
             flag_choices=[(code, str(label)) for code, label in flags.FLAGS.items()]), self.status
 
 
@@ -253,22 +257,46 @@ def narratives(submission_id: int):
 @bp.route("/<int:submission_id>/check")
 @login_required
 def check(submission_id: int):
-    """Before submitting: what is missing, what will be locked; submitting with gaps needs a confirmation."""
+    """Before submitting: what is missing, what is unexplained, what will be locked; then the confirmation."""
     submission = _editable_submission(submission_id)
     return _check_page(submission, {}, 200)
 
 
-def _check_page(submission, errors: dict, status: int):
-    indicators = framework_indicators(submission.cycle.framework_id)
+def _check_page(submission, errors: dict, status: int, typed: dict | None = None, labels: dict | None = None):
+    """The check page; `typed` keeps explanations the person wrote that were not saved (x-<cell>: text)."""
+    indicators = services.in_entry_order(framework_indicators(submission.cycle.framework_id))
     values = services.value_map(submission.id)
-    missing = services.missing_cells(submission, indicators, values)
+    report = check_submission(submission, indicators, values)
+    gaps = services.optional_gaps(submission, indicators, values, report)
+    required = {cell for _i, cells in report.missing for cell in cells}
+    missing = [(i, [c for c in empty if c not in required]) for i, empty in
+               services.empty_cells(submission, indicators, values)]
     areas = framework_areas(submission.cycle.framework_id)
     texts = narrative_services.narratives_for(submission.id)
     empty_areas = [a for a in areas if not (texts.get(a.id) and texts[a.id].body.strip())]
-    return render_template("submissions/check.html", submission=submission, form=CsrfForm(), missing=missing,
-                           gaps=sum(len(empty) for _i, empty in missing), filled=len(values),
+    by_id = {i.id: i for i in indicators}
+    return render_template("submissions/check.html", submission=submission, form=CsrfForm(), report=report,
+                           missing=[(i, cells) for i, cells in missing if cells], gaps=gaps,
+                           filled=len(values), values=values, by_id=by_id, cell_name=services.cell_name,
+                           format_plain=format_plain,
                            expected=services.expected_value_count(indicators, submission.cycle.years),
-                           areas=areas, empty_areas=empty_areas, errors=errors), status
+                           areas=areas, empty_areas=empty_areas, errors=errors, typed=typed or {},
+                           labels=labels or {}), status
+
+
+@bp.route("/<int:submission_id>/explanations", methods=["POST"])
+@login_required
+def explanations(submission_id: int):
+    """Save the explanations written on the check page; those not saved come back as typed, with the reason."""
+    submission = _editable_submission(submission_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    changes = explanation_services.changes_from_form(request.form)
+    result = explanation_services.save_explanations(current_user, submission, changes)
+    if result.errors:
+        flash(ngettext("%(num)d explanation saved.", "%(num)d explanations saved.", result.saved), "warning")
+        return _check_page(submission, result.errors, 422,
+                           {k: v for k, v in request.form.items() if k in result.errors}, result.labels)
+    flash(ngettext("%(num)d explanation saved.", "%(num)d explanations saved.", result.saved), "success")
+    return redirect(url_for("submissions.check", submission_id=submission.id, _anchor="warnings"))
 
 
 @bp.route("/<int:submission_id>/submit", methods=["POST"])

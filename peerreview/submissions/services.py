@@ -5,10 +5,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import _, ngettext
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from peerreview.audit.services import record
@@ -17,8 +18,9 @@ from peerreview.auth.services import role_holders
 from peerreview.cycles.models import DRAFT as CYCLE_DRAFT
 from peerreview.cycles.models import OPEN, PHASE_LABELS, Cycle
 from peerreview.db_types import utcnow
-from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_simultaneous_change
+from peerreview.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
+from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
 from peerreview.mail.services import external_url, send_mail
@@ -28,6 +30,7 @@ from peerreview.permissions import Action, require, scope
 from peerreview.queries import count_per
 from peerreview.submissions import flags
 from peerreview.submissions.models import DRAFT, SUBMITTED, IndicatorValue, Submission
+from peerreview.submissions.plausibility import CheckReport, check_submission
 
 
 def cell_name(indicator_id: int, breakdown: str, year: int) -> str:
@@ -65,8 +68,9 @@ def in_entry_order(indicators: list[Indicator]) -> list[Indicator]:
 
 
 def get_submission(actor, submission_id: int, action: Action = Action.VIEW_SUBMISSION) -> Submission:
+    # One query: the submission with its cycle and organisation (whose networks load only if asked).
     submission = db.session.get(Submission, submission_id, options=[
-        selectinload(Submission.cycle), selectinload(Submission.organisation)])
+        joinedload(Submission.cycle), joinedload(Submission.organisation).lazyload(Organisation.networks)])
     if submission is None:
         raise NotFound(_("No such submission."))
     require(actor, action, submission)
@@ -87,6 +91,12 @@ def visible_submissions(actor, cycle_id: int) -> list[Submission]:
     """The submissions of a cycle this user may open, in one query whatever their number."""
     query = _cycle_submissions_query(cycle_id).where(scope(actor, Action.VIEW_SUBMISSION))
     return list(db.session.scalars(query))
+
+
+def visible_submission_ids(actor, cycle_id: int) -> list[int]:
+    """The ids of the submissions `visible_submissions` lists, and nothing else (one light query)."""
+    return list(db.session.scalars(select(Submission.id).where(Submission.cycle_id == cycle_id,
+                                                               scope(actor, Action.VIEW_SUBMISSION))))
 
 
 def submissions_for_delegate(actor) -> list[Submission]:
@@ -119,7 +129,9 @@ def edit_problem(submission: Submission) -> str | None:
     return None
 
 
-VALUE_CHANNELS = ("form", "upload", "copy", "secretariat", "api")
+# "clarification": the delegation corrects, in place, the value an open clarification request asks about
+# (the submission stays submitted; only that cell; shown to reviewers as changed since submission).
+VALUE_CHANNELS = ("form", "upload", "copy", "secretariat", "clarification", "api")
 
 
 @dataclass(frozen=True)
@@ -224,7 +236,7 @@ def _stored_state(row: IndicatorValue | None) -> tuple[Decimal | None, str, str]
 
 
 def save_values(actor, submission: Submission, changes: Iterable[CellChange], *, channel: str = "form",
-                indicators: list[Indicator] | None = None) -> SaveResult:
+                indicators: list[Indicator] | None = None, clarification: Any = None) -> SaveResult:
     """Save the cells a person changed; never overwrite a cell someone else changed meanwhile.
 
     The one way values, their flags and their source notes are written, for the form, the
@@ -242,6 +254,10 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
       doing nothing, or their own by sending the cell again starting from CellConflict.theirs*;
     - otherwise the cell is written (a cell with no value and no flag is deleted).
 
+    With channel "clarification", `clarification` is the open clarification request (a reviews Comment)
+    the delegation answers: only its cell may change, the submission stays submitted, and the rule
+    is `Action.CORRECT_VALUE` (docs/access-matrix.md).
+
     Cells outside the framework's grid (or the `indicators` given) are ignored. Two saves that
     race for the same cell in the same instant are caught by the cell's version (the loser's
     whole request gets a 409 and nothing of it is written). Saves of different cells never block
@@ -250,11 +266,15 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
     """
     if channel not in VALUE_CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    # The secretariat enters values on the delegation's behalf (channel "secretariat"): its own rule.
-    require(actor, Action.EXCHANGE_VALUES if channel == "secretariat" else Action.EDIT_SUBMISSION, submission)
-    problem = edit_problem(submission)
-    if problem:
-        raise Conflict(problem)
+    if channel == "clarification":
+        changes = list(changes)
+        _require_clarification_cell(actor, submission, clarification, changes)
+    else:
+        # The secretariat enters values on the delegation's behalf (channel "secretariat"): its own rule.
+        require(actor, Action.EXCHANGE_VALUES if channel == "secretariat" else Action.EDIT_SUBMISSION, submission)
+        problem = edit_problem(submission)
+        if problem:
+            raise Conflict(problem)
     if indicators is None:
         indicators = framework_indicators(submission.cycle.framework_id)
     grid = {(i.id, b.code, y): (i, b) for i in indicators for b in i.breakdowns for y in submission.cycle.years}
@@ -326,9 +346,11 @@ def save_values(actor, submission: Submission, changes: Iterable[CellChange], *,
             db.session.delete(row)
         result.cleared = len(to_clear)
         if audit:
-            touch_submission(actor, submission, now)
+            touch_submission(actor, submission, now, status=SUBMITTED if channel == "clarification" else DRAFT)
             before, after = history_entries(audit)
             after["channel"] = channel
+            if clarification is not None:
+                after["request"] = clarification.id
             record(actor, "submission.values", submission, before=before, after=after,
                    network_id=submission.cycle.network_id, cycle_id=submission.cycle_id)
         db.session.flush()
@@ -367,14 +389,29 @@ def _update_cells(updates: list[dict], actor, now: datetime) -> None:
             db.session.expire(row)
 
 
-def touch_submission(actor, submission: Submission, now: datetime) -> None:
-    """Note who saved last, without moving the submission's version; refuse if it stopped being a draft.
+def _require_clarification_cell(actor, submission: Submission, clarification: Any,
+                                changes: list[CellChange]) -> None:
+    """A correction in answer to a clarification request: that request's rule, and only its cell."""
+    if clarification is None or clarification.submission_id != submission.id:
+        raise PermissionDenied(_("A value is corrected in answer to a clarification request on it."))
+    require(actor, Action.CORRECT_VALUE, clarification)
+    cell = (clarification.indicator_id, clarification.breakdown, clarification.year)
+    if any((c.indicator_id, c.breakdown, c.year) != cell for c in changes):
+        raise PermissionDenied(_("Only the value the clarification request asks about can be corrected."))
+    if submission.accepted_at is not None:
+        raise Conflict(_("The network secretariat accepted and locked this submission; ask it to unlock the "
+                         "submission before correcting the value."))
+
+
+def touch_submission(actor, submission: Submission, now: datetime, *, status: str = DRAFT) -> None:
+    """Note who saved last, without moving the submission's version; refuse if it is no longer in `status`.
 
     A plain UPDATE guarded by the status: it waits for a simultaneous submit (or return) to finish and
-    then finds the submission no longer a draft, so no value lands in a submitted submission.
+    then finds the submission no longer a draft, so no value lands in a submitted submission (and a
+    correction on request, `status` SUBMITTED, none in a returned one).
     """
     table = Submission.__table__
-    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == DRAFT)
+    done = db.session.execute(table.update().where(table.c.id == submission.id, table.c.status == status)
                               .values(last_saved_at=now, last_saved_by_id=actor.id))
     if done.rowcount != 1:
         db.session.rollback()
@@ -406,20 +443,59 @@ def value_counts(submission_ids: list[int]) -> dict[int, int]:
     return count_per(IndicatorValue.submission_id, submission_ids)
 
 
+def empty_cells(submission: Submission, indicators: list[Indicator],
+                values: dict) -> list[tuple[Indicator, list[tuple[int, str, int]]]]:
+    """The empty cells of the grid, per indicator in entry order: [(indicator, [(id, breakdown, year)...])]."""
+    empty = []
+    for indicator in in_entry_order(indicators):
+        cells = [(indicator.id, b.code, y) for b in indicator.breakdowns for y in submission.cycle.years
+                 if (indicator.id, b.code, y) not in values]
+        if cells:
+            empty.append((indicator, cells))
+    return empty
+
+
 def missing_cells(submission: Submission, indicators: list[Indicator],
                   values: dict) -> list[tuple[Indicator, list[str]]]:
     """The empty cells of the grid, per indicator in entry order: [(indicator, ["Women 2023", ...])]."""
-    missing = []
-    for indicator in in_entry_order(indicators):
-        empty = [f"{b.label} {y}" for b in indicator.breakdowns for y in submission.cycle.years
-                 if (indicator.id, b.code, y) not in values]
-        if empty:
-            missing.append((indicator, empty))
-    return missing
+    return [(indicator, [f"{BY_CODE[b].label} {y}" for _i, b, y in cells])
+            for indicator, cells in empty_cells(submission, indicators, values)]
+
+
+def optional_gaps(submission: Submission, indicators: list[Indicator], values: dict, report: CheckReport) -> int:
+    """How many empty cells are not required (submitting without them needs a confirmation)."""
+    required = {cell for _indicator, cells in report.missing for cell in cells}
+    return sum(1 for i in indicators for b in i.breakdowns for y in submission.cycle.years
+               if (i.id, b.code, y) not in values and (i.id, b.code, y) not in required)
+
+
+def submit_problems(report: CheckReport, gaps: int, gaps_confirmed: bool) -> dict[str, str]:
+    """Why submitting is refused, per check-page field: required values, unexplained warnings, gaps."""
+    errors = {}
+    if report.missing:
+        errors["required"] = ngettext(
+            "%(num)d required value is missing. Fill it in, or flag it as not available or not applicable.",
+            "%(num)d required values are missing. Fill them in, or flag them as not available or not applicable.",
+            report.missing_count)
+    if report.unexplained:
+        errors["warnings"] = ngettext(
+            "%(num)d value with a warning is not explained. Explain it below, or correct the value.",
+            "%(num)d values with a warning are not explained. Explain each below, or correct the value.",
+            len(report.unexplained))
+    if gaps and not gaps_confirmed:
+        errors["confirm_gaps"] = ngettext(
+            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
+            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)
+    return errors
 
 
 def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Submission:
-    """Submit the delegation's values; with empty cells only when the person confirmed it (the check page)."""
+    """Submit the delegation's values (the check page asks first).
+
+    Refused, with every problem at once: while a required value is missing (checks.py), while a
+    plausibility warning is not explained, and while other cells are empty unless the person
+    confirmed submitting without them.
+    """
     require(actor, Action.EDIT_SUBMISSION, submission)
     problem = edit_problem(submission)
     if problem:
@@ -428,11 +504,10 @@ def submit(actor, submission: Submission, *, gaps_confirmed: bool = False) -> Su
     if not values:
         raise ValidationFailed(_("Enter at least one value before submitting."))
     indicators = framework_indicators(submission.cycle.framework_id)
-    gaps = sum(len(empty) for _indicator, empty in missing_cells(submission, indicators, values))
-    if gaps and not gaps_confirmed:
-        raise ValidationFailed(_("The submission was not submitted."), errors={"confirm_gaps": ngettext(
-            "%(num)d value is missing. Fill it in, or confirm that you submit without it.",
-            "%(num)d values are missing. Fill them in, or confirm that you submit without them.", gaps)})
+    report = check_submission(submission, indicators, values)
+    errors = submit_problems(report, optional_gaps(submission, indicators, values, report), gaps_confirmed)
+    if errors:
+        raise ValidationFailed(_("The submission was not submitted."), errors=errors)
     with refuse_simultaneous_change(explain=lambda: _submitted_meanwhile(submission)):
         submission.status = SUBMITTED
         submission.submitted_at = utcnow()

@@ -79,7 +79,10 @@ def _in_words(e: AuditEvent, cycles, submissions, assignments, comments, reports
         link = url_for("submissions.detail", submission_id=submission.id)
         sentences = {
             "cycle.invite": _("%(who)s invited %(org)s to the cycle", who=who, org=org),
-            "submission.values": _("%(who)s saved values of %(org)s's submission", who=who, org=org),
+            "submission.values": (_("%(who)s corrected a value of %(org)s's submitted submission in answer to a "
+                                    "clarification request", who=who, org=org)
+                                  if after.get("channel") == "clarification" else
+                                  _("%(who)s saved values of %(org)s's submission", who=who, org=org)),
             "submission.narratives": _("%(who)s saved the self-assessment of %(org)s", who=who, org=org),
             "submission.transition": (_("%(who)s submitted %(org)s's submission", who=who, org=org)
                                       if after.get("status") == "submitted" else

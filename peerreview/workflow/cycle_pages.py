@@ -11,17 +11,21 @@ from datetime import UTC, datetime
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
+from openpyxl import Workbook
+from sqlalchemy import select
 
 from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
 from peerreview.cycles.forms import ExtensionForm, InviteForm, RevertForm, TransitionForm
-from peerreview.cycles.models import PHASE_LABELS
+from peerreview.cycles.models import PHASE_LABELS, Cycle
 from peerreview.cycles.routes import bp as cycles_bp
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
+from peerreview.extensions import db
 from peerreview.forms_support import apply_errors, choices, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
+from peerreview.page_cache import cached_page, cached_part, digest, with_versions
 from peerreview.permissions import Action, can, is_participant_delegate
 from peerreview.reports.services import cycle_reports
 from peerreview.reviews.assessments import review_completion
@@ -34,22 +38,47 @@ from peerreview.submissions.benchmarking import (
     participant,
 )
 from peerreview.submissions.completeness import SORTS, completeness_rows, submitted_count
+from peerreview.submissions.plausibility import required_counts, required_expected
 from peerreview.submissions.services import (
     expected_value_count,
     invitable_organisations,
     invite_organisation,
     value_counts,
+    visible_submission_ids,
     visible_submissions,
 )
+from peerreview.submissions.spreadsheets import XLSX_TYPE
 from peerreview.workflow import deadlines, phases
+
+
+def _cycle_versions(cycle_id: int) -> tuple[Cycle | None, tuple[int, int]]:
+    """The cycle and its data versions in one query. The caller keeps the cycle while `get_cycle` checks
+    the permission (the session holds loaded objects only while someone refers to them)."""
+    row = db.session.execute(with_versions(select(Cycle).where(Cycle.id == cycle_id), Cycle.id,
+                                           Cycle.network_id)).first()
+    return (row[0], (row[1], row[2])) if row else (None, (0, 0))
 
 
 @cycles_bp.route("/<int:cycle_id>")
 @login_required
 def detail(cycle_id: int):
+    _loaded, versions = _cycle_versions(cycle_id)
     cycle = get_cycle(current_user, cycle_id)
     manage = can(current_user, Action.MANAGE_CYCLE, cycle)
-    # Delegates see their own submission; reviewers those assigned to them.
+    sort = request.args.get("sort", "organisation")
+    sort = sort if sort in SORTS else "organisation"
+    today = datetime.now(UTC).date()
+    zone = deadlines.viewer_zone(current_user, cycle)
+    # Delegates see their own submission; reviewers those assigned to them: the ids are in the key.
+    # Delegates get the link to choose how their organisation is named in the reports.
+    key = ("cycle", cycle.id, versions, manage, bool(current_user.is_delegate),
+           digest(visible_submission_ids(current_user, cycle.id)), sort, today.isoformat(), str(zone))
+    return cached_page(current_user.id, key, lambda: render_template(
+        "cycles/detail.html", cycle=cycle,
+        content=cached_part(key, lambda: _cycle_part(cycle, manage, sort, today, zone))))
+
+
+def _cycle_part(cycle, manage: bool, sort: str, today, zone) -> str:
     submissions = visible_submissions(current_user, cycle.id)
     indicators = framework_indicators(cycle.framework_id)
     submission_ids = [s.id for s in submissions]
@@ -59,13 +88,11 @@ def detail(cycle_id: int):
         invite_form.organisation_id.choices = choices([(0, _("Choose an organisation"))] + [
             (o.id, f"{o.name} ({o.country})") for o in invitable_organisations(cycle)])
     target = phases.next_phase(cycle)
-    sort = request.args.get("sort", "organisation")
-    counts = value_counts(submission_ids)
+    rows = _completeness(cycle, submissions, indicators, sort, today)
+    counts = {r.submission.id: r.filled for r in rows}
     expected = expected_value_count(indicators, cycle.years)
-    rows = completeness_rows(submissions, counts, expected, cycle.submission_deadline,
-                             datetime.now(UTC).date(), sort)
     return render_template(
-        "cycles/detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
+        "cycles/_detail.html", cycle=cycle, submissions=submissions, manage=manage, rows=rows, sort=sort,
         sorts=SORTS, submitted=submitted_count(rows),
         reviewer_counts=reviewer_counts(submission_ids), value_counts=counts,
         expected_values=expected, invite_form=invite_form, next_phase=target,
@@ -75,8 +102,32 @@ def detail(cycle_id: int):
         previous_phase=phases.previous_phase(cycle) if manage else None,
         extensions=deadlines.extensions_of(cycle.id) if manage else {},
         deadline_end=lambda day: deadlines.deadline_end(cycle, day),
-        viewer_zone=deadlines.viewer_zone(current_user, cycle),
-        review_done=review_completion(submission_ids) if manage else {})
+        viewer_zone=zone, review_done=review_completion(submission_ids) if manage else {})
+
+
+def _completeness(cycle, submissions, indicators, sort: str, today=None):
+    """The progress table's rows: values entered, required values there, lateness (three queries in all)."""
+    ids = [s.id for s in submissions]
+    return completeness_rows(submissions, value_counts(ids), expected_value_count(indicators, cycle.years),
+                             cycle.submission_deadline, today or datetime.now(UTC).date(), sort,
+                             required_counts(ids, cycle.years), required_expected(indicators, cycle.years))
+
+
+def _completeness_table(cycle) -> tuple[list[str], list[list]]:
+    """The secretariat's progress table as header and rows, in the order asked for (?sort=)."""
+    submissions = visible_submissions(current_user, cycle.id)
+    rows = _completeness(cycle, submissions, framework_indicators(cycle.framework_id),
+                         request.args.get("sort", "organisation"))
+    header = [_("organisation"), _("country"), _("status"), _("submitted at (UTC)"), _("values filled"),
+              _("values expected"), _("per cent filled"), _("required values there"), _("required values"),
+              _("days late")]
+    body = []
+    for r in rows:
+        s = r.submission
+        body.append([spreadsheet_safe(s.organisation.name), spreadsheet_safe(s.organisation.country), s.status,
+                     s.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted and s.submitted_at else "",
+                     r.filled, r.expected, r.percent, r.required_there, r.required_expected, r.days_late])
+    return header, body
 
 
 @cycles_bp.route("/<int:cycle_id>/completeness.csv")
@@ -84,22 +135,30 @@ def detail(cycle_id: int):
 def completeness_csv(cycle_id: int):
     """The secretariat's progress table as CSV, in the order asked for (?sort=)."""
     cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
-    submissions = visible_submissions(current_user, cycle.id)
-    indicators = framework_indicators(cycle.framework_id)
-    rows = completeness_rows(submissions, value_counts([s.id for s in submissions]),
-                             expected_value_count(indicators, cycle.years), cycle.submission_deadline,
-                             datetime.now(UTC).date(), request.args.get("sort", "organisation"))
+    header, body = _completeness_table(cycle)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("organisation"), _("country"), _("status"), _("submitted at (UTC)"), _("values filled"),
-                     _("values expected"), _("per cent filled"), _("days late")])
-    for r in rows:
-        s = r.submission
-        writer.writerow([spreadsheet_safe(s.organisation.name), spreadsheet_safe(s.organisation.country), s.status,
-                         s.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted and s.submitted_at else "",
-                         r.filled, r.expected, r.percent, r.days_late])
+    writer.writerow(header)
+    writer.writerows(body)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-completeness.csv"'})
+
+
+@cycles_bp.route("/<int:cycle_id>/completeness.xlsx")
+@login_required
+def completeness_xlsx(cycle_id: int):
+    """The same table as an Excel workbook."""
+    cycle = get_cycle(current_user, cycle_id, Action.MANAGE_CYCLE)
+    header, body = _completeness_table(cycle)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Completeness"))
+    sheet.append(header)
+    for row in body:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-completeness.xlsx"'})
 
 
 @cycles_bp.route("/<int:cycle_id>/invite", methods=["POST"])
@@ -202,12 +261,23 @@ def extend_deadline(cycle_id: int):
 @cycles_bp.route("/<int:cycle_id>/compare")
 @login_required
 def compare(cycle_id: int):
+    _loaded, versions = _cycle_versions(cycle_id)
     cycle = get_cycle(current_user, cycle_id, Action.COMPARE_INDICATORS)
+    # The only thing the reader changes: a participant's delegate also sees its own confidential values.
+    own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
+    asked = (to_id(request.args.get("indicator")), request.args.get("breakdown", "")[:20],
+             request.args.get("year", type=int))
+    key = ("compare", cycle.id, versions, own_org, asked)
+    return cached_page(current_user.id, key, lambda: render_template(
+        "cycles/compare.html", cycle=cycle, content=cached_part(key, lambda: _comparison_part(cycle, own_org))))
+
+
+def _comparison_part(cycle, own_org: int | None) -> str:
     indicators = framework_indicators(cycle.framework_id)
     indicator = next((i for i in indicators if i.id == to_id(request.args.get("indicator"))),
                      indicators[0] if indicators else None)
     if indicator is None:
-        return render_template("cycles/compare.html", cycle=cycle, indicator=None, indicators=[])
+        return render_template("cycles/_compare.html", cycle=cycle, indicator=None, indicators=[])
     breakdowns = breakdowns_for(indicator.dimensions)
     breakdown = request.args.get("breakdown", TOTAL.code)
     if breakdown not in {b.code for b in breakdowns}:
@@ -215,7 +285,6 @@ def compare(cycle_id: int):
     year = request.args.get("year", type=int)
     if year not in cycle.years:
         year = cycle.last_year
-    own_org = current_user.organisation_id if is_participant_delegate(current_user, cycle) else None
     comparison = indicator_comparison(cycle, indicator, breakdown, year, viewer_organisation_id=own_org)
     breakdown_label = next(b.label for b in breakdowns if b.code == breakdown)
     spread = comparison.spread
@@ -225,7 +294,7 @@ def compare(cycle_id: int):
                       title=f"{indicator.code} {indicator.name}, {breakdown_label}, {year}",
                       median=spread.median if spread else None, unit=indicator.unit, decimals=indicator.decimals,
                       direction=indicator.direction)
-    return render_template("cycles/compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
+    return render_template("cycles/_compare.html", cycle=cycle, indicator=indicator, indicators=indicators,
                            comparison=comparison, chart=chart, year=year, breakdown=breakdown,
                            breakdowns=breakdowns, own_org=own_org, STATES=STATE_LABELS)
 

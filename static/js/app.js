@@ -1,3 +1,4 @@
 import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
+import './markdown-preview.js'
 
 initAll()

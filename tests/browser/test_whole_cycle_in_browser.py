@@ -48,9 +48,23 @@ def test_delegate_reviewer_secretariat_and_public(person):
     page.get_by_role("button", name="Save self-assessment").click()
     expect(page.locator(".pr-narrative strong").first).to_have_text("jobseekers over 50")
     page.get_by_role("link", name="Check and submit").click()
-    page.get_by_role("button", name="Submit to the network").click()  # with gaps: refused, the reason beside the box
+    page.get_by_role("button", name="Submit to the network").click()  # with gaps: refused, the reasons beside
     expect(page.locator("#confirm_gaps-error")).to_contain_text("values are missing")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("required values are missing")
     delegate.check()
+    # The framework requires every total: fill the empty ones, then explain each value the check page lists.
+    page.get_by_role("link", name="Go back to the values").click()
+    for total in page.locator("input[id*='-_T-']").all():
+        if not total.input_value():
+            total.fill("50")
+    page.get_by_role("button", name="Save and review before submitting").click()
+    for explanation in page.locator("textarea[id^='x-v-']").all():
+        if not explanation.input_value():
+            explanation.fill("Checked with the national statistics office: the figure is right.")
+    page.get_by_role("button", name="Save the explanations").click()
+    expect(page.get_by_text("0 warnings not explained.")).to_be_visible()
+    page.get_by_role("button", name="Submit to the network").click()
+    expect(page.locator("#confirm_gaps-error")).to_contain_text("values are missing")
     page.get_by_label(re.compile("I submit without the")).check()
     page.get_by_role("button", name="Submit to the network").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Submitted")
@@ -107,17 +121,19 @@ def test_delegate_reviewer_secretariat_and_public(person):
     expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("queued for rendering")
     expect(sec.page.locator("table")).to_contain_text("Draft")  # the job has run (at once in the tests)
     sec.page.get_by_role("link", name=re.compile("^Publish…")).click()  # a link styled as a button
-    expect(sec.page.locator(".govuk-warning-text")).to_contain_text("Who will see it: everyone")
+    expect(sec.page.locator(".govuk-warning-text")).to_contain_text("Public: everyone, without signing in")
     sec.check()
-    sec.page.get_by_role("button", name="Publish for everyone").click()
-    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is published")
+    sec.page.get_by_label("Everyone: the public register, without signing in").check()
+    sec.page.get_by_role("button", name="Publish").click()
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is rendered now")
     sec.check()
 
     # Anyone: the published report is listed and downloads as a PDF.
     visitor = person()
     visitor.page.goto("/reports")
     visitor.check()
-    link = visitor.page.get_by_role("link", name=re.compile("Feedback report: VDAB"))
+    row = visitor.page.locator("tr", has_text=re.compile("Feedback report: VDAB"))
+    link = row.get_by_role("link", name="Version 1")
     with visitor.page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".pdf")
@@ -194,17 +210,31 @@ def test_a_reviewer_writes_an_assessment_with_the_keyboard_only(person):
     assert page.evaluate("document.activeElement.value") == "3"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == f"strengths-{area}"
-    page.keyboard.type("Employer services reach **small firms**.")
+    page.keyboard.type("Employer services reach **small firms**. <script>alert(1)</script>")
+    # Its Preview button is the next tab stop: Enter shows the sanitised Markdown without leaving the page.
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.previewFor") == f"strengths-{area}"
+    url = page.url
+    page.keyboard.press("Enter")
+    preview = page.locator(f"#strengths-{area}-preview")
+    expect(preview.locator("strong")).to_have_text("small firms")
+    expect(preview).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
+    assert page.url == url and page.evaluate("document.activeElement.dataset.previewFor") == f"strengths-{area}"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == f"improvements-{area}"
     page.keyboard.type("Follow-up of people over 50 after placement.")
     page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # over its Preview button
+    assert page.evaluate("document.activeElement.name") == f"recommendations-{area}"
     page.keyboard.type("Look to Austria's AMS for job-to-job transitions.")
     _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save assessment')")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Your assessment is saved")
     expect(page.locator(f"#score-{area}-3")).to_be_checked()
-    expect(page.locator(f"#strengths-{area}")).to_have_value("Employer services reach **small firms**.")
+    expect(page.locator(f"#strengths-{area}")).to_have_value(
+        "Employer services reach **small firms**. <script>alert(1)</script>")
+    expect(page.locator(f"#recommendations-{area}")).to_have_value("Look to Austria's AMS for job-to-job transitions.")
     expect(page.locator("#completion-problem")).to_contain_text("Give a maturity score for every excellence area")
     reviewer.check()
     page.screenshot(path="/tmp/h-review-assessment.png", full_page=True)
