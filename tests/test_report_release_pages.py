@@ -36,7 +36,12 @@ def test_factual_check_publication_withdrawal_and_the_register(client, login, wo
                                                                  "version": str(flag.version)}).status_code == 302
     confirm = client.get(f"/reports/{report_id}/publish").get_data(as_text=True)
     assert "Who will see it" in confirm and "What does this version correct" not in confirm  # a first version
-    assert client.post(f"/reports/{report_id}/publish", data={"tier": "public"}).status_code == 302
+    refused = client.post(f"/reports/{report_id}/publish", data={})  # no audience chosen: asked, never assumed
+    assert refused.status_code == 422 and "Choose who may read the report." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Report, report_id).current_version is None
+    published = client.post(f"/reports/{report_id}/publish", data={"tier": "public"}, follow_redirects=True)
+    assert "is being published" in published.get_data(as_text=True)
     db.session.expire_all()
     report = db.session.get(Report, report_id)
     version = report.current_version

@@ -170,7 +170,9 @@ def answer_flag(flag_id: int):
 def publish_confirm(report_id: int):
     """Publishing asks first, says who will see the report, and for a correction asks why."""
     report = services.report_to_publish(current_user, report_id)
-    form = PublishForm(tier=request.args.get("tier", report.tier if report.is_published else TIER_NETWORK))
+    # The tier is offered preselected on the page only: a request without one is refused, never defaulted.
+    form = PublishForm() if request.method == "POST" else PublishForm(
+        tier=request.args.get("tier", report.tier if report.is_published else TIER_NETWORK))
     if form.validate_on_submit():
         try:
             services.publish_report(current_user, report, tier=form.tier.data, reason=form.reason.data or "")
@@ -178,9 +180,8 @@ def publish_confirm(report_id: int):
             form.form_errors.append(conflict.message)
         else:
             db.session.flush()
-            flash(_("%(title)s: publication to %(audience)s asked for. The copy without the draft mark is rendered "
-                    "now; this page shows the new version when it is ready.", title=report.title,
-                    audience=release.TIER_AUDIENCES[form.tier.data]), "success")
+            flash(_("%(title)s is being published: the copy without the draft mark is being rendered, and this "
+                    "page shows the new version when it is ready.", title=report.title), "success")
             return redirect(url_for("reports.manage", cycle_id=report.cycle_id))
     elif request.method == "GET":
         problem = services.first_publish_problem(report)

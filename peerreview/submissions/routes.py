@@ -10,7 +10,7 @@ from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, to_id
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.services import framework_areas, framework_indicators
-from peerreview.numbers import format_plain
+from peerreview.numbers import format_number, format_plain
 from peerreview.permissions import Action
 from peerreview.submissions import comparability, flags, previous, services, value_files
 from peerreview.submissions import documents as document_services
@@ -278,7 +278,7 @@ def _check_page(submission, errors: dict, status: int, typed: dict | None = None
     return render_template("submissions/check.html", submission=submission, form=CsrfForm(), report=report,
                            missing=[(i, cells) for i, cells in missing if cells], gaps=gaps,
                            filled=len(values), values=values, by_id=by_id, cell_name=services.cell_name,
-                           format_plain=format_plain,
+                           format_number=format_number,
                            expected=services.expected_value_count(indicators, submission.cycle.years),
                            areas=areas, empty_areas=empty_areas, errors=errors, typed=typed or {},
                            labels=labels or {}), status

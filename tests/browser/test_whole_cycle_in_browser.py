@@ -125,7 +125,7 @@ def test_delegate_reviewer_secretariat_and_public(person):
     sec.check()
     sec.page.get_by_label("Everyone: the public register, without signing in").check()
     sec.page.get_by_role("button", name="Publish").click()
-    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is rendered now")
+    expect(sec.page.locator(".govuk-notification-banner")).to_contain_text("is being rendered")
     sec.check()
 
     # Anyone: the published report is listed and downloads as a PDF.
