@@ -118,9 +118,18 @@ assets:
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
 	cp node_modules/axe-core/axe.min.js tests/vendor/axe.min.js
 
-## make messages: extract every user-facing text into translations/messages.pot (then pybabel init/update)
+## make messages: extract every user-facing text into translations/messages.pot, bring the French and
+## Spanish catalogues up to date with it, compile them, and list what is left to translate
+## (the workflow is in README.md, the words to use in docs/glossary.md)
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".venv node_modules .git" -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs=".venv node_modules .git mutants" -o translations/messages.pot .
+	for locale in fr es; do \
+	  if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$locale --no-wrap --ignore-obsolete; \
+	  else $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$locale --no-wrap; fi; \
+	done
+	$(BIN)/python -m peerreview.catalogues compile
+	-$(BIN)/python -m peerreview.catalogues status
 
 serve-prod: $(VENV)/.installed
 	PEERREVIEW_CONFIG=production $(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) wsgi:app
