@@ -85,23 +85,30 @@ def _measure(url: str, options: dict, n_orgs: int, n_ind: int, queue) -> None:
         app_seconds = time.perf_counter() - start
         static_root = Path(app.static_folder) / "pdf"
         # The floor: WeasyPrint alone on the same HTML, with the same options and tuning (GC paused).
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         gc.disable()
         HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_root)).write_pdf(
             pdf_variant="pdf/a-3u", pdf_tags=True)
         gc.enable()
-        bare_seconds = time.perf_counter() - start
-        start = time.perf_counter()
+        bare_seconds, bare_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        start, cpu_start, children = time.perf_counter(), time.process_time(), _children_cpu()
         # As the render job does it: WeasyPrint in its own process, under the hard limits.
         pdf = render_pdf("reports/pdf/synthesis.html", synthesis_context(cycle, report_id=1),
                          data=DataFile("synthesis-data.csv", data), limits=RenderLimits(600, 3072))
         total_seconds = time.perf_counter() - start
+        total_cpu = time.process_time() - cpu_start + _children_cpu() - children
     path = OUT / f"bench-synthesis-{n_orgs}.pdf"
     path.write_bytes(pdf)
     # The larger of this process (context, template, the bare render) and the render's child.
     peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    queue.put((n_orgs, n_ind, app_seconds, bare_seconds, total_seconds, peak_mb, len(pdf), str(path)))
+    queue.put((n_orgs, n_ind, app_seconds, bare_seconds, total_seconds, peak_mb, len(pdf), str(path), bare_cpu,
+               total_cpu))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run() -> int:
@@ -119,17 +126,20 @@ def run() -> int:
                 return 1
             finally:
                 child.join(60)
-    print(f"\n{'organisations':>13} {'app s':>7} {'bare WeasyPrint s':>18} {'total s':>8} {'app share':>9} "
-          f"{'peak MB':>8} {'pages PDF':>10}")
+    # Wall-clock seconds are what a user waits; the CPU seconds (in brackets) hardly move when other
+    # work shares the machine, so they compare two runs (or two versions) on a busy machine.
+    print(f"\n{'organisations':>13} {'app s':>7} {'bare WeasyPrint s (CPU)':>24} {'total s (CPU)':>14} "
+          f"{'app share':>9} {'peak MB':>8} {'pages PDF':>10}")
     ok = True
     targets = {30: 5.0, 150: 26.0}
-    for n_orgs, _n_ind, app_s, bare_s, total_s, peak_mb, size, path in rows:
+    for n_orgs, _n_ind, app_s, bare_s, total_s, peak_mb, size, path, bare_cpu, total_cpu in rows:
         share = app_s / total_s if total_s else 0
         from pypdf import PdfReader
 
         pages = len(PdfReader(path).pages)
-        print(f"{n_orgs:>13} {app_s:>7.2f} {bare_s:>18.2f} {total_s:>8.2f} {share:>8.0%} {peak_mb:>8.0f} "
-              f"{pages:>10}  {path} ({size:,} bytes)")
+        print(f"{n_orgs:>13} {app_s:>7.2f} {f'{bare_s:.2f} ({bare_cpu:.2f})':>24} "
+              f"{f'{total_s:.2f} ({total_cpu:.2f})':>14} {share:>8.0%} {peak_mb:>8.0f} {pages:>10}  {path} "
+              f"({size:,} bytes)")
         ok &= total_s <= targets.get(n_orgs, 1e9) and peak_mb < 1024 and share <= 0.10
     print("targets (30: <= 5 s, 150: <= 26 s, < 1 GB, app <= 10 %):", "met" if ok else "NOT met")
     return 0 if ok else 1

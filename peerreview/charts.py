@@ -107,11 +107,15 @@ class Bar:
 
 def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1, direction: str = "higher",
               median: Decimal | None = None, locale: str | None = None,
-              max_height: float | None = None, quartiles: tuple[Decimal, Decimal] | None = None) -> Markup:
+              max_height: float | None = None, quartiles: tuple[Decimal, Decimal] | None = None,
+              value_labels: bool = True) -> Markup:
     """Horizontal bars, best first (highest first unless lower is better), with the median.
 
     When the bars do not fit in `max_height` (a printed page) at a readable size, it draws the
     strip chart of the same values instead: every organisation a dot, the highlighted one named.
+    Without `value_labels` (where a table beside the chart holds every value, as in the synthesis
+    report) the bars take the width the labels would need: half the chart's text is gone, and
+    with it a tenth of the PDF's render time (measured in benchmarks.report_render).
     """
     present = sorted((b for b in items if b.value is not None), key=lambda b: b.value,
                      reverse=direction != "lower")
@@ -126,9 +130,12 @@ def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1
     labels = [_short(b.label) for b in present]
     shown = [f"{format_number(b.value, decimals, locale)} {unit}".strip() for b in present]
     label_width = min(max(_text_width(t) for t in labels), LABEL_CHARS * CHAR_WIDTH + 4) + 6
-    value_width = max(_text_width(t) for t in shown) + 6
     numbers = [float(b.value) for b in present] + ([float(median)] if median is not None else [])
     ticks = nice_ticks(min(0.0, min(numbers)), max(0.0, max(numbers)))
+    if value_labels:
+        value_width = max(_text_width(t) for t in shown) + 6
+    else:  # room for half the last tick's number, which is centred on the plot's right end
+        value_width = _text_width(format_number(Decimal(str(ticks[-1])), _tick_decimals(ticks), locale)) / 2 + 4
     low, high = ticks[0], ticks[-1]
     plot_left, plot_right = label_width, WIDTH - value_width
     top = 8
@@ -157,10 +164,11 @@ def bar_chart(items: list[Bar], *, title: str, unit: str = "", decimals: int = 1
         parts.append(
             f'<text x="{label_width - 6:.1f}" y="{y + 13}" text-anchor="end"{weight}>{escape(label)}</text>'
             f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{ROW}" '
-            f'fill="{HIGHLIGHT if bar.highlighted else MUTED}"/>'
+            f'fill="{HIGHLIGHT if bar.highlighted else MUTED}"/>')
+        if value_labels:
             # Right of the bar's end: inside the drawing, because value_width was kept free for it.
-            f'<text x="{max(right, x(0.0)) + 4:.1f}" y="{y + 13}"{weight} stroke="#fff" stroke-width="3" '
-            f'paint-order="stroke">{escape(text)}</text>')
+            parts.append(f'<text x="{max(right, x(0.0)) + 4:.1f}" y="{y + 13}"{weight} stroke="#fff" '
+                         f'stroke-width="3" paint-order="stroke">{escape(text)}</text>')
     parts.append("</svg>")
     # Every interpolated text went through escape() above; the numbers are ours.
     return Markup("".join(parts))  # noqa: S704

@@ -162,3 +162,21 @@ def test_a_shortened_name_keeps_its_country():
     assert short.endswith("… (KR)") and len(short) <= 38
     assert _short("Bundesagentur für Arbeit (DE)", 38) == "Bundesagentur für Arbeit (DE)"
     assert _short("A name without a country that is far too long to fit", 20) == "A name without a co…"
+
+
+def test_without_value_labels_the_bars_take_their_room_and_nothing_is_cut(app):
+    """The synthesis report prints every value in the table under its chart: the chart leaves out the
+    value labels (half its text, a tenth of the render time) and its bars use the width they took."""
+    items = [Bar("Bundesagentur für Arbeit (DE)", Decimal("144897"), True), Bar("VDAB (BE)", Decimal("61404"))]
+    with app.test_request_context():
+        labelled = _svg(bar_chart(items, title="3a", unit="vacancies", decimals=0))
+        bare = _svg(bar_chart(items, title="3a", unit="vacancies", decimals=0, value_labels=False))
+    words = [t.text for t in _texts(bare)]
+    assert "144,897 vacancies" not in words and "61,404 vacancies" not in words
+    assert "Bundesagentur für Arbeit (DE)" in words and "VDAB (BE)" in words  # the names stay
+    assert "150,000" in words  # and the axis, up to its last tick
+    widest = [float(r.get("width")) for r in bare.findall(".//s:rect", NS)]
+    assert max(widest) > max(float(r.get("width")) for r in labelled.findall(".//s:rect", NS)) + 50
+    width, _height = _size(bare)
+    for text in _texts(bare):
+        assert _right_edge(text) <= width, text.text

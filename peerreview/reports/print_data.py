@@ -347,7 +347,7 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
             "chart": bar_chart([Bar(names.label(o), values.get((o.id, ind.id, last))) for o in submitted],
                                title=title, median=s.median if s else None, unit=ind.unit, decimals=ind.decimals,
                                direction=ind.direction, max_height=PAGE_HEIGHT,
-                               quartiles=(s.q1, s.q3) if s else None),
+                               quartiles=(s.q1, s.q3) if s else None, value_labels=False),  # the table has them
             "table": table, "notes": notes.take(),
         })
     organisations = {o.id: o for o, _status in participants}
