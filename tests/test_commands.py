@@ -141,3 +141,22 @@ def _assert_the_review_is_shown_whole(db, wapes):
     assert answer.body.startswith("Value corrected:")
     changed = changed_since_submission([submissions["JP"]])[submissions["JP"].id]
     assert list(changed) == [(request.indicator_id, "Y_GE50", 2023)]
+
+
+def test_the_demo_shows_the_factual_check_and_the_anonymous_code_to_a_new_user(runner, client, login, db):
+    """Signed in as the demo's delegate of Canada, the draft at the factual check is listed, and its page
+    shows the flagged error with the secretariat's answer; Korea chose its code on the naming page."""
+    from peerreview.demo import DEMO_PASSWORD
+    from peerreview.reports.models import FactualFlag
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    flag = db.session.scalar(select(FactualFlag))
+    canada = db.session.scalar(select(User).where(User.email == "delegate.ca@demo.example"))
+    login(canada, DEMO_PASSWORD)
+    assert f'/reports/{flag.report_id}"' in client.get("/reports").get_data(as_text=True)
+    page = client.get(f"/reports/{flag.report_id}").get_data(as_text=True)
+    assert "the merger took effect in January 2024" in page and "the date is corrected to January 2024" in page
+    korea = db.session.scalar(select(User).where(User.email == "delegate.kr@demo.example"))
+    wapes = db.session.scalar(select(Cycle).where(Cycle.title == "WAPES Global Peer Review"))
+    login(korea, DEMO_PASSWORD)
+    assert "PES 01" in client.get(f"/cycles/{wapes.id}/naming").get_data(as_text=True)
