@@ -51,7 +51,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # Add "fr", "es" here once translations/<lang>/LC_MESSAGES/messages.po exist.
-    LANGUAGES = ["en"]
+    LANGUAGES = ["en", "fr", "es"]
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # Requests larger than this are refused with 413 (uploads included).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 8 * 1024 * 1024))
