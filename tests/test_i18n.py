@@ -255,7 +255,7 @@ def test_the_indicator_form_keeps_per_language_texts_shown_to_readers_of_that_la
     login(world.secretariat)
     url = f"/frameworks/{world.framework.id}/indicators/{world.indicator.id}/edit"
     form = _page(client, url)
-    assert 'name="name_fr"' in form and 'name="definition_es"' in form
+    assert re.search(r'name="name_fr"[^>]*lang="fr"', form) and re.search(r'name="definition_es"[^>]*lang="es"', form)
     data = {"version": world.indicator.version, "code": "1a", "name": "Transitions into employment",
             "definition": "Share of jobseekers who found work.", "unit": "%", "direction": "higher",
             "decimals": "1", "required": "total", "name_fr": "Transitions vers l'emploi",
