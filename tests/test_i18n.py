@@ -204,6 +204,7 @@ def test_a_report_is_rendered_in_its_cycles_language(world, locale):
     _without_published_report(world)
     world.cycle.translations = _titles()
     world.cycle.report_locale = locale
+    world.indicator.translations = {"fr": {"name": "Transitions vers l'emploi"}}
     db.session.commit()
     report = rendered(world, kind="synthesis")
     reader = PdfReader(io.BytesIO(report.pdf))
@@ -214,6 +215,13 @@ def test_a_report_is_rendered_in_its_cycles_language(world, locale):
     assert heading in text and title in text
     assert report.title == _in(locale, "Synthesis report – %(cycle)s", cycle=title)
     assert _in(locale, "Contents") in text
+    # The indicator's own texts in the report's language; a missing one is the original, marked.
+    if locale == "fr":
+        assert "Transitions vers l'emploi" in text
+    elif locale == "es":
+        assert re.search(r"Transitions into employment\s+\(en\)", text)
+    else:
+        assert "Transitions into employment" in text and "(en)" not in text
     if locale != "en":  # needs the translators' catalogue: red until the translations are merged
         assert heading != "Synthesis report", f"{locale}: 'Synthesis report' is not translated in the catalogue"
 

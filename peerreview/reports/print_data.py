@@ -30,7 +30,7 @@ from peerreview.db_types import utcnow
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_areas, framework_indicators
-from peerreview.i18n import translated_text
+from peerreview.i18n import translated_markup, translated_text
 from peerreview.markdown import render_markdown
 from peerreview.numbers import format_number
 from peerreview.organisations.models import Organisation
@@ -184,8 +184,10 @@ def _shared_comments(cycle: Cycle, organisation_id: int | None = None, names: Na
 
 
 def _definitions(indicators) -> list[dict]:
-    return [{"code": i.code, "name": translated_text(i, "name"), "unit": i.unit,
-             "definition": translated_text(i, "definition"),
+    # The definitions in the report's language; an original standing in for a missing translation is
+    # marked "(en)" and tagged with its language (peerreview/i18n.py).
+    return [{"code": i.code, "name": translated_markup(i, "name"), "unit": i.unit,
+             "definition": translated_markup(i, "definition"),
              "direction": str(DIRECTIONS.get(i.direction, i.direction)), "decimals": i.decimals} for i in indicators]
 
 
