@@ -85,7 +85,7 @@ class IndicatorForm(FlaskForm):
                             description=_l("For counts such as jobseekers or placements: women and men, the age "
                                            "groups and the qualification levels each add up to the total. Never "
                                            "for shares, rates or averages. A value that does not add up (beyond "
-                                           "0.5 % of the total) needs an explanation before submitting."))
+                                           "0.5 per cent of the total) needs an explanation before submitting."))
     change_threshold = DecimalTextField(
         _l("Year-on-year change that needs an explanation, in per cent (optional)"), widget=GovTextInput(),
         description=_l("For example 50: a value more than 50 % above or below the previous year's needs an "

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import _, ngettext
+from flask_babel import _, format_datetime, ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -116,6 +116,11 @@ def value_map(submission_id: int, *, with_authors: bool = False) -> dict[tuple[i
     return {(v.indicator_id, v.breakdown, v.year): v for v in rows}
 
 
+def _moment(when) -> str:
+    """A moment in messages, in the reader's language (27 nov. 2026, 20:39), in UTC."""
+    return format_datetime(when, "d MMM y, HH:mm", rebase=False)
+
+
 def edit_problem(submission: Submission) -> str | None:
     """Why the delegation cannot change values now (who locked it, why, how to unlock)."""
     cycle = submission.cycle
@@ -123,7 +128,7 @@ def edit_problem(submission: Submission) -> str | None:
         who = submission.submitted_by.name if submission.submitted_by else _("your delegation")
         return _("Submitted by %(who)s on %(when)s UTC, so the values are read-only. To change them, "
                  "ask the network secretariat to return the submission to your delegation.",
-                 who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M"))
+                 who=who, when=_moment(submission.submitted_at))
     if cycle.status != OPEN:
         return _("The cycle is %(phase)s; values can be changed only while it is open for submissions. "
                  "The network secretariat decides when the cycle opens.", phase=PHASE_LABELS[cycle.status])
@@ -529,7 +534,7 @@ def _submitted_meanwhile(submission: Submission) -> Conflict | None:
     return Conflict(_("This submission was already submitted by %(who)s at %(when)s UTC, at the same moment "
                       "as your request; nothing more was needed. To change the values, ask the network "
                       "secretariat to return the submission to your delegation.",
-                      who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M")))
+                      who=who, when=_moment(submission.submitted_at)))
 
 
 def _tell_secretariat(submission: Submission, actor) -> None:
@@ -553,7 +558,7 @@ def accept(actor, submission: Submission) -> Submission:
     if submission.accepted_at is not None:
         raise Conflict(_("%(who)s accepted this submission on %(when)s UTC already.",
                          who=submission.accepted_by.name if submission.accepted_by else _("the secretariat"),
-                         when=submission.accepted_at.strftime("%d %b %Y %H:%M")))
+                         when=_moment(submission.accepted_at)))
     with refuse_simultaneous_change():
         submission.accepted_at, submission.accepted_by_id = utcnow(), actor.id
         record(actor, "submission.accept", submission, after={"accepted": True},
