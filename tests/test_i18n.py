@@ -197,6 +197,17 @@ def test_a_returned_submission_is_told_in_the_delegates_language(client, world):
     assert mail.subject == _in("fr", "Your submission to %(cycle)s was returned", cycle=TITLES["fr"])
 
 
+def test_a_password_reset_is_mailed_in_the_persons_language_else_the_pages(client, world):
+    world.reviewer.locale = "es"
+    db.session.commit()
+    for user in (world.delegate, world.reviewer):
+        response = client.post("/password/forgot", data={"email": user.email}, headers={"Accept-Language": "fr"})
+        assert response.status_code == 302
+    mails = {m.recipient: m for m in db.session.scalars(select(OutboxMessage))}
+    assert mails[world.delegate.email].subject == _in("fr", "Reset your peerreview password")  # no choice: the page's
+    assert mails[world.reviewer.email].subject == _in("es", "Reset your peerreview password")  # the person's own
+
+
 # --- reports -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("locale", ["en", "fr", "es"])

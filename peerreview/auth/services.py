@@ -20,6 +20,7 @@ from peerreview.auth.passwords import password_problems
 from peerreview.auth.sessions import end_all_sessions, end_session, start_session
 from peerreview.errors import NotFound, PermissionDenied, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
+from peerreview.i18n import current as current_locale
 from peerreview.i18n import in_locale, supported
 from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Network, Organisation
@@ -280,17 +281,18 @@ def request_password_reset(email: str) -> None:
 
     The job (send_password_reset) looks the account up and mails only an active, known one;
     nothing the request does or writes depends on the address (no user enumeration by timing).
+    The language of the page it was asked on goes with it, for a person who chose none.
     """
-    jobs.enqueue_after_commit(send_password_reset, normalise_email(email))
+    jobs.enqueue_after_commit(send_password_reset, normalise_email(email), current_locale())
 
 
 @jobs.task()
-def send_password_reset(email: str) -> None:
+def send_password_reset(email: str, asked_in: str | None = None) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    with in_locale(user.locale):  # in the recipient's language
+    with in_locale(user.locale or asked_in):  # in the recipient's language
         body = _("Hello %(name)s,\n\nsomeone asked to reset your password. If it was you, choose a new one "
                  "within %(minutes)d minutes with this link; it works once:\n\n%(link)s\n\n"
                  "If it was not you, ignore this message.", name=user.name, minutes=minutes,
