@@ -148,6 +148,18 @@ def test_numbers_follow_the_locale(app, db):
     assert format_number(value, 1, "fr").replace("\u202f", " ") == "1 234,5"
 
 
+def test_dates_follow_the_locale(app, db):
+    from datetime import date
+
+    from peerreview.template_helpers import _date
+
+    day = date(2026, 10, 13)
+    with app.test_request_context("/"):
+        for locale, expected in (("en", "13 Oct 2026"), ("fr", "13 oct. 2026"), ("es", "13 oct 2026")):
+            with force_locale(locale):
+                assert _date(day) == expected
+
+
 def test_the_comparison_shows_figures_in_the_readers_number_format(client, login, world):
     login(world.delegate)
     url = f"/cycles/{world.cycle.id}/compare?indicator={world.indicator.id}&year=2024"
