@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from peerreview.forms_support import choices
+from peerreview.forms_support import add_translation_fields, choices, translations_from_form
 from peerreview.framework.breakdowns import dimension_choices
 from peerreview.framework.models import REQUIRED_ALL, REQUIRED_NONE, REQUIRED_TOTAL
 from peerreview.framework.services import IndicatorData
@@ -101,4 +101,11 @@ class IndicatorForm(FlaskForm):
             area_id=self.area_id.data or None, dimensions=" ".join(self.dimensions.data or []),
             required=self.required.data, additive=bool(self.additive.data),
             change_threshold=getattr(self.change_threshold, "decimal", None),
+            translations=translations_from_form(self),
         )
+
+
+add_translation_fields(FrameworkForm, {"name": (_l("Name"), 200, False),
+                                       "description": (_l("Description"), 5000, True)})
+add_translation_fields(IndicatorForm, {"name": (_l("Name"), 300, False),
+                                       "definition": (_l("Definition"), 5000, True)})

@@ -23,6 +23,7 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
+from peerreview.i18n import in_locale, translated_text
 from peerreview.mail.services import external_url, send_mail
 from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value, parse_plain
 from peerreview.organisations.models import Organisation, network_membership
@@ -539,14 +540,14 @@ def _submitted_meanwhile(submission: Submission) -> Conflict | None:
 def _tell_secretariat(submission: Submission, actor) -> None:
     """One e-mail to each secretariat member of the network when a delegation submits."""
     network_id = submission.cycle.network_id
-    recipients = [u.email for u in role_holders(network_id, ROLE_SECRETARIAT)]
     link = external_url("submissions.detail", submission_id=submission.id)
-    for email in recipients:
-        send_mail(email, _("%(org)s submitted to %(cycle)s", org=submission.organisation.name,
-                           cycle=submission.cycle.title),
-                  _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
-                    org=submission.organisation.name, cycle=submission.cycle.title, link=link),
-                  network_id=network_id)
+    for user in role_holders(network_id, ROLE_SECRETARIAT):
+        with in_locale(user.locale):  # in the recipient's language
+            cycle = translated_text(submission.cycle, "title")
+            subject = _("%(org)s submitted to %(cycle)s", org=submission.organisation.name, cycle=cycle)
+            body = _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
+                     org=submission.organisation.name, cycle=cycle, link=link)
+        send_mail(user.email, subject, body, network_id=network_id)
 
 
 def accept(actor, submission: Submission) -> Submission:
@@ -615,13 +616,15 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
 
 def _tell_delegation(submission: Submission, reason: str) -> None:
     network_id = submission.cycle.network_id
-    recipients = [u.email for u in role_holders(network_id, ROLE_DELEGATE, submission.organisation_id)]
     link = external_url("submissions.edit", submission_id=submission.id)
-    for email in recipients:
-        send_mail(email, _("Your submission to %(cycle)s was returned", cycle=submission.cycle.title),
-                  _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
-                    "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
-                    link=link), network_id=network_id)
+    for user in role_holders(network_id, ROLE_DELEGATE, submission.organisation_id):
+        with in_locale(user.locale):  # in the recipient's language
+            subject = _("Your submission to %(cycle)s was returned",
+                        cycle=translated_text(submission.cycle, "title"))
+            body = _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
+                     "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
+                     link=link)
+        send_mail(user.email, subject, body, network_id=network_id)
 
 
 def invitable_organisations(cycle: Cycle) -> list[Organisation]:
