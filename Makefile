@@ -77,7 +77,7 @@ MUTATE_TESTS ?= tests/test_values.py tests/test_submissions_services.py tests/te
 	tests/test_rules_phase_moves.py tests/test_rules_assessments.py tests/test_rules_conflicts.py \
 	tests/test_rules_threads.py tests/test_rules_notifications.py tests/test_reviews_services.py \
 	tests/test_profile_page.py tests/test_report_jobs.py tests/test_rules_flags.py tests/test_report_contents.py tests/test_rules_checks.py \
-	tests/test_rules_clarifications.py
+	tests/test_rules_clarifications.py tests/test_compare_page.py tests/test_confidential_values.py tests/test_rules_comparisons.py
 ## Mutants tested at once: this machine has two shared cores.
 MUTATE_WORKERS ?= 1
 ## `make mutate` fails when fewer of the mutants not listed as equivalent in docs/testing.md are killed (%).

@@ -33,7 +33,14 @@ from peerreview.organisations.services import (
     create_organisation,
     get_or_create_network,
 )
-from peerreview.reports.services import publish_report, render_report
+from peerreview.reports.services import (
+    answer_factual_flag,
+    flag_factual_error,
+    publish_report,
+    render_report,
+    send_to_factual_check,
+)
+from peerreview.reports.texts import choose_naming
 from peerreview.reviews.assessments import (
     AreaInput,
     consolidate,
@@ -224,6 +231,17 @@ def _request_answered_with_a_correction(reviewer, delegate, submission, indicato
         body="Thank you: December's transitions were missing from the 2023 figure. The value is corrected."))
 
 
+def _factual_check_answered(secretariat, delegate, cycle, organisation) -> None:
+    """Canada's feedback report at the factual check: its delegation flagged a factual error in the
+    draft and the secretariat answered, so that a new user sees both sides of the check."""
+    report = render_report(secretariat, cycle, kind="feedback", organisation_id=organisation.id, now=True)
+    send_to_factual_check(secretariat, report)
+    flag = flag_factual_error(delegate, report, "The report says our regional offices were merged in 2023; the "
+                                                "merger took effect in January 2024.")
+    answer_factual_flag(secretariat, flag.id, "Thank you: the date is corrected to January 2024 in the next draft.",
+                        flag.version)
+
+
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     """Returns (created, logins)."""
     existing = db.session.scalar(select(User).where(User.email == "secretariat@wapes.demo.example"))
@@ -338,8 +356,11 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     _request_answered_with_a_correction(reviewers["CA"], delegates["JP"], wapes_subs["JP"], ind_1a)
     move_cycle(sec_wapes, wapes_cycle, REPORTING, reason="The assessments are written after the study visit; "
                "the reports start with the shared findings.")
+    # Korea's delegation chose to appear in public reports under an anonymous code, not its name.
+    choose_naming(delegates["KR"], wapes_subs["KR"], anonymous=True, version=None)
     report = render_report(sec_wapes, wapes_cycle, kind="feedback", organisation_id=orgs["DE"].id, now=True)
     publish_report(sec_wapes, report, tier="public", now=True)
+    _factual_check_answered(sec_wapes, delegates["CA"], wapes_cycle, orgs["CA"])
 
     # --- European PES Network benchlearning: open for submissions, mixed states
     eu_fw, eu_ind = framework_for(sec_eu, eu, "Benchlearning indicators (Decision 573/2014/EU)")

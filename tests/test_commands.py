@@ -31,6 +31,7 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
     assert eu_states == {"draft", "submitted"}
     assert db.session.scalar(select(func.count()).where(Submission.cycle_id == eu.id)) == 14
     assert db.session.scalar(select(func.count()).where(Report.tier == "public")) == 1
+    _assert_naming_and_factual_check_are_shown(db, wapes)
     # A few flags and source notes, and one comparability note, so that users see them.
     from peerreview.submissions.models import ComparabilityNote, IndicatorValue
     flags = dict(db.session.execute(select(IndicatorValue.flag, func.count()).where(IndicatorValue.flag != "")
@@ -41,6 +42,26 @@ def test_seed_demo_creates_the_two_cycles_and_is_idempotent(runner, db):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert _counts(db) == counts
+
+
+def _assert_naming_and_factual_check_are_shown(db, wapes):
+    """A new user sees the features: one organisation under an anonymous code in public reports, and a
+    factual error flagged by a delegation in its feedback report's draft, answered by the secretariat."""
+    from peerreview.organisations.models import Organisation
+    from peerreview.reports.models import FactualFlag, ParticipantNaming
+    from peerreview.reports.texts import codes_of_cycle
+
+    namings = list(db.session.scalars(select(ParticipantNaming).where(ParticipantNaming.cycle_id == wapes.id)))
+    assert [(db.session.get(Organisation, n.organisation_id).country, n.anonymous, n.code) for n in namings] == [
+        ("KR", True, "PES 01")]
+    assert codes_of_cycle(wapes.id) == {namings[0].organisation_id: "PES 01"}
+    flag = db.session.scalar(select(FactualFlag))
+    report = db.session.get(Report, flag.report_id)
+    assert (report.kind, report.organisation.country, report.tier, report.cycle_id) == (
+        "feedback", "CA", "factual_check", wapes.id)
+    assert flag.author.organisation_id == report.organisation_id and "2024" in flag.body
+    assert flag.answer and flag.answered_by.has_role("secretariat", wapes.network_id)
+    assert db.session.scalar(select(func.count()).select_from(FactualFlag)) == 1
 
 
 def test_create_user_on_the_command_line(runner, db):

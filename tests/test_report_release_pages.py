@@ -13,7 +13,7 @@ def test_factual_check_publication_withdrawal_and_the_register(client, login, wo
     report = rendered(world, kind="feedback", organisation_id=world.own_org.id)
     report_id = report.id
     login(world.delegate)
-    assert client.get(f"/reports/{report_id}").status_code == 403  # a draft: the team's only
+    assert client.get(f"/reports/{report_id}").status_code == 404  # a draft: the team's only, not told it exists
     login(world.secretariat)
     assert client.post(f"/reports/{report_id}/factual-check").status_code == 302
 
@@ -26,7 +26,7 @@ def test_factual_check_publication_withdrawal_and_the_register(client, login, wo
     assert refused.status_code == 422 and "Say what is wrong" in refused.get_data(as_text=True)
     assert client.post(f"/reports/{report_id}/flags", data={"body": "Our 2024 rate is 41.5."}).status_code == 302
     login(world.other_delegate)
-    assert client.get(f"/reports/{report_id}").status_code == 403
+    assert client.get(f"/reports/{report_id}").status_code == 404
 
     login(world.secretariat)
     page = client.get(f"/reports/{report_id}").get_data(as_text=True)

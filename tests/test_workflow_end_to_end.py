@@ -135,7 +135,7 @@ def test_whole_cycle(client, login, db):
     assert "Bundesagentur für Arbeit" in text and "Why did the 50+ rate rise?" in text
     assert "check the 2023 visit notes" not in text
     client.post("/logout")
-    assert client.get(f"/reports/{report.id}/download").status_code == 403  # draft: not public
+    assert client.get(f"/reports/{report.id}/download").status_code == 404  # draft: not public, not told it exists
     login(sec)
     assert client.post(f"/reports/{report.id}/publish", data={"tier": "public"}).status_code == 302
     assert client.post(f"/cycles/{cycle_id}/transition", data={"target": "closed"}).status_code == 302

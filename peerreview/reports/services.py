@@ -126,10 +126,12 @@ def version_pdf(version: ReportVersion) -> bytes:
 
 
 def get_report(actor, report_id: int) -> Report:
+    """A report whose working draft the actor may read. To anyone else it answers 404, as a published
+    version, a user or an organisation does: they are not told that the draft exists (another
+    network's secretariat included). Who may read it but not act on it is refused (403) by the action."""
     report = db.session.get(Report, report_id)
-    if report is None:
+    if report is None or not can(actor, Action.DOWNLOAD_REPORT, report):
         raise NotFound(_("No such report."))
-    require(actor, Action.DOWNLOAD_REPORT, report)
     return report
 
 
