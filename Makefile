@@ -29,6 +29,7 @@ instance/secret_key:
 ## serve on http://127.0.0.1:5000 (Ctrl+C stops both)
 run: $(VENV)/.installed instance/secret_key
 	bash scripts/ensure-system-packages.sh
+	$(BIN)/python -m peerreview.catalogues compile
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) bash scripts/serve-dev.sh
@@ -39,6 +40,7 @@ test: $(VENV)/.installed-test
 	$(MAKE) test-only
 
 test-only:
+	$(BIN)/python -m peerreview.catalogues compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -50,8 +50,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    # Add "fr", "es" here once translations/<lang>/LC_MESSAGES/messages.po exist.
-    LANGUAGES = ["en"]
+    # The languages a reader can choose (peerreview/i18n.py); English is the source language.
+    LANGUAGES = ["en", "fr", "es"]
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # Requests larger than this are refused with 413 (uploads included).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 8 * 1024 * 1024))

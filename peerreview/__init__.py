@@ -88,15 +88,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
+    """The reader's language: their own choice, else the one chosen before signing in (the session),
+    else the best match of the browser's Accept-Language, else English."""
+    from flask import current_app, has_request_context, session
+    from flask_login import current_user
+
+    from peerreview.i18n import supported
 
     if not has_request_context():  # command line: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+    user = current_user._get_current_object() if current_user else None
+    chosen = getattr(user, "locale", None) if user is not None and user.is_authenticated else None
+    return (supported(chosen) or supported(session.get("locale"))
+            or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def register_templates(app: Flask) -> None:
-    from peerreview import template_helpers
+    from peerreview import i18n, template_helpers
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder and f"{app.root_path}/{app.template_folder}"),
@@ -106,6 +115,7 @@ def register_templates(app: Flask) -> None:
         }),
     ])
     template_helpers.register(app)
+    i18n.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -74,6 +74,10 @@ def problems(locale: str, template: Catalog | None = None) -> list[Problem]:
     template = template or load_template()
     catalog = load(locale)
     found: list[Problem] = []
+    # Babel's own checks first (what `pybabel compile` refuses: incompatible python-format placeholders)
+    for message, errors in catalog.check():
+        if message.id and all(_strings(message)):
+            found.extend(Problem(locale, _ids(message)[0], str(error)) for error in errors)
     for source in template:
         if not source.id:
             continue
@@ -131,11 +135,17 @@ def apply(locale: str, records: list[dict]) -> int:
         message = catalog.get(key)
         if message is None:
             continue
-        message.string = tuple(translation) if isinstance(translation, list) else translation
+        if isinstance(translation, list):
+            # Translators give [singular, plural]; CLDR gives French and Spanish a third form
+            # ("many", for round millions), which takes the plural.
+            forms = list(translation) + [translation[-1]] * (catalog.num_plurals - len(translation))
+            message.string = tuple(forms[:catalog.num_plurals])
+        else:
+            message.string = translation
         message.flags.discard("fuzzy")
         taken += 1
     with po_path(locale).open("wb") as handle:
-        write_po(handle, catalog, width=100)
+        write_po(handle, catalog, width=None)  # as `pybabel update --no-wrap`
     return taken
 
 

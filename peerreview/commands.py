@@ -1,8 +1,12 @@
-"""flask CLI commands: create-network, create-user, seed-demo."""
+"""flask CLI commands: create-network, create-user, seed-demo.
+
+Their messages go through Flask-Babel like the pages' (in the default language, English, on the command line).
+"""
 from __future__ import annotations
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from peerreview.errors import ValidationFailed
@@ -30,7 +34,8 @@ def register(app: Flask) -> None:
         day = today.date() if today else utcnow().date()
         run = send_scheduled_reminders(day)
         db.session.commit()
-        click.echo(f"{day.isoformat()}: {run.reminders} reminder(s), {run.digests} digest(s) sent.")
+        click.echo(_("%(day)s: %(reminders)d reminder(s), %(digests)d digest(s) sent.", day=day.isoformat(),
+                     reminders=run.reminders, digests=run.digests))
 
     @app.cli.command("create-network")
     @click.option("--name", required=True, help="e.g. World Association of Public Employment Services")
@@ -45,9 +50,10 @@ def register(app: Flask) -> None:
         except ValidationFailed as failed:
             _refuse(failed)
         db.session.commit()
-        click.echo(f"Created network {network.short_name} with the organisation {secretariat.name!r} "
-                   f"(short name {secretariat.short_name}). Next: flask --app wsgi create-user --role secretariat "
-                   f"--organisation {secretariat.short_name} --network {network.short_name} ...")
+        click.echo(_("Created network %(network)s with the organisation %(org)s (short name %(short)s). Next: "
+                     "flask --app wsgi create-user --role secretariat --organisation %(short)s --network "
+                     "%(network)s ...", network=network.short_name, org=repr(secretariat.name),
+                     short=secretariat.short_name))
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
@@ -71,7 +77,11 @@ def register(app: Flask) -> None:
         except ValidationFailed as failed:
             _refuse(failed)
         db.session.commit()
-        click.echo(f"{user.email} is {role} in {network_short}" + ("" if password else "; invitation in the outbox"))
+        if password:
+            click.echo(_("%(email)s is %(role)s in %(network)s", email=user.email, role=role, network=network_short))
+        else:
+            click.echo(_("%(email)s is %(role)s in %(network)s; invitation in the outbox", email=user.email,
+                         role=role, network=network_short))
 
     @app.cli.command("add-to-network")
     @click.option("--organisation", "organisation_short", required=True, help="Short name of the organisation")
@@ -85,11 +95,11 @@ def register(app: Flask) -> None:
         organisation = db.session.scalar(select(Organisation).where(Organisation.short_name == organisation_short)
                                          .order_by(Organisation.id).limit(1))
         if network is None or organisation is None:
-            click.echo("No such network or organisation.", err=True)
+            click.echo(_("No such network or organisation."), err=True)
             raise SystemExit(1)
         add_to_network(None, organisation, network)
         db.session.commit()
-        click.echo(f"{organisation.name} is a member of {network.short_name}.")
+        click.echo(_("%(org)s is a member of %(network)s.", org=organisation.name, network=network.short_name))
 
     @app.cli.command("backup")
     @click.option("--output", "output", required=True, type=click.Path(dir_okay=False),
@@ -105,8 +115,9 @@ def register(app: Flask) -> None:
         except BackupError as error:
             click.echo(str(error), err=True)
             raise SystemExit(1) from None
-        click.echo(f"Wrote {output} (SHA-256 {manifest.dump_sha256}): {len(manifest.published_reports)} published "
-                   f"reports, {manifest.audit_events} audit events.")
+        click.echo(_("Wrote %(output)s (SHA-256 %(sha)s): %(reports)d published reports, %(events)d audit events.",
+                     output=output, sha=manifest.dump_sha256, reports=len(manifest.published_reports),
+                     events=manifest.audit_events))
 
     @app.cli.command("restore")
     @click.option("--input", "source", required=True, type=click.Path(exists=True, dir_okay=False))
@@ -125,7 +136,7 @@ def register(app: Flask) -> None:
             click.echo(problem, err=True)
         if problems:
             raise SystemExit(1)
-        click.echo("Restored; every published report has its SHA-256 and every audit event is there.")
+        click.echo(_("Restored; every published report has its SHA-256 and every audit event is there."))
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing")
@@ -142,7 +153,8 @@ def register(app: Flask) -> None:
             try:
                 when = datetime.fromisoformat(now)
             except ValueError:
-                click.echo(f"--now: {now!r} is not an ISO 8601 time, e.g. 2027-06-01T00:00:00+00:00", err=True)
+                click.echo(_("--now: %(value)s is not an ISO 8601 time, e.g. 2027-06-01T00:00:00+00:00",
+                             value=repr(now)), err=True)
                 raise SystemExit(1) from None
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
         result = purge(when)
@@ -150,7 +162,7 @@ def register(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
-        click.echo("Would remove (dry run, nothing changed):" if dry_run else "Removed:")
+        click.echo(_("Would remove (dry run, nothing changed):") if dry_run else _("Removed:"))
         for line in result.lines():
             click.echo(f"  {line}")
 
@@ -164,15 +176,16 @@ def register(app: Flask) -> None:
 
         user = find_user_by_email(email)
         if user is None:
-            click.echo(f"No account with the address {email}.", err=True)
+            click.echo(_("No account with the address %(email)s.", email=email), err=True)
             raise SystemExit(1)
         name, _address = pseudonym(user)
         if not yes:
-            click.confirm(f"Erase {user.name} <{user.email}>? They become {name!r}; this cannot be undone.",
-                          abort=True)
+            click.confirm(_("Erase %(name)s <%(email)s>? They become %(pseudonym)s; this cannot be undone.",
+                            name=user.name, email=user.email, pseudonym=repr(name)), abort=True)
         rewritten = erase_user(user)
         db.session.commit()
-        click.echo(f"Erased: the account is now {name!r}; {rewritten} audit events rewritten.")
+        click.echo(_("Erased: the account is now %(pseudonym)s; %(n)d audit events rewritten.", pseudonym=repr(name),
+                     n=rewritten))
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
@@ -181,7 +194,7 @@ def register(app: Flask) -> None:
 
         created, logins = seed_demo()
         db.session.commit()
-        click.echo("Demo data created." if created else "Demo data already present; nothing changed.")
-        click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        click.echo(_("Demo data created.") if created else _("Demo data already present; nothing changed."))
+        click.echo("\n" + _("Demo logins (password for all: %(password)s):", password=DEMO_PASSWORD))
         for roles, email, org in logins:
             click.echo(f"  {email:<38} {roles:<46} {org}")

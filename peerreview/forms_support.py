@@ -3,8 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
+from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from peerreview.i18n import LANGUAGE_LABELS, TRANSLATION_LOCALES, translation_field_name
 
 
 def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
@@ -42,3 +48,37 @@ def safe_next(target: str | None) -> str | None:
 def choices(pairs) -> list:
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# --- texts entered per language (peerreview/i18n.py) ----------------------------------------------------------
+
+def add_translation_fields(form_class, fields: dict) -> None:
+    """Give `form_class` a field per translated text and language: `name_fr`, labelled "Name (French)".
+
+    `fields` maps a model field to (label, max_length, multiline).
+    """
+    for locale in TRANSLATION_LOCALES:
+        for field, (label, max_length, multiline) in fields.items():
+            kind, widget = (TextAreaField, GovTextArea()) if multiline else (StringField, GovTextInput())
+            setattr(form_class, translation_field_name(field, locale),
+                    kind(_l("%(field)s (%(language)s)", field=label, language=LANGUAGE_LABELS[locale]),
+                         widget=widget, validators=[Length(max=max_length)]))
+    form_class.translated_fields = tuple(fields)
+
+
+def translations_from_form(form) -> dict:
+    """What the per-language fields of `form` hold, as the `translations` column keeps it."""
+    return {locale: {field: getattr(form, translation_field_name(field, locale)).data or ""
+                     for field in form.translated_fields}
+            for locale in TRANSLATION_LOCALES}
+
+
+def fill_translations(form, translations: dict | None) -> None:
+    """Put a model's stored translations into the per-language fields (a form not yet submitted)."""
+    if form.is_submitted():
+        return
+    for locale in TRANSLATION_LOCALES:
+        texts = (translations or {}).get(locale) or {}
+        for field in form.translated_fields:
+            getattr(form, translation_field_name(field, locale)).data = texts.get(field, "")
+

@@ -37,6 +37,7 @@ class FreshUserClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)  # each request chooses its own language, as in production
         return super().open(*args, **kwargs)
 
 
@@ -51,6 +52,14 @@ def _serve(url: str, options: dict):
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The French and Spanish .mo files, compiled from their .po where these are newer (once a run)."""
+    from peerreview.catalogues import compile_all
+
+    compile_all()
 
 
 @pytest.fixture(scope="session")

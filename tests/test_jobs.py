@@ -187,7 +187,7 @@ def test_password_reset_request_does_the_same_work_for_every_address(app, db, wo
     for (queued, statements), address in zip((known, unknown, inactive),
                                              (world.delegate.email, "nobody@example.org",
                                               world.other_delegate.email), strict=True):
-        assert queued == [(auth_services.send_password_reset, (address.lower(),))]
+        assert queued == [(auth_services.send_password_reset, (address.lower(), "en"))]
         assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
     assert known[1] == unknown[1] == inactive[1]
 

@@ -83,7 +83,9 @@ def test_production_uses_hsts_and_secure_cookies(make_app):
     assert "max-age" in r.headers["Strict-Transport-Security"]
     r = client.post("/login", data={"email": "dora@example.org", "password": "correct horse battery"},
                     base_url="https://localhost")
-    cookie = r.headers["Set-Cookie"]
+    # The session cookie (every page's header has a form, the language switcher, so an anonymous visitor
+    # already holds a session with a CSRF token; signing in also clears any remember-me cookie).
+    cookie = next(c for c in r.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/", base_url="http://localhost").status_code == 302  # redirected to https
 

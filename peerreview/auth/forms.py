@@ -1,11 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from peerreview.auth.models import ROLE_LABELS, ROLES
 from peerreview.forms_support import choices
+from peerreview.i18n import LANGUAGE_LABELS, NATIVE_NAMES
 
 
 class LoginForm(FlaskForm):
@@ -46,3 +53,15 @@ class UserForm(FlaskForm):
     network_id = SelectField(_l("Network"), coerce=int, widget=GovSelect(),
                              description=_l("The role is given in this network only."))
     submit = SubmitField(_l("Add the person and send an e-mail"), widget=GovSubmitInput())
+
+
+class LanguageForm(FlaskForm):
+    """The person's language, kept with the account; "" follows the browser's preference."""
+
+    locale = RadioField(_l("Language of the pages and of your e-mails"), widget=GovRadioInput(),
+                        validators=[Optional()])
+    submit = SubmitField(_l("Save language"), widget=GovSubmitInput())
+
+    def offer(self, languages: list[str]) -> None:
+        self.locale.choices = choices([("", _l("The language of my browser"))] + [
+            (code, f"{NATIVE_NAMES[code]} ({LANGUAGE_LABELS[code]})") for code in languages])

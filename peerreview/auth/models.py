@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     # The zone times are shown in (an IANA name); empty: the zone of the network concerned.
     time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # Notifications by mail at once, or gathered in one mail a day (sent by `flask send-reminders`).
+    # The language the person chose ("en", "fr", "es"); None: the browser's preference decides.
+    locale: Mapped[str | None] = mapped_column(String(5))
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on password change and deactivation: invalidates reset and invitation links.

@@ -1,13 +1,14 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from peerreview.auth import services
-from peerreview.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm, UserForm
+from peerreview.auth.forms import ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm, UserForm
 from peerreview.auth.models import ROLE_LABELS
 from peerreview.errors import ValidationFailed, keep_writes_despite_error
 from peerreview.extensions import limiter
 from peerreview.forms_support import apply_errors, choices, safe_next
+from peerreview.i18n import supported
 from peerreview.organisations.forms import chosen_network_id, offer_networks
 from peerreview.organisations.services import acting_network, list_organisations, secretariat_networks
 from peerreview.permissions import Action, require
@@ -49,6 +50,35 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The language switcher in the header: kept with the account once signed in, in the session before."""
+    chosen = supported(request.form.get("locale"))
+    if chosen:
+        session["locale"] = chosen
+        if current_user.is_authenticated:
+            services.set_locale(current_user, chosen)
+    return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@login_required
+def account_language():
+    """The language of one's pages and e-mails, or the browser's preference."""
+    form = LanguageForm(data={"locale": current_user.locale or ""})
+    form.offer(current_app.config["LANGUAGES"])
+    if form.validate_on_submit():
+        try:
+            services.set_locale(current_user, form.locale.data or None)
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            session.pop("locale", None)  # the account's choice (or the browser) decides from now on
+            flash(_("Your language is saved."), "success")
+            return redirect(url_for("auth.account_language"))
+    return render_template("auth/language.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -20,6 +20,8 @@ from peerreview.auth.passwords import password_problems
 from peerreview.auth.sessions import end_all_sessions, end_session, start_session
 from peerreview.errors import NotFound, PermissionDenied, ValidationFailed, refuse_simultaneous_change
 from peerreview.extensions import db
+from peerreview.i18n import current as current_locale
+from peerreview.i18n import in_locale, supported
 from peerreview.mail.services import external_url, send_mail
 from peerreview.organisations.models import Network, Organisation
 from peerreview.permissions import Action, can, require, scope
@@ -88,6 +90,15 @@ def sign_out(user: User) -> None:
 
 def load_user(session_key: str) -> User | None:
     return sessions.load_user(session_key)
+
+
+def set_locale(actor: User, locale: str | None) -> None:
+    """The person's own language (None: their browser's preference); an unknown one is refused."""
+    if locale and supported(locale) is None:
+        raise ValidationFailed(_("Choose one of the languages offered."),
+                               errors={"locale": _("Choose one of the languages offered.")})
+    actor.locale = locale or None
+    db.session.flush()
 
 
 def list_users(actor) -> list[User]:
@@ -190,11 +201,12 @@ def grant_role(actor, user: User, network: Network, role: str, *, notify: bool =
         db.session.flush()
     record(actor, "user.grant", user, after={"role": role, "network": network.short_name}, network_ids=[network.id])
     if notify:
-        body = _("Hello %(name)s,\n\nyou now take part in %(network)s on peerreview as %(role)s. Sign in "
-                 "with your usual e-mail address and password:\n\n%(link)s\n", name=user.name,
-                 network=network.name, role=ROLE_LABELS[role], link=external_url("auth.login"))
-        send_mail(user.email, _("You take part in %(network)s", network=network.short_name), body,
-                  network_id=network.id)
+        with in_locale(user.locale):  # in the recipient's language
+            body = _("Hello %(name)s,\n\nyou now take part in %(network)s on peerreview as %(role)s. Sign in "
+                     "with your usual e-mail address and password:\n\n%(link)s\n", name=user.name,
+                     network=network.name, role=ROLE_LABELS[role], link=external_url("auth.login"))
+            subject = _("You take part in %(network)s", network=network.short_name)
+        send_mail(user.email, subject, body, network_id=network.id)
     return grant
 
 
@@ -256,11 +268,12 @@ def _set_password_link(user: User, salt: str) -> str:
 
 def send_invitation(user: User, network: Network | None = None) -> None:
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
-    body = _("Hello %(name)s,\n\nan account was created for you on peerreview. Choose your password "
-             "with this link within %(days)d days:\n\n%(link)s\n", name=user.name, days=days,
-             link=_set_password_link(user, "invite"))
-    send_mail(user.email, _("You are invited to peerreview"), body, sensitive=True,
-              network_id=network.id if network else None)
+    with in_locale(user.locale):  # in the recipient's language
+        body = _("Hello %(name)s,\n\nan account was created for you on peerreview. Choose your password "
+                 "with this link within %(days)d days:\n\n%(link)s\n", name=user.name, days=days,
+                 link=_set_password_link(user, "invite"))
+        subject = _("You are invited to peerreview")
+    send_mail(user.email, subject, body, sensitive=True, network_id=network.id if network else None)
 
 
 def request_password_reset(email: str) -> None:
@@ -268,21 +281,24 @@ def request_password_reset(email: str) -> None:
 
     The job (send_password_reset) looks the account up and mails only an active, known one;
     nothing the request does or writes depends on the address (no user enumeration by timing).
+    The language of the page it was asked on goes with it, for a person who chose none.
     """
-    jobs.enqueue_after_commit(send_password_reset, normalise_email(email))
+    jobs.enqueue_after_commit(send_password_reset, normalise_email(email), current_locale())
 
 
 @jobs.task()
-def send_password_reset(email: str) -> None:
+def send_password_reset(email: str, asked_in: str | None = None) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    body = _("Hello %(name)s,\n\nsomeone asked to reset your password. If it was you, choose a new one "
-             "within %(minutes)d minutes with this link; it works once:\n\n%(link)s\n\n"
-             "If it was not you, ignore this message.", name=user.name, minutes=minutes,
-             link=_set_password_link(user, "reset"))
-    send_mail(user.email, _("Reset your peerreview password"), body, sensitive=True)
+    with in_locale(user.locale or asked_in):  # in the recipient's language
+        body = _("Hello %(name)s,\n\nsomeone asked to reset your password. If it was you, choose a new one "
+                 "within %(minutes)d minutes with this link; it works once:\n\n%(link)s\n\n"
+                 "If it was not you, ignore this message.", name=user.name, minutes=minutes,
+                 link=_set_password_link(user, "reset"))
+        subject = _("Reset your peerreview password")
+    send_mail(user.email, subject, body, sensitive=True)
     record(None, "user.password_reset_requested", user, network_ids=users_networks(user))
     db.session.commit()
 

@@ -21,6 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peerreview.cycles.services import CYCLE_FIELDS, CycleData
+from peerreview.forms_support import add_translation_fields, choices, translations_from_form
+from peerreview.i18n import LOCALES, NATIVE_NAMES, SOURCE_LOCALE
 
 
 class DayMonthYearField(DateField):
@@ -73,10 +75,17 @@ class CycleForm(FlaskForm):
                                              widget=GovCheckboxInput())
     hide_reviewer_names = BooleanField(_l("Hide reviewer names from the delegations (pages, mails and PDFs)"),
                                        widget=GovCheckboxInput())
+    report_locale = SelectField(_l("Language of the reports"), widget=GovSelect(), default=SOURCE_LOCALE,
+                                choices=choices((code, NATIVE_NAMES[code]) for code in LOCALES),
+                                description=_l("The feedback and synthesis reports (PDF) are written in it."))
     submit = SubmitField(_l("Save cycle"), widget=GovSubmitInput())
 
     def service_data(self) -> CycleData:
-        return CycleData(**{key: getattr(self, key).data for key in CYCLE_FIELDS})
+        data = {key: getattr(self, key).data for key in CYCLE_FIELDS if key != "translations"}
+        return CycleData(**data, translations=translations_from_form(self))
+
+
+add_translation_fields(CycleForm, {"title": (_l("Title"), 200, False), "theme": (_l("Theme"), 5000, True)})
 
 
 class InviteForm(FlaskForm):

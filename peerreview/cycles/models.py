@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.db_types import UTCDateTime, utcnow
@@ -38,6 +38,10 @@ class Cycle(db.Model):
     framework: Mapped[Framework] = relationship()
     title: Mapped[str] = mapped_column(String(200))
     theme: Mapped[str] = mapped_column(Text, default="")
+    # {"fr": {"title": ..., "theme": ...}, "es": {...}}: see peerreview/i18n.py.
+    translations: Mapped[dict | None] = mapped_column(JSON)
+    # The language its reports (PDFs) are written in.
+    report_locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     host_organisation: Mapped[Organisation | None] = relationship()
     kickoff_place: Mapped[str] = mapped_column(String(200), default="")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, choices, fill_translations, to_id
 from peerreview.framework.services import frameworks_of
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
@@ -26,6 +26,7 @@ def _cycle_form(cycle=None) -> CycleForm:
     form = CycleForm(obj=cycle)
     if cycle is not None and not form.is_submitted():
         form.version.data = cycle.version
+    fill_translations(form, cycle.translations if cycle else None)
     form.framework_id.choices = choices([(0, _("Choose a framework"))] + [
         (f.id, f.name) for f in frameworks_of(network.id)])
     form.host_organisation_id.choices = choices([(0, _("No host organisation"))] + [
@@ -48,11 +49,11 @@ def _save(form: CycleForm, network, cycle_id: int | None):
     elif form.is_submitted():
         # The form refused some fields; report the rules across fields too, so
         # that every problem is listed at once.
-        data = {name: (None if getattr(form, name).errors else value)
+        data = {name: (None if name in form and form[name].errors else value)
                 for name, value in asdict(form.service_data()).items()}
         problems = services.cycle_problems(network, services.CycleData(**data), cycle_id)
         apply_errors(form, {name: message for name, message in problems.items()
-                            if not getattr(form, name).errors and data.get(name) is not None})
+                            if not (name in form and form[name].errors) and data.get(name) is not None})
     return render_template("cycles/form.html", form=form, cycle_id=cycle_id), 422 if form.errors else 200
 
 

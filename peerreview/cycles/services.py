@@ -21,6 +21,7 @@ from peerreview.errors import (
 )
 from peerreview.extensions import db
 from peerreview.framework.models import Framework
+from peerreview.i18n import LOCALES, SOURCE_LOCALE, clean_translations
 from peerreview.organisations.models import Network, Organisation
 from peerreview.permissions import Action, require, scope
 
@@ -48,6 +49,10 @@ class CycleData:
     illustrative_data: bool = False
     forbid_reciprocal_reviews: bool = False
     hide_reviewer_names: bool = False
+    # The language its reports are written in (peerreview/i18n.py).
+    report_locale: str | None = SOURCE_LOCALE
+    # {"fr": {"title": ..., "theme": ...}, "es": {...}}
+    translations: dict | None = None
 
 
 CYCLE_FIELDS = tuple(f.name for f in fields(CycleData))
@@ -105,6 +110,8 @@ def cycle_problems(network: Network, cycle_data: CycleData, cycle_id: int | None
         if value and previous and value < previous:
             errors[key] = _("Deadlines must follow each other: submission, review, reporting.")
         previous = value or previous
+    if (data.get("report_locale") or SOURCE_LOCALE) not in LOCALES:
+        errors["report_locale"] = _("Choose one of the languages offered.")
     return errors
 
 
@@ -120,6 +127,8 @@ def save_cycle(actor, network: Network, data: CycleData, cycle_id: int | None = 
     values["illustrative_data"] = bool(values["illustrative_data"])
     values["forbid_reciprocal_reviews"] = bool(values["forbid_reciprocal_reviews"])
     values["hide_reviewer_names"] = bool(values["hide_reviewer_names"])
+    values["report_locale"] = values["report_locale"] or SOURCE_LOCALE
+    values["translations"] = clean_translations(values["translations"], ("title", "theme"))
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the title taken meanwhile, or the cycle changed."""

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from peerreview.forms_support import choices
+from peerreview.forms_support import add_translation_fields, choices, translations_from_form
 from peerreview.framework.breakdowns import dimension_choices
 from peerreview.framework.models import REQUIRED_ALL, REQUIRED_NONE, REQUIRED_TOTAL
 from peerreview.framework.services import IndicatorData
@@ -85,7 +85,7 @@ class IndicatorForm(FlaskForm):
                             description=_l("For counts such as jobseekers or placements: women and men, the age "
                                            "groups and the qualification levels each add up to the total. Never "
                                            "for shares, rates or averages. A value that does not add up (beyond "
-                                           "0.5 % of the total) needs an explanation before submitting."))
+                                           "0.5 per cent of the total) needs an explanation before submitting."))
     change_threshold = DecimalTextField(
         _l("Year-on-year change that needs an explanation, in per cent (optional)"), widget=GovTextInput(),
         description=_l("For example 50: a value more than 50 % above or below the previous year's needs an "
@@ -101,4 +101,11 @@ class IndicatorForm(FlaskForm):
             area_id=self.area_id.data or None, dimensions=" ".join(self.dimensions.data or []),
             required=self.required.data, additive=bool(self.additive.data),
             change_threshold=getattr(self.change_threshold, "decimal", None),
+            translations=translations_from_form(self),
         )
+
+
+add_translation_fields(FrameworkForm, {"name": (_l("Name"), 200, False),
+                                       "description": (_l("Description"), 5000, True)})
+add_translation_fields(IndicatorForm, {"name": (_l("Name"), 300, False),
+                                       "definition": (_l("Definition"), 5000, True)})

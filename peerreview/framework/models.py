@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerreview.extensions import db
@@ -27,6 +27,8 @@ class Framework(db.Model):
     network: Mapped[Network] = relationship()
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # {"fr": {"name": ..., "description": ...}, "es": {...}}: see peerreview/i18n.py.
+    translations: Mapped[dict | None] = mapped_column(JSON)
     areas: Mapped[list["ExcellenceArea"]] = relationship(
         back_populates="framework", order_by="ExcellenceArea.code"
     )
@@ -44,6 +46,8 @@ class ExcellenceArea(db.Model):
     framework: Mapped[Framework] = relationship(back_populates="areas")
     code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
+    # {"fr": {"name": ...}, "es": {...}}: see peerreview/i18n.py.
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Indicator(db.Model):
@@ -59,6 +63,8 @@ class Indicator(db.Model):
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(300))
     definition: Mapped[str] = mapped_column(Text, default="")
+    # {"fr": {"name": ..., "definition": ...}, "es": {...}}: see peerreview/i18n.py.
+    translations: Mapped[dict | None] = mapped_column(JSON)
     unit: Mapped[str] = mapped_column(String(40))
     direction: Mapped[str] = mapped_column(String(10), default="higher")
     decimals: Mapped[int] = mapped_column(default=1)

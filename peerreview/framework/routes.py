@@ -3,7 +3,7 @@ from flask_babel import _
 from flask_login import current_user, login_required
 
 from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, choices, fill_translations, to_id, translations_from_form
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
@@ -37,7 +37,8 @@ def new():
     if form.validate_on_submit():
         try:
             framework = services.create_framework(current_user, network, name=form.name.data,
-                                                  description=form.description.data)
+                                                  description=form.description.data,
+                                                  translations=translations_from_form(form))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
         else:
@@ -62,6 +63,7 @@ def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:
         form.max_value.data = format_plain(indicator.max_value)
         form.dimensions.data = indicator.dimensions.split()
         form.change_threshold.data = format_plain(indicator.change_threshold)
+    fill_translations(form, indicator.translations if indicator else None)
     form.area_id.choices = choices([(0, _("No excellence area"))]
                                    + [(a.id, f"{a.code} {a.name}") for a in framework.areas])
     return form

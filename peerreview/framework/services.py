@@ -27,6 +27,7 @@ from peerreview.framework.models import (
     Framework,
     Indicator,
 )
+from peerreview.i18n import clean_translations
 from peerreview.organisations.models import Network
 from peerreview.permissions import Action, require
 
@@ -74,7 +75,8 @@ def framework_areas(framework_id: int) -> list[ExcellenceArea]:
     return list(db.session.scalars(query))
 
 
-def create_framework(actor, network: Network, *, name: str, description: str = "") -> Framework:
+def create_framework(actor, network: Network, *, name: str, description: str = "",
+                     translations: dict | None = None) -> Framework:
     require(actor, Action.MANAGE_FRAMEWORK, network)
     if not name.strip():
         raise ValidationFailed(_("The framework could not be created."),
@@ -90,7 +92,8 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
     refusal = name_taken()
     if refusal is not None:
         raise refusal
-    framework = Framework(network_id=network.id, name=name.strip(), description=description)
+    framework = Framework(network_id=network.id, name=name.strip(), description=description,
+                          translations=clean_translations(translations, ("name", "description")))
     with refuse_simultaneous_change(explain=name_taken):  # created by someone else at the same moment
         db.session.add(framework)
         db.session.flush()
@@ -98,12 +101,19 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
     return framework
 
 
-def save_area(actor, framework: Framework, *, code: str, name: str) -> ExcellenceArea:
+def save_area(actor, framework: Framework, *, code: str, name: str,
+              translations: dict | None = None) -> ExcellenceArea:
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)
     area = db.session.scalar(select(ExcellenceArea).where(ExcellenceArea.framework_id == framework.id,
                                                          ExcellenceArea.code == code))
+    if area is not None and translations is not None:
+        before = area.translations
+        area.translations = clean_translations(translations, ("name",))
+        record(actor, "area.update", area, before={"translations": before},
+               after={"translations": area.translations}, network_id=framework.network_id)
     if area is None:
-        area = ExcellenceArea(framework_id=framework.id, code=code, name=name)
+        area = ExcellenceArea(framework_id=framework.id, code=code, name=name,
+                              translations=clean_translations(translations, ("name",)))
         db.session.add(area)
         record(actor, "area.create", area, after={"code": code, "name": name}, network_id=framework.network_id)
     return area
@@ -126,6 +136,8 @@ class IndicatorData:
     required: str | None = REQUIRED_TOTAL
     additive: bool = False
     change_threshold: Decimal | None = None
+    # {"fr": {"name": ..., "definition": ...}, "es": {...}} (peerreview/i18n.py)
+    translations: dict | None = None
 
 
 def _validate_indicator(framework: Framework, indicator: IndicatorData, indicator_id: int | None) -> dict[str, str]:
@@ -181,6 +193,7 @@ def save_indicator(actor, framework: Framework, data: IndicatorData, indicator_i
     values["area_id"] = values["area_id"] or None
     values["definition"] = values["definition"] or ""
     values["dimensions"] = " ".join(sorted(set((values["dimensions"] or "").split())))
+    values["translations"] = clean_translations(values["translations"], ("name", "definition"))
 
     def clash() -> DomainError | None:
         """After a clash with a simultaneous save: the code taken meanwhile, or the indicator changed."""

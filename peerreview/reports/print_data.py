@@ -30,6 +30,7 @@ from peerreview.db_types import utcnow
 from peerreview.extensions import db
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_areas, framework_indicators
+from peerreview.i18n import translated_markup, translated_text
 from peerreview.markdown import render_markdown
 from peerreview.numbers import format_number
 from peerreview.organisations.models import Organisation
@@ -147,8 +148,8 @@ def _cover(cycle: Cycle, title: str, subtitle: str) -> dict:
         "title": title,
         "subtitle": subtitle,
         "network": cycle.network.name,
-        "cycle": cycle.title,
-        "theme": cycle.theme,
+        "cycle": translated_text(cycle, "title"),
+        "theme": translated_text(cycle, "theme"),
         "host": cycle.host_organisation.name if cycle.host_organisation else "",
         "kickoff": f"{cycle.kickoff_place}, {kickoff}" if cycle.kickoff_place else kickoff,
         "years": f"{cycle.first_year}–{cycle.last_year}",
@@ -183,7 +184,10 @@ def _shared_comments(cycle: Cycle, organisation_id: int | None = None, names: Na
 
 
 def _definitions(indicators) -> list[dict]:
-    return [{"code": i.code, "name": i.name, "unit": i.unit, "definition": i.definition,
+    # The definitions in the report's language; an original standing in for a missing translation is
+    # marked "(en)" and tagged with its language (peerreview/i18n.py).
+    return [{"code": i.code, "name": translated_markup(i, "name"), "unit": i.unit,
+             "definition": translated_markup(i, "definition"),
              "direction": str(DIRECTIONS.get(i.direction, i.direction)), "decimals": i.decimals} for i in indicators]
 
 
@@ -205,8 +209,8 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         medians = [spread[(ind.id, y)].median if (ind.id, y) in spread else None for y in years]
         note = comparability.get((organisation.id, ind.id))
         rows.append({
-            "area": f"{ind.area.code} {ind.area.name}" if ind.area else "",
-            "code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
+            "area": f"{ind.area.code} {translated_text(ind.area, 'name')}" if ind.area else "",
+            "code": ind.code, "name": translated_text(ind, "name"), "unit": ind.unit, "direction": ind.direction,
             "notes": [notes.ref(_("%(ind)s, national definition: %(note)s", ind=ind.code, note=note))] if note else [],
             "cells": [{"year": y, "own": _cell(printable.get((organisation.id, ind.id, TOTAL.code, y)), ind.decimals,
                                                notes, f"{ind.code} {y}"),
@@ -222,7 +226,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
         items = [Bar(names.label(o), values.get((o_id, ind.id, last)), o_id == organisation.id)
                  for o_id, o in organisations.items()]
         m = spread.get((ind.id, last))
-        title = f"{ind.code} {ind.name} ({last})"
+        title = f"{ind.code} {translated_text(ind, 'name')} ({last})"
         # A page at most: beyond what fits as bars, the same values become a strip chart in which
         # the reviewed organisation is always marked and named.
         charts.append({"title": title, "svg": bar_chart(items, title=title, median=m.median if m else None,
@@ -230,7 +234,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
                                                          direction=ind.direction, max_height=PAGE_HEIGHT,
                                                          quartiles=(m.q1, m.q3) if m else None)})
     texts = submitted_narratives(cycle.id, organisation.id)
-    narratives = [{"area": f"{a.code} {a.name}", "html": render_markdown(texts[a.id].body)}
+    narratives = [{"area": f"{a.code} {translated_text(a, 'name')}", "html": render_markdown(texts[a.id].body)}
                   for a in framework_areas(cycle.framework_id) if a.id in texts and texts[a.id].body]
     submission_id = db.session.scalar(select(Submission.id).where(Submission.cycle_id == cycle.id,
                                                                   Submission.organisation_id == organisation.id))
@@ -238,7 +242,7 @@ def feedback_context(cycle: Cycle, organisation: Organisation, *, report_id: int
     return {
         "cover": _cover(cycle, _("Feedback report"), organisation.name),
         "meta": _meta(cycle, _("Feedback report for %(org)s in %(cycle)s", org=organisation.name,
-                               cycle=cycle.title), report_id),
+                               cycle=translated_text(cycle, "title")), report_id),
         "organisation": organisation.name,
         "texts": _texts(cycle, organisation.id),
         "assessment": _sanitised_areas(assessment["areas"]) if assessment else [],
@@ -282,7 +286,8 @@ def _breakdown_tables(cycle: Cycle, organisation: Organisation, indicators, prin
                          "median": format_number(spread.median, ind.decimals) if spread else NO_VALUE,
                          "n": spread.n if spread else 0})
         if any(r["own"] != NO_VALUE or r["n"] for r in rows):
-            tables.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "year": year, "rows": rows})
+            tables.append({"code": ind.code, "name": translated_text(ind, "name"), "unit": ind.unit, "year": year,
+                           "rows": rows})
     return tables
 
 
@@ -329,9 +334,9 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
                           "median": format_number(s.median, ind.decimals) if s else NO_VALUE,
                           "low": format_number(s.low, ind.decimals) if s else NO_VALUE,
                           "high": format_number(s.high, ind.decimals) if s else NO_VALUE})
-        rows.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "cells": cells,
-                     "area": f"{ind.area.code} {ind.area.name}" if ind.area else ""})
-        title = f"{ind.code} {ind.name} ({last})"
+        rows.append({"code": ind.code, "name": translated_text(ind, "name"), "unit": ind.unit, "cells": cells,
+                     "area": f"{ind.area.code} {translated_text(ind.area, 'name')}" if ind.area else ""})
+        title = f"{ind.code} {translated_text(ind, 'name')} ({last})"
         s = spread.get((ind.id, last))
         table = []
         for o in submitted:
@@ -343,7 +348,7 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
                 "values": [_cell(printable.get((o.id, ind.id, TOTAL.code, y)), ind.decimals, notes, f"{label}, {y}")
                            for y in cycle.years]})
         per_indicator.append({
-            "code": ind.code, "name": ind.name, "unit": ind.unit, "title": title,
+            "code": ind.code, "name": translated_text(ind, "name"), "unit": ind.unit, "title": title,
             "chart": bar_chart([Bar(names.label(o), values.get((o.id, ind.id, last))) for o in submitted],
                                title=title, median=s.median if s else None, unit=ind.unit, decimals=ind.decimals,
                                direction=ind.direction, max_height=PAGE_HEIGHT,
@@ -353,8 +358,8 @@ def synthesis_context(cycle: Cycle, *, report_id: int | None = None) -> dict:
     organisations = {o.id: o for o, _status in participants}
     return {
         # The cover names the network above the title: the subtitle is the cycle, not the network again.
-        "cover": _cover(cycle, _("Synthesis report"), cycle.title),
-        "meta": _meta(cycle, _("Synthesis report of %(cycle)s", cycle=cycle.title), report_id),
+        "cover": _cover(cycle, _("Synthesis report"), translated_text(cycle, "title")),
+        "meta": _meta(cycle, _("Synthesis report of %(cycle)s", cycle=translated_text(cycle, "title")), report_id),
         "texts": _texts(cycle, 0),
         "participants": [{"name": names.name(o), "country": names.country(o), "submitted": status == SUBMITTED}
                          for o, status in participants],
@@ -390,7 +395,7 @@ def feedback_csv(cycle: Cycle, organisation: Organisation) -> bytes:
         for y in cycle.years:
             s = spread.get((ind.id, y))
             own = printable.get((organisation.id, ind.id, TOTAL.code, y))
-            lines.append([ind.code, ind.name, ind.unit, y, _plain(own.value) if own else "",
+            lines.append([ind.code, translated_text(ind, "name"), ind.unit, y, _plain(own.value) if own else "",
                           FLAG_SYMBOLS.get(own.flag, "") if own else "", _plain(s.median) if s else "",
                           s.n if s else 0])
     return _csv(["indicator", "name", "unit", "year", "value", "flag", "network_median", "n"], lines)

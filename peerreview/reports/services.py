@@ -18,6 +18,7 @@ from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
 from peerreview.errors import Conflict, NotFound, ValidationFailed, refuse_stale_edit
 from peerreview.extensions import db
+from peerreview.i18n import in_locale, translated_text
 from peerreview.permissions import Action, can, require, scope
 from peerreview.reasons import reason_problem
 from peerreview.reports import release
@@ -165,10 +166,13 @@ def render_report(actor, cycle: Cycle, *, kind: str, organisation_id: int | None
                 "organisation_id": _("%(org)s has not submitted its data yet; a feedback report is made only "
                                      "for an organisation that submitted.", org=submission.organisation.name)})
         organisation = submission.organisation
-        title = _("Feedback report: %(org)s – %(cycle)s", org=organisation.name, cycle=cycle.title)
+        with in_locale(cycle.report_locale):  # the report's title is in the report's language
+            title = _("Feedback report: %(org)s – %(cycle)s", org=organisation.name,
+                      cycle=translated_text(cycle, "title"))
     elif kind == SYNTHESIS:
         organisation = None
-        title = _("Synthesis report – %(cycle)s", cycle=cycle.title)
+        with in_locale(cycle.report_locale):
+            title = _("Synthesis report – %(cycle)s", cycle=translated_text(cycle, "title"))
     else:
         raise ValidationFailed(_("Unknown kind of report."))
     subject_key = organisation.id if organisation else 0
@@ -219,6 +223,20 @@ def _render_into(report: Report) -> None:
     """Render the PDF of a queued report into its record (no commit): the watermarked draft, or,
     when a publication was asked for (release_to), the copy without the mark as a new version."""
     cycle = report.cycle
+    with in_locale(cycle.report_locale):  # texts, numbers, dates and the PDF's /Lang: the cycle's report language
+        pdf = _render_pdf_of(report, cycle)
+    digest = hashlib.sha256(pdf).hexdigest()
+    if report.release_to:
+        _keep_version(report, pdf, digest)
+        return
+    report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
+    report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
+    db.session.flush()
+    record(report.rendered_by, "report.render", report, after={"sha256": digest, "kind": report.kind},
+           network_id=cycle.network_id, cycle_id=cycle.id)
+
+
+def _render_pdf_of(report: Report, cycle: Cycle) -> bytes:
     releasing = bool(report.release_to)
     if report.kind == FEEDBACK:
         context = feedback_context(cycle, report.organisation, report_id=report.id)
@@ -228,16 +246,7 @@ def _render_into(report: Report) -> None:
         context = synthesis_context(cycle, report_id=report.id)
         template, data = "reports/pdf/synthesis.html", DataFile(
             "synthesis-data.csv", synthesis_csv(cycle), _("The report's figures"))
-    pdf = render_pdf(template, {**context, "draft": not releasing}, limits=_render_limits(), data=data)
-    digest = hashlib.sha256(pdf).hexdigest()
-    if releasing:
-        _keep_version(report, pdf, digest)
-        return
-    report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
-    report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
-    db.session.flush()
-    record(report.rendered_by, "report.render", report, after={"sha256": digest, "kind": report.kind},
-           network_id=cycle.network_id, cycle_id=cycle.id)
+    return render_pdf(template, {**context, "draft": not releasing}, limits=_render_limits(), data=data)
 
 
 def _keep_version(report: Report, pdf: bytes, digest: str) -> None:

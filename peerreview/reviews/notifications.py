@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import render_template
-from flask_babel import _
+from flask_babel import LazyString, _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +21,7 @@ from peerreview.cycles.models import IN_REVIEW, OPEN, PHASE_LABELS, REPORTING, C
 from peerreview.db_types import utcnow
 from peerreview.errors import refuse_simultaneous_change
 from peerreview.extensions import db
+from peerreview.i18n import in_locale, translated_text
 from peerreview.mail.services import external_url, send_mail
 from peerreview.permissions import Action, require
 from peerreview.reviews.models import Comment, Notification, ReviewerAssignment, SentReminder
@@ -41,9 +43,19 @@ def delegates_of(submission: Submission) -> list[User]:
     return people(submission.cycle.network_id, ROLE_DELEGATE, submission.organisation_id)
 
 
-def notify(user: User, network_id: int, subject: str, template: str, **context) -> Notification:
-    """Tell one person: by mail now, or kept for their daily digest."""
-    body = render_template(f"mail/{template}.txt", user=user, **context)
+def title_of(cycle: Cycle) -> LazyString:
+    """The cycle's title in the language of the message it is put in (each recipient's own)."""
+    return LazyString(translated_text, cycle, "title")
+
+
+def notify(user: User, network_id: int, subject, template: str, **context) -> Notification:
+    """Tell one person, in their language: by mail now, or kept for their daily digest.
+
+    `subject` is a lazy text (`_l`): it is translated here, for this recipient.
+    """
+    with in_locale(user.locale):
+        subject = str(subject)
+        body = render_template(f"mail/{template}.txt", user=user, **context)
     notification = Notification(user_id=user.id, network_id=network_id, subject=subject, body=body)
     db.session.add(notification)
     if not user.daily_digest:
@@ -57,7 +69,7 @@ def _link(submission: Submission) -> str:
 
 
 def reviewer_name_for_delegation(reviewer: User, cycle: Cycle) -> str:
-    return str(_("A peer reviewer")) if cycle.hide_reviewer_names else reviewer.name
+    return _l("A peer reviewer") if cycle.hide_reviewer_names else reviewer.name
 
 
 # --- events -------------------------------------------------------------------------------
@@ -65,7 +77,7 @@ def reviewer_name_for_delegation(reviewer: User, cycle: Cycle) -> str:
 def on_assignment(assignment: ReviewerAssignment) -> None:
     submission = assignment.submission
     notify(assignment.reviewer, submission.cycle.network_id,
-           _("You are asked to review %(org)s", org=submission.organisation.name), "assignment",
+           _l("You are asked to review %(org)s", org=submission.organisation.name), "assignment",
            submission=submission, cycle=submission.cycle, link=_link(submission))
 
 
@@ -75,9 +87,9 @@ def on_comment(comment: Comment) -> None:
         return
     submission = comment.submission
     author = reviewer_name_for_delegation(comment.author, submission.cycle)
-    subject = (_("A clarification request about your submission to %(cycle)s", cycle=submission.cycle.title)
+    subject = (_l("A clarification request about your submission to %(cycle)s", cycle=title_of(submission.cycle))
                if comment.is_request else
-               _("A new comment on your submission to %(cycle)s", cycle=submission.cycle.title))
+               _l("A new comment on your submission to %(cycle)s", cycle=title_of(submission.cycle)))
     for delegate in delegates_of(submission):
         notify(delegate, submission.cycle.network_id, subject, "comment", comment=comment, author=author,
                submission=submission, link=_link(submission))
@@ -89,7 +101,7 @@ def on_answer(reply: Comment, root: Comment) -> None:
     if reply.author_id == root.author_id or root.author.organisation_id == submission.organisation_id:
         return
     notify(root.author, submission.cycle.network_id,
-           _("%(org)s answered your comment", org=submission.organisation.name), "answer",
+           _l("%(org)s answered your comment", org=submission.organisation.name), "answer",
            reply=reply, submission=submission, link=_link(submission))
 
 
@@ -105,7 +117,7 @@ def on_phase_change(cycle: Cycle, before: str) -> None:
                                    .where(Submission.cycle_id == cycle.id, User.active.is_(True)))
     for user in reviewers:
         recipients[user.id] = user
-    subject = _("%(cycle)s is now: %(phase)s", cycle=cycle.title, phase=PHASE_LABELS[cycle.status])
+    subject = _l("%(cycle)s is now: %(phase)s", cycle=title_of(cycle), phase=PHASE_LABELS[cycle.status])
     for user in recipients.values():
         notify(user, cycle.network_id, subject, "phase", cycle=cycle, before=PHASE_LABELS[before],
                after=PHASE_LABELS[cycle.status], link=external_url("cycles.detail", cycle_id=cycle.id))
@@ -115,7 +127,7 @@ def on_reviews_in(submission: Submission, cycle_complete: bool) -> None:
     """All reviews of a submission (and perhaps of the whole cycle) are in: the secretariat is told."""
     cycle = submission.cycle
     for user in people(cycle.network_id, ROLE_SECRETARIAT):
-        notify(user, cycle.network_id, _("All reviews of %(org)s are in", org=submission.organisation.name),
+        notify(user, cycle.network_id, _l("All reviews of %(org)s are in", org=submission.organisation.name),
                "reviews_in", submission=submission, cycle=cycle, cycle_complete=cycle_complete,
                link=_link(submission))
 
@@ -132,8 +144,8 @@ def remind_now(actor, submission: Submission, who: str) -> int:
             ReviewerAssignment.submission_id == submission.id, ReviewerAssignment.completed_at.is_(None)))]
         deadline = cycle.review_deadline
     for user in recipients:
-        notify(user, cycle.network_id, _("A reminder from the %(network)s secretariat",
-                                         network=cycle.network.short_name),
+        notify(user, cycle.network_id, _l("A reminder from the %(network)s secretariat",
+                                          network=cycle.network.short_name),
                "reminder", cycle=cycle, submission=submission, who=who, deadline=deadline, days=None,
                link=_link(submission))
     record(actor, "reminder.send", submission, after={"to": who, "people": len(recipients)},
@@ -241,8 +253,8 @@ def _remind_secretariat_of_reporting(cycle: Cycle, today: date) -> int:
 
 def _reminder_subject(cycle: Cycle, kind: str) -> str:
     if kind == "overdue":
-        return _("Overdue: %(cycle)s", cycle=cycle.title)
-    return _("%(n)s days left: %(cycle)s", n=kind, cycle=cycle.title)
+        return _l("Overdue: %(cycle)s", cycle=title_of(cycle))
+    return _l("%(n)s days left: %(cycle)s", n=kind, cycle=title_of(cycle))
 
 
 def send_digests(today: date) -> int:
@@ -254,8 +266,10 @@ def send_digests(today: date) -> int:
         grouped[(notification.user_id, notification.network_id)].append(notification)
     for (user_id, network_id), items in grouped.items():
         user = db.session.get(User, user_id)
-        body = render_template("mail/digest.txt", user=user, items=items, today=today)
-        send_mail(user.email, _("Your daily summary (%(n)d notices)", n=len(items)), body, network_id=network_id)
+        with in_locale(user.locale):
+            body = render_template("mail/digest.txt", user=user, items=items, today=today)
+            subject = _("Your daily summary (%(n)d notices)", n=len(items))
+        send_mail(user.email, subject, body, network_id=network_id)
         for item in items:
             item.mailed_at = utcnow()
     db.session.flush()

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import _, ngettext
+from flask_babel import _, format_datetime, ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +23,7 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
+from peerreview.i18n import in_locale, translated_text
 from peerreview.mail.services import external_url, send_mail
 from peerreview.numbers import ValueProblem, format_plain, parse_indicator_value, parse_plain
 from peerreview.organisations.models import Organisation, network_membership
@@ -115,6 +116,11 @@ def value_map(submission_id: int, *, with_authors: bool = False) -> dict[tuple[i
     return {(v.indicator_id, v.breakdown, v.year): v for v in rows}
 
 
+def _moment(when) -> str:
+    """A moment in messages, in the reader's language (27 nov. 2026, 20:39), in UTC."""
+    return format_datetime(when, "d MMM y, HH:mm", rebase=False)
+
+
 def edit_problem(submission: Submission) -> str | None:
     """Why the delegation cannot change values now (who locked it, why, how to unlock)."""
     cycle = submission.cycle
@@ -122,7 +128,7 @@ def edit_problem(submission: Submission) -> str | None:
         who = submission.submitted_by.name if submission.submitted_by else _("your delegation")
         return _("Submitted by %(who)s on %(when)s UTC, so the values are read-only. To change them, "
                  "ask the network secretariat to return the submission to your delegation.",
-                 who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M"))
+                 who=who, when=_moment(submission.submitted_at))
     if cycle.status != OPEN:
         return _("The cycle is %(phase)s; values can be changed only while it is open for submissions. "
                  "The network secretariat decides when the cycle opens.", phase=PHASE_LABELS[cycle.status])
@@ -528,20 +534,20 @@ def _submitted_meanwhile(submission: Submission) -> Conflict | None:
     return Conflict(_("This submission was already submitted by %(who)s at %(when)s UTC, at the same moment "
                       "as your request; nothing more was needed. To change the values, ask the network "
                       "secretariat to return the submission to your delegation.",
-                      who=who, when=submission.submitted_at.strftime("%d %b %Y %H:%M")))
+                      who=who, when=_moment(submission.submitted_at)))
 
 
 def _tell_secretariat(submission: Submission, actor) -> None:
     """One e-mail to each secretariat member of the network when a delegation submits."""
     network_id = submission.cycle.network_id
-    recipients = [u.email for u in role_holders(network_id, ROLE_SECRETARIAT)]
     link = external_url("submissions.detail", submission_id=submission.id)
-    for email in recipients:
-        send_mail(email, _("%(org)s submitted to %(cycle)s", org=submission.organisation.name,
-                           cycle=submission.cycle.title),
-                  _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
-                    org=submission.organisation.name, cycle=submission.cycle.title, link=link),
-                  network_id=network_id)
+    for user in role_holders(network_id, ROLE_SECRETARIAT):
+        with in_locale(user.locale):  # in the recipient's language
+            cycle = translated_text(submission.cycle, "title")
+            subject = _("%(org)s submitted to %(cycle)s", org=submission.organisation.name, cycle=cycle)
+            body = _("%(who)s submitted the values of %(org)s for %(cycle)s.\n\n%(link)s\n", who=actor.name,
+                     org=submission.organisation.name, cycle=cycle, link=link)
+        send_mail(user.email, subject, body, network_id=network_id)
 
 
 def accept(actor, submission: Submission) -> Submission:
@@ -552,7 +558,7 @@ def accept(actor, submission: Submission) -> Submission:
     if submission.accepted_at is not None:
         raise Conflict(_("%(who)s accepted this submission on %(when)s UTC already.",
                          who=submission.accepted_by.name if submission.accepted_by else _("the secretariat"),
-                         when=submission.accepted_at.strftime("%d %b %Y %H:%M")))
+                         when=_moment(submission.accepted_at)))
     with refuse_simultaneous_change():
         submission.accepted_at, submission.accepted_by_id = utcnow(), actor.id
         record(actor, "submission.accept", submission, after={"accepted": True},
@@ -610,13 +616,15 @@ def return_for_revision(actor, submission: Submission, reason: str) -> Submissio
 
 def _tell_delegation(submission: Submission, reason: str) -> None:
     network_id = submission.cycle.network_id
-    recipients = [u.email for u in role_holders(network_id, ROLE_DELEGATE, submission.organisation_id)]
     link = external_url("submissions.edit", submission_id=submission.id)
-    for email in recipients:
-        send_mail(email, _("Your submission to %(cycle)s was returned", cycle=submission.cycle.title),
-                  _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
-                    "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
-                    link=link), network_id=network_id)
+    for user in role_holders(network_id, ROLE_DELEGATE, submission.organisation_id):
+        with in_locale(user.locale):  # in the recipient's language
+            subject = _("Your submission to %(cycle)s was returned",
+                        cycle=translated_text(submission.cycle, "title"))
+            body = _("The network secretariat returned the submission of %(org)s so that you can change it.\n\n"
+                     "Reason: %(reason)s\n\n%(link)s\n", org=submission.organisation.name, reason=reason,
+                     link=link)
+        send_mail(user.email, subject, body, network_id=network_id)
 
 
 def invitable_organisations(cycle: Cycle) -> list[Organisation]:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from config import TestingConfig
@@ -22,6 +22,9 @@ from tests.scratch_db import scratch_database
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The suite runs on two busy cores beside a report render in the same process: give assertions
+# time to become true rather than fail on a slow moment (they still fail when the text never comes).
+expect.set_options(timeout=20_000)
 AXE = (Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 
 
@@ -58,7 +61,9 @@ class Person:
     """One user in one browser context, checking every page for accessibility."""
 
     def __init__(self, browser, base_url: str):
-        self.context = browser.new_context(base_url=base_url)
+        # English pages: the tests read English texts whatever the machine's language
+        self.context = browser.new_context(base_url=base_url, locale="en-GB")
+        self.context.set_default_timeout(30_000)
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         # CSP violations and script errors show up on the console. A form answered

@@ -54,10 +54,14 @@ def test_delegate_reviewer_secretariat_and_public(person):
     delegate.check()
     # The framework requires every total: fill the empty ones, then explain each value the check page lists.
     page.get_by_role("link", name="Go back to the values").click()
+    expect(page.locator("input[id*='-_T-']").first).to_be_visible()  # the values form, before .all()
     for total in page.locator("input[id*='-_T-']").all():
         if not total.input_value():
             total.fill("50")
     page.get_by_role("button", name="Save and review before submitting").click()
+    # wait for the check page: .all() below does not wait, and would find no explanation yet
+    expect(page.locator("h1")).to_contain_text("Check before submitting")
+    expect(page.locator("textarea[id^='x-v-']").first).to_be_visible()
     for explanation in page.locator("textarea[id^='x-v-']").all():
         if not explanation.input_value():
             explanation.fill("Checked with the national statistics office: the figure is right.")
