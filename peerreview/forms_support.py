@@ -74,11 +74,13 @@ def translations_from_form(form) -> dict:
 
 
 def fill_translations(form, translations: dict | None) -> None:
-    """Put a model's stored translations into the per-language fields (a form not yet submitted)."""
-    if form.is_submitted():
-        return
+    """Put a model's stored translations into the per-language fields: all of them for a form not yet
+    submitted, those the request left out for one submitted (as WTForms does with `obj`)."""
+    submitted = form.is_submitted()
     for locale in TRANSLATION_LOCALES:
         texts = (translations or {}).get(locale) or {}
         for field in form.translated_fields:
-            getattr(form, translation_field_name(field, locale)).data = texts.get(field, "")
+            bound = getattr(form, translation_field_name(field, locale))
+            if not submitted or not bound.raw_data:  # a field the request did not send keeps its text
+                bound.data = texts.get(field, "")
 

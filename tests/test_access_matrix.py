@@ -67,6 +67,7 @@ def _url_values(world, rule, objects: str) -> dict:
         "organisation_id": organisations[choice.get("organisation", "own")].id,
         "framework_id": world.framework.id,
         "indicator_id": world.indicator.id,
+        "area_id": world.indicator.area_id,
         "user_id": users[choice.get("user", "other_delegate")].id,
         "grant_id": next((g.id for g in users[choice.get("user", "other_delegate")].grants), 0),
         "assignment_id": world.assignment.id,

@@ -318,6 +318,34 @@ def test_the_framework_form_takes_texts_per_language(client, login, world):
     assert "Étalonnage 2027" in _page(client, f"/frameworks/{framework_id}", **{"Accept-Language": "fr"})
 
 
+def test_the_framework_and_its_areas_are_edited_with_their_translations(client, login, world):
+    login(world.secretariat)
+    framework_url = f"/frameworks/{world.framework.id}/edit"
+    assert 'name="description_fr"' in _page(client, framework_url)
+    response = client.post(framework_url, data={"name": "Benchmark", "description": "The common indicators.",
+                                                "name_fr": "Référentiel", "name_es": "Marco",
+                                                "description_fr": "", "description_es": "Los indicadores comunes."})
+    assert response.status_code == 302
+    db.session.refresh(world.framework)
+    assert world.framework.translations == {"fr": {"name": "Référentiel"},
+                                            "es": {"name": "Marco", "description": "Los indicadores comunes."}}
+    # A request that leaves the per-language fields out keeps what is stored (as for the other fields).
+    assert client.post(framework_url, data={"name": "Benchmark"}).status_code == 302
+    db.session.refresh(world.framework)
+    assert world.framework.translations["es"]["name"] == "Marco"
+    area = world.indicator.area
+    area_url = f"/frameworks/{world.framework.id}/areas/{area.id}/edit"
+    assert 'name="name_es"' in _page(client, area_url)
+    assert client.post(area_url, data={"name": "", "name_fr": "", "name_es": ""}).status_code == 422
+    assert client.post(area_url, data={"name": area.name, "name_fr": "Activation durable",
+                                       "name_es": ""}).status_code == 302
+    db.session.refresh(area)
+    assert area.translations == {"fr": {"name": "Activation durable"}}
+    french = _page(client, f"/frameworks/{world.framework.id}", **{"Accept-Language": "fr"})
+    assert "Référentiel" in french and "Activation durable" in french
+    assert client.post(f"/frameworks/{world.framework.id}/areas/999999/edit", data={}).status_code == 404
+
+
 def test_an_area_takes_texts_per_language(app, world):
     from peerreview.framework.services import save_area
 

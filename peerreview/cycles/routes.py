@@ -9,6 +9,7 @@ from peerreview.cycles.forms import CycleForm
 from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, choices, fill_translations, to_id
 from peerreview.framework.services import frameworks_of
+from peerreview.i18n import translated_text
 from peerreview.organisations.services import acting_network, network_organisations
 from peerreview.permissions import Action, require
 
@@ -44,7 +45,7 @@ def _save(form: CycleForm, network, cycle_id: int | None):
         except Conflict as conflict:
             form.form_errors.append(conflict.message)
         else:
-            flash(_("The cycle %(title)s is saved.", title=cycle.title), "success")
+            flash(_("The cycle %(title)s is saved.", title=translated_text(cycle, "title")), "success")
             return redirect(url_for("cycles.detail", cycle_id=cycle.id))
     elif form.is_submitted():
         # The form refused some fields; report the rules across fields too, so

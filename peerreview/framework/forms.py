@@ -105,6 +105,13 @@ class IndicatorForm(FlaskForm):
         )
 
 
+class AreaForm(FlaskForm):
+    name = StringField(_l("Name"), widget=GovTextInput(),
+                       validators=[DataRequired(_l("Enter the excellence area's name.")), Length(max=200)])
+    submit = SubmitField(_l("Save excellence area"), widget=GovSubmitInput())
+
+
+add_translation_fields(AreaForm, {"name": (_l("Name"), 200, False)})
 add_translation_fields(FrameworkForm, {"name": (_l("Name"), 200, False),
                                        "description": (_l("Description"), 5000, True)})
 add_translation_fields(IndicatorForm, {"name": (_l("Name"), 300, False),

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from peerreview.errors import Conflict, ValidationFailed
 from peerreview.forms_support import apply_errors, choices, fill_translations, to_id, translations_from_form
 from peerreview.framework import services
-from peerreview.framework.forms import DIRECTION_LABELS, FrameworkForm, IndicatorForm
+from peerreview.framework.forms import DIRECTION_LABELS, AreaForm, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
 from peerreview.numbers import format_plain
 from peerreview.organisations.services import acting_network
@@ -44,7 +44,7 @@ def new():
         else:
             flash(_("The framework is created. Add its indicators now."), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
-    return render_template("framework/form.html", form=form), 422 if form.errors else 200
+    return render_template("framework/form.html", form=form, framework=None), 422 if form.errors else 200
 
 
 @bp.route("/<int:framework_id>")
@@ -53,7 +53,48 @@ def detail(framework_id: int):
     framework = services.get_framework(current_user, framework_id)
     return render_template("framework/detail.html", framework=framework,
                            indicators=services.framework_indicators(framework.id),
+                           areas=services.framework_areas(framework.id),
                            direction_labels=DIRECTION_LABELS, format_plain=format_plain)
+
+
+@bp.route("/<int:framework_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(framework_id: int):
+    """The framework's name and description, and their translations."""
+    framework = services.get_framework(current_user, framework_id)
+    form = FrameworkForm(obj=framework)
+    fill_translations(form, framework.translations)
+    if form.validate_on_submit():
+        try:
+            services.update_framework(current_user, framework, name=form.name.data,
+                                      description=form.description.data, translations=translations_from_form(form))
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("The framework is saved."), "success")
+            return redirect(url_for("framework.detail", framework_id=framework.id))
+    return render_template("framework/form.html", form=form, framework=framework), 422 if form.errors else 200
+
+
+@bp.route("/<int:framework_id>/areas/<int:area_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_area(framework_id: int, area_id: int):
+    """An excellence area's name and its translations."""
+    framework = services.get_framework(current_user, framework_id)
+    area = services.get_area(framework, area_id)
+    form = AreaForm(obj=area)
+    fill_translations(form, area.translations)
+    if form.validate_on_submit():
+        try:
+            services.update_area(current_user, framework, area, name=form.name.data,
+                                 translations=translations_from_form(form))
+        except ValidationFailed as failed:
+            apply_errors(form, failed.errors)
+        else:
+            flash(_("Excellence area %(code)s is saved.", code=area.code), "success")
+            return redirect(url_for("framework.detail", framework_id=framework.id, _anchor="areas"))
+    return render_template("framework/area_form.html", form=form, framework=framework, area=area), \
+        422 if form.errors else 200
 
 
 def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:

@@ -101,6 +101,60 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
     return framework
 
 
+def update_framework(actor, framework: Framework, *, name: str, description: str = "",
+                     translations: dict | None = None) -> Framework:
+    """A framework's name and description, in English and per language."""
+    require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    name = (name or "").strip()
+
+    def name_taken() -> ValidationFailed | None:
+        if db.session.scalar(select(Framework.id).where(Framework.network_id == framework.network_id,
+                                                        Framework.name == name, Framework.id != framework.id)) is None:
+            return None
+        return ValidationFailed(_("The framework could not be saved."),
+                                errors={"name": _("This network already has a framework with this name.")})
+
+    if not name:
+        raise ValidationFailed(_("The framework could not be saved."),
+                               errors={"name": _("Enter a name for the framework.")})
+    refusal = name_taken()
+    if refusal is not None:
+        raise refusal
+    before = {"name": framework.name, "description": framework.description, "translations": framework.translations}
+    after = {"name": name, "description": description or "",
+             "translations": clean_translations(translations, ("name", "description"))}
+    with refuse_simultaneous_change(explain=name_taken):  # the name taken at the same moment
+        for key, value in after.items():
+            setattr(framework, key, value)
+        db.session.flush()
+    record(actor, "framework.update", framework, before=before, after=after, network_id=framework.network_id)
+    return framework
+
+
+def get_area(framework: Framework, area_id: int) -> ExcellenceArea:
+    """An excellence area of this framework (the caller checked access to the framework)."""
+    area = db.session.get(ExcellenceArea, area_id)
+    if area is None or area.framework_id != framework.id:
+        raise NotFound(_("No such excellence area."))
+    return area
+
+
+def update_area(actor, framework: Framework, area: ExcellenceArea, *, name: str,
+                translations: dict | None = None) -> ExcellenceArea:
+    """An excellence area's name, in English and per language (its code stays: values refer to it)."""
+    require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("The excellence area could not be saved."),
+                               errors={"name": _("Enter the excellence area's name.")})
+    before = {"name": area.name, "translations": area.translations}
+    area.name, area.translations = name, clean_translations(translations, ("name",))
+    db.session.flush()
+    record(actor, "area.update", area, before=before, after={"name": area.name, "translations": area.translations},
+           network_id=framework.network_id)
+    return area
+
+
 def save_area(actor, framework: Framework, *, code: str, name: str,
               translations: dict | None = None) -> ExcellenceArea:
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)

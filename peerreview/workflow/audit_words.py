@@ -145,9 +145,11 @@ _WORDS = {
     "organisation.update": _l("changed an organisation"),
     "organisation.join": _l("added an organisation to the network"),
     "framework.create": _l("created an indicator framework"),
+    "framework.update": _l("changed an indicator framework"),
     "indicator.create": _l("added an indicator"),
     "indicator.update": _l("changed an indicator"),
     "area.create": _l("added an excellence area"),
+    "area.update": _l("changed an excellence area"),
     "conflict.declare": _l("declared a conflict of interest"),
     "reviewer.profile": _l("changed a reviewer's profile"),
 }
