@@ -36,15 +36,24 @@ def signed_in_opener(base: str, email: str):
     return opener
 
 
-def rate(urls_and_openers: list, seconds: float = SECONDS) -> tuple[float, int]:
-    done, errors = [0], [0]
+def percentile(times: list[float], share: float) -> float:
+    """The latency (ms) below which `share` of the requests finished (nearest rank)."""
+    ordered = sorted(times)
+    return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def rate(urls_and_openers: list, seconds: float = SECONDS) -> tuple[float, int, list[float]]:
+    """Requests per second, errors, and the latency of every request."""
+    done, errors, times = [0], [0], []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def client(n: int):
         url, opener = urls_and_openers[n % len(urls_and_openers)]
         count = bad = 0
+        mine = []
         while time.monotonic() < stop:
+            t = time.monotonic()
             try:
                 with opener.open(url, timeout=30) as response:
                     response.read()
@@ -52,9 +61,11 @@ def rate(urls_and_openers: list, seconds: float = SECONDS) -> tuple[float, int]:
                     bad += response.status != 200
             except OSError:
                 bad += 1
+            mine.append(time.monotonic() - t)
         with lock:
             done[0] += count
             errors[0] += bad
+            times.extend(mine)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     started = time.monotonic()
@@ -62,7 +73,7 @@ def rate(urls_and_openers: list, seconds: float = SECONDS) -> tuple[float, int]:
         t.start()
     for t in threads:
         t.join()
-    return done[0] / (time.monotonic() - started), errors[0]
+    return done[0] / (time.monotonic() - started), errors[0], times
 
 
 def drained(apps: list[str], limit: float = 90) -> float:
@@ -91,22 +102,25 @@ def main(bare: str, apps: list[str]) -> int:
     cycles = secretariat[apps[0]].open(f"{apps[0]}/cycles/").read().decode()
     cycle = re.findall(r'href="/cycles/(\d+)"', cycles)[-1]
     plain = urllib.request.build_opener()
-    bare_before, bare_errors = rate([(bare, plain)])
+    bare_before, bare_errors, bare_times = rate([(bare, plain)])
     measured = []
     for label, path, who in (("cycle page (secretariat)", f"/cycles/{cycle}", secretariat),
                              ("comparison (secretariat)", f"/cycles/{cycle}/compare", secretariat),
                              ("submission page (delegate)", f"/submissions/{submission}", delegate)):
         measured.append((label, *rate([(f"{base}{path}", who[base]) for base in apps])))
-    bare_after, more_errors = rate([(bare, plain)])
+    bare_after, more_errors, more_times = rate([(bare, plain)])
     bare_rate = (bare_before + bare_after) / 2
+    bare_times += more_times
     print(f"  bare one-query Flask page: {bare_rate:.1f} requests/s (before the pages {bare_before:.1f}, "
-          f"after {bare_after:.1f}; {bare_errors + more_errors} errors)")
+          f"after {bare_after:.1f}), p50 {percentile(bare_times, .5):.0f} ms, "
+          f"p95 {percentile(bare_times, .95):.0f} ms, {bare_errors + more_errors} errors")
     failed = bare_errors + more_errors > 0
-    for label, page_rate, errors in measured:
+    for label, page_rate, errors, times in measured:
         ratio = page_rate / bare_rate if bare_rate else 0
         ok = ratio >= 0.5 and not errors
         failed |= not ok
-        print(f"  {label}: {page_rate:.1f} requests/s = {ratio:.0%} of the bare page ({errors} errors) "
+        print(f"  {label}: {page_rate:.1f} requests/s = {ratio:.0%} of the bare page, p50 "
+              f"{percentile(times, .5):.0f} ms, p95 {percentile(times, .95):.0f} ms, {errors} errors "
               f"{'ok' if ok else 'BELOW HALF'}")
     return 1 if failed else 0
 
