@@ -106,7 +106,7 @@ def register(app: Flask) -> None:
             click.echo(str(error), err=True)
             raise SystemExit(1) from None
         click.echo(f"Wrote {output} (SHA-256 {manifest.dump_sha256}): {len(manifest.published_reports)} published "
-                   f"reports, {manifest.audit_events} audit events.")
+                   f"reports, {len(manifest.documents)} supporting documents, {manifest.audit_events} audit events.")
 
     @app.cli.command("restore")
     @click.option("--input", "source", required=True, type=click.Path(exists=True, dir_okay=False))
@@ -125,7 +125,8 @@ def register(app: Flask) -> None:
             click.echo(problem, err=True)
         if problems:
             raise SystemExit(1)
-        click.echo("Restored; every published report has its SHA-256 and every audit event is there.")
+        click.echo("Restored; every published report and supporting document has its SHA-256 and every audit "
+                   "event is there.")
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing")
