@@ -2,13 +2,14 @@
 
     python -m benchmarks.throughput BARE_URL APP_URL [APP_URL ...]
 
-For each page, CLIENTS threads request it back to back for SECONDS (keep-alive off, like Locust's
-new connections), spread over the app servers, and the requests per second are counted. The app's
-pages pass when they reach at least half the bare page's throughput. Prints one line per page.
+For each page, CLIENTS threads request it back to back for SECONDS in all (keep-alive off, like
+Locust's new connections), spread over the app servers, and the requests per second and latencies
+are counted. The app's pages pass when they reach at least half the bare page's throughput. Prints
+one line per page.
 
 It starts once the app servers have worked off what the load test left queued (their /health answers
-quickly again), and measures the bare page before and after the app's pages: the yardstick is the
-mean of the two, so a machine that gets busier or quieter meanwhile (it is shared) tilts neither way.
+quickly again), and measures the bare page and the app's pages in ROUNDS interleaved rounds (a slice
+of each in turn), so a machine that gets busier or quieter meanwhile (it is shared) tilts neither way.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import urllib.request
 
 CLIENTS = int(os.environ.get("THROUGHPUT_CLIENTS", 8))
 SECONDS = float(os.environ.get("THROUGHPUT_SECONDS", 8))
+ROUNDS = int(os.environ.get("THROUGHPUT_ROUNDS", 8))
 PASSWORD = "demo-peer-review-2026"  # noqa: S105 (the published demo password)
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -102,20 +104,25 @@ def main(bare: str, apps: list[str]) -> int:
     cycles = secretariat[apps[0]].open(f"{apps[0]}/cycles/").read().decode()
     cycle = re.findall(r'href="/cycles/(\d+)"', cycles)[-1]
     plain = urllib.request.build_opener()
-    bare_before, bare_errors, bare_times = rate([(bare, plain)])
-    measured = []
-    for label, path, who in (("cycle page (secretariat)", f"/cycles/{cycle}", secretariat),
-                             ("comparison (secretariat)", f"/cycles/{cycle}/compare", secretariat),
-                             ("submission page (delegate)", f"/submissions/{submission}", delegate)):
-        measured.append((label, *rate([(f"{base}{path}", who[base]) for base in apps])))
-    bare_after, more_errors, more_times = rate([(bare, plain)])
-    bare_rate = (bare_before + bare_after) / 2
-    bare_times += more_times
-    print(f"  bare one-query Flask page: {bare_rate:.1f} requests/s (before the pages {bare_before:.1f}, "
-          f"after {bare_after:.1f}), p50 {percentile(bare_times, .5):.0f} ms, "
-          f"p95 {percentile(bare_times, .95):.0f} ms, {bare_errors + more_errors} errors")
-    failed = bare_errors + more_errors > 0
-    for label, page_rate, errors, times in measured:
+    targets = [("bare", [(bare, plain)])] + [
+        (label, [(f"{base}{path}", who[base]) for base in apps])
+        for label, path, who in (("cycle page (secretariat)", f"/cycles/{cycle}", secretariat),
+                                 ("comparison (secretariat)", f"/cycles/{cycle}/compare", secretariat),
+                                 ("submission page (delegate)", f"/submissions/{submission}", delegate))]
+    # Interleaved: ROUNDS rounds of a short slice of each target, the bare page's included, so that a
+    # shared machine getting busier or quieter meanwhile weighs on every target alike.
+    totals = {label: [0.0, 0, []] for label, _urls in targets}  # requests, errors, latencies
+    for _round in range(ROUNDS):
+        for label, urls in targets:
+            per_second, errors, times = rate(urls, SECONDS / ROUNDS)
+            totals[label][0] += per_second / ROUNDS
+            totals[label][1] += errors
+            totals[label][2] += times
+    bare_rate, bare_errors, bare_times = totals.pop("bare")
+    print(f"  bare one-query Flask page: {bare_rate:.1f} requests/s, p50 {percentile(bare_times, .5):.0f} ms, "
+          f"p95 {percentile(bare_times, .95):.0f} ms, {bare_errors} errors")
+    failed = bare_errors > 0
+    for label, (page_rate, errors, times) in totals.items():
         ratio = page_rate / bare_rate if bare_rate else 0
         ok = ratio >= 0.5 and not errors
         failed |= not ok
