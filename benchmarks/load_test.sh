@@ -94,6 +94,9 @@ echo "server errors in the app servers' logs: $ERRORS; failed requests: $FAILS; 
 echo "== throughput of pages read by many, beside a bare one-query Flask page (same servers, same run)"
 THROUGHPUT_OK=0
 .venv/bin/python -m benchmarks.throughput "http://127.0.0.1:$PORT_BARE/" "http://127.0.0.1:$PORT_A" "http://127.0.0.1:$PORT_B" || THROUGHPUT_OK=1
+# The rendered pages and parts both servers share (one per page, reader and data version): far fewer
+# than the requests served, because every server reads the others' renders from Redis.
+echo "  page cache: $(redis-cli -n "$REDIS_DB" --scan --pattern 'peerreview-page:*' | wc -l) rendered pages and parts in Redis db $REDIS_DB"
 echo "== the database after the load: every acknowledged save, with its values"
 CHECK_OK=0
 LOAD_DEADLINE=$DEADLINE .venv/bin/python -m benchmarks.check_load "$OUT/expected.json" || CHECK_OK=1
