@@ -110,6 +110,13 @@ class Config:
     # evict: maxmemory with allkeys-lru), else in each process; a part lives this many seconds at most.
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+    # Where file bytes live (peerreview/files.py, docs/deploy.md): "database" (default) or "s3", an
+    # S3-compatible bucket; its credentials come from the environment as boto3 reads them (AWS_*).
+    FILE_STORE = os.environ.get("FILE_STORE", "database")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_REGION = os.environ.get("S3_REGION")
 
 
 class DevelopmentConfig(Config):
@@ -129,6 +136,7 @@ class TestingConfig(Config):
     LOG_FORMAT = None  # pytest's caplog reads the records; no handler of our own
     REDIS_URL = None
     PAGE_CACHE_REDIS_URL = None
+    FILE_STORE = "database"  # tests that use the object store set it themselves
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast hashing, tests only)
 
 

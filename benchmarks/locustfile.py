@@ -4,9 +4,12 @@ At a deadline (LOAD_DEADLINE set to the number of organisations): that many dele
 cycle (benchmarks/deadline_world.py) save at once, reviewers also comment and secretariats also ask
 for renders. LOAD_HOSTS (comma list) spreads the users over several app servers.
 
-Run by benchmarks/load_test.sh (make load). Each writer owns one draft submission,
-so the last value it saved is the value the database must hold afterwards; the
-writers record what they saved in LOAD_EXPECTED (JSON) for the check.
+Run by benchmarks/load_test.sh (make load). Everyone signed in during the warm-up
+(benchmarks/sign_in_all.py, not measured): with LOAD_SESSIONS each user continues with one of the
+session cookies made there instead of signing in again (without it they sign in here, measured).
+Each writer owns one draft submission, so the last value it saved is the value the database must
+hold afterwards; the writers record every acknowledged save in LOAD_EXPECTED (JSON) for the check
+(benchmarks/check_load.py).
 """
 from __future__ import annotations
 
@@ -15,16 +18,25 @@ import json
 import os
 import random
 import re
+import sys
 import threading
+import urllib.parse
+from collections import Counter
+from datetime import UTC, datetime
 
 from locust import HttpUser, between, events, task
 
-PASSWORD = "demo-peer-review-2026"  # noqa: S105 (the published demo password)
-DRAFT_DELEGATES = ["be", "ba", "cy", "uk-eng", "gr", "ie", "sk", "si", "se"]  # drafts in the demo
-REVIEWERS = ["at", "se", "jp", "ca", "ie"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchmarks.sign_in_all import DRAFT_DELEGATES, PASSWORD, REVIEWERS, SECRETARIATS, USER_AGENT  # noqa: E402
+
 _writer_numbers = itertools.count()
-_expected: dict[str, dict[str, str]] = {}
+_expected: dict[str, dict[str, str]] = {}  # submission id -> cell -> the last value acknowledged
+_saves: Counter = Counter()  # submission id -> acknowledged saves
+_offered: Counter = Counter()  # submission id -> saves answered with "changed by someone else"
+_deadline_submissions: set[str] = set()
 _lock = threading.Lock()
+_SESSIONS = json.load(open(os.environ["LOAD_SESSIONS"])) if os.environ.get("LOAD_SESSIONS") else {}
+_session_turns: Counter = Counter()
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CELL = re.compile(r'name="(v-\d+-[^"]+-\d{4})"')
@@ -48,12 +60,22 @@ class SpreadUser(HttpUser):
 
 
 def sign_in(user: HttpUser, email: str) -> None:
+    if email in _SESSIONS:  # signed in during the warm-up: continue with one of its cookies
+        with _lock:
+            cookies = _SESSIONS[email][_session_turns[email] % len(_SESSIONS[email])]
+            _session_turns[email] += 1
+        user.client.headers["User-Agent"] = USER_AGENT
+        host = urllib.parse.urlsplit(user.client.base_url or user.host).hostname
+        for cookie in cookies:
+            user.client.cookies.set(cookie["name"], cookie["value"], domain=host, path=cookie["path"])
+        return
     page = user.client.get("/login", name="/login")
     token = CSRF.search(page.text).group(1)
     with user.client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
                           allow_redirects=False, catch_response=True, name="/login (POST)") as response:
         if response.status_code != 302:
             response.failure(f"sign-in of {email} answered {response.status_code}")
+
 
 
 class DelegateWriter(SpreadUser):
@@ -83,8 +105,11 @@ class DelegateWriter(SpreadUser):
             if response.status_code == 302:
                 with _lock:
                     _expected.setdefault(self.submission, {}).update(changes)
+                    _saves[self.submission] += 1
             elif response.status_code == 200 and "Changed by someone else" in response.text:
                 response.success()  # another writer changed one of these cells first: offered, not lost
+                with _lock:
+                    _offered[self.submission] += 1
             else:
                 response.failure(f"save answered {response.status_code}")
 
@@ -137,7 +162,7 @@ class Secretariat(SpreadUser):
 
     def on_start(self):
         super().on_start()
-        sign_in(self, random.choice(["secretariat@wapes.demo.example", "secretariat@pesnetwork.demo.example"]))
+        sign_in(self, random.choice(SECRETARIATS))
         self.cycles = re.findall(r'href="/cycles/(\d+)"', self.client.get("/cycles/", name="/cycles/").text)
 
     @task(3)
@@ -181,6 +206,8 @@ class DeadlineDelegate(SpreadUser):
         home = self.client.get("/", name="/")
         self.submission = re.search(r'href="/submissions/(\d+)"', home.text).group(1)
         self.rng = random.Random(number)
+        with _lock:
+            _deadline_submissions.add(self.submission)
 
     @task
     def save_values(self):
@@ -196,9 +223,18 @@ class Visitor(SpreadUser):
         self.client.get("/reports", name="/reports")
 
 
+_started = {}
+
+
+@events.test_start.add_listener
+def note_start(environment, **kwargs):
+    _started["at"] = datetime.now(UTC).isoformat()
+
+
 @events.test_stop.add_listener
 def write_expected(environment, **kwargs):
     path = os.environ.get("LOAD_EXPECTED")
     if path:
         with open(path, "w") as out:
-            json.dump(_expected, out)
+            json.dump({"values": _expected, "saves": _saves, "offered": _offered, "started": _started["at"],
+                   "deadline_submissions": sorted(_deadline_submissions)}, out)

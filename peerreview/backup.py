@@ -6,8 +6,12 @@ online backup into a file, restored by copying it back the same way. Connection 
 pg_dump through libpq's environment (PGHOST, PGPASSWORD, ...), never on its command line.
 
 Beside the dump, a manifest (JSON) lists what must come back: the SHA-256 of every published
-report and the number and last id of the audit events. `flask restore` checks the restored
-database against it and fails loudly when anything is missing.
+report and of every supporting document, and the number and last id of the audit events. `flask
+restore` checks the restored database against it and fails loudly when anything is missing.
+Uploaded spreadsheets are read into values (which the dump carries) and not kept as files. With
+FILE_STORE=s3 (peerreview/files.py) the rows name objects in the bucket instead of holding the bytes:
+the manifest's checksums are of the objects they name, so a restore also proves that every object
+named is still there and unchanged; the bucket itself is backed up by its own means (docs/deploy.md).
 """
 from __future__ import annotations
 
@@ -16,14 +20,16 @@ import json
 import os
 import sqlite3
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
+from peerreview import files
 from peerreview.audit.models import AuditEvent
 from peerreview.reports.models import ReportVersion
+from peerreview.submissions.models import SubmissionDocument
 
 
 class BackupError(RuntimeError):
@@ -38,15 +44,26 @@ class Manifest:
     audit_events: int
     last_audit_event_id: int | None
     dump_sha256: str = ""
+    documents: dict[str, str] = field(default_factory=dict)  # supporting document id -> SHA-256 of its bytes
+
+
+def _checksums(session, model, column) -> dict[str, str]:
+    """id -> SHA-256 of the file's bytes, wherever they are kept, one row at a time (files can be large)."""
+    ids = session.scalars(select(model.id).order_by(model.id)).all()
+    found = {}
+    for row_id in ids:
+        data, key = session.execute(select(column, model.file_key).where(model.id == row_id)).one()
+        found[str(row_id)] = hashlib.sha256(files.bytes_of(data, key) or b"").hexdigest()
+    return found
 
 
 def take_manifest(session) -> Manifest:
     engine = session.get_bind()
-    reports = {str(vid): hashlib.sha256(pdf or b"").hexdigest() for vid, pdf in
-               session.execute(select(ReportVersion.id, ReportVersion.pdf).order_by(ReportVersion.id))}
+    reports = _checksums(session, ReportVersion, ReportVersion.pdf)
+    documents = _checksums(session, SubmissionDocument, SubmissionDocument.data)
     count, last = session.execute(select(func.count(AuditEvent.id), func.max(AuditEvent.id))).one()
     return Manifest(dialect=engine.dialect.name, schema=_schema(engine), published_reports=reports,
-                    audit_events=count, last_audit_event_id=last)
+                    audit_events=count, last_audit_event_id=last, documents=documents)
 
 
 def compare(expected: Manifest, found: Manifest) -> list[str]:
@@ -55,6 +72,9 @@ def compare(expected: Manifest, found: Manifest) -> list[str]:
     for rid, digest in expected.published_reports.items():
         if found.published_reports.get(rid) != digest:
             problems.append(f"published report {rid}: SHA-256 {found.published_reports.get(rid)} instead of {digest}")
+    for did, digest in expected.documents.items():
+        if found.documents.get(did) != digest:
+            problems.append(f"supporting document {did}: SHA-256 {found.documents.get(did)} instead of {digest}")
     if (found.audit_events, found.last_audit_event_id) != (expected.audit_events, expected.last_audit_event_id):
         problems.append(f"audit events: {found.audit_events} (last id {found.last_audit_event_id}) instead of "
                         f"{expected.audit_events} (last id {expected.last_audit_event_id})")

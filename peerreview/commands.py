@@ -115,8 +115,9 @@ def register(app: Flask) -> None:
         except BackupError as error:
             click.echo(str(error), err=True)
             raise SystemExit(1) from None
-        click.echo(_("Wrote %(output)s (SHA-256 %(sha)s): %(reports)d published reports, %(events)d audit events.",
-                     output=output, sha=manifest.dump_sha256, reports=len(manifest.published_reports),
+        click.echo(_("Wrote %(output)s (SHA-256 %(sha)s): %(reports)d published reports, %(documents)d supporting "
+                     "documents, %(events)d audit events.", output=output, sha=manifest.dump_sha256,
+                     reports=len(manifest.published_reports), documents=len(manifest.documents),
                      events=manifest.audit_events))
 
     @app.cli.command("restore")
@@ -136,7 +137,8 @@ def register(app: Flask) -> None:
             click.echo(problem, err=True)
         if problems:
             raise SystemExit(1)
-        click.echo(_("Restored; every published report has its SHA-256 and every audit event is there."))
+        click.echo(_("Restored; every published report and supporting document has its SHA-256 and every "
+                     "audit event is there."))
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing")

@@ -1,6 +1,7 @@
 """Backups that restore: `flask backup` dumps the database, the dump is restored into an empty database
-(a file for SQLite, a new database on the PostgreSQL server), and every published PDF comes back with
-the same SHA-256 and every audit event with the same id, time, actor and content."""
+(a file for SQLite, a new database on the PostgreSQL server), and every published PDF and every
+supporting document comes back with the same SHA-256 and every audit event with the same id, time,
+actor and content. (Uploaded spreadsheets are not kept as files: their values are, as rows.)"""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +17,7 @@ from peerreview.audit.models import AuditEvent
 from peerreview.audit.services import record
 from peerreview.backup import BackupError, read_manifest, restore
 from peerreview.reports.models import ReportVersion
+from peerreview.submissions.models import SubmissionDocument
 
 
 @contextmanager
@@ -51,6 +53,11 @@ def _published(session) -> dict[int, str]:
             session.execute(select(ReportVersion.id, ReportVersion.pdf))}
 
 
+def _documents(session) -> dict[int, str]:
+    return {did: hashlib.sha256(data).hexdigest() for did, data in
+            session.execute(select(SubmissionDocument.id, SubmissionDocument.data))}
+
+
 def _audit(session) -> list[tuple]:
     return [(e.id, e.at, e.actor_id, e.action, e.object_type, e.object_id, e.network_id, e.before, e.after)
             for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
@@ -60,20 +67,30 @@ def test_a_backup_restores_into_an_empty_database_with_every_pdf_and_audit_event
     record(world.secretariat, "cycle.update", world.cycle, before={"title": "Old"}, after={"title": "Ünïcode ✓"},
            network_id=world.network.id, cycle_id=world.cycle.id)
     db.session.commit()
-    published, events = _published(db.session), _audit(db.session)
+    # A second document, with every byte value, beside the world's one.
+    every_byte = bytes(range(256)) * 40
+    db.session.add(SubmissionDocument(submission_id=world.own_submission.id, filename="all bytes.xlsx", kind="xlsx",
+                                      size=len(every_byte), sha256=hashlib.sha256(every_byte).hexdigest(),
+                                      data=every_byte, uploaded_by_id=world.delegate.id))
+    db.session.commit()
+    published, documents, events = _published(db.session), _documents(db.session), _audit(db.session)
     assert published == {world.published_report.versions[0].id: hashlib.sha256(b"%PDF-1.7 published").hexdigest()}
+    assert sorted(documents.values()) == sorted([hashlib.sha256(b"%PDF-1.7 evidence").hexdigest(),
+                                                 hashlib.sha256(every_byte).hexdigest()])
     assert len(events) >= 1
     dump = tmp_path / "peerreview.dump"
 
     result = runner.invoke(args=["backup", "--output", str(dump)])
     assert result.exit_code == 0, result.output
-    assert f"{len(published)} published reports, {len(events)} audit events" in result.output
+    assert f"{len(published)} published reports, 2 supporting documents, {len(events)} audit events" in result.output
     manifest = read_manifest(dump)
     assert manifest.published_reports == {str(k): v for k, v in published.items()}
+    assert manifest.documents == {str(k): v for k, v in documents.items()}
 
     with empty_database(app) as engine, Session(engine) as restored:
         assert restore(restored, dump) == []
         assert _published(restored) == published
+        assert _documents(restored) == documents
         assert _audit(restored) == events
         # the restored database goes on: ids continue after the restored ones
         if engine.dialect.name == "postgresql":
@@ -108,10 +125,12 @@ def test_a_restored_database_that_lost_something_is_reported(app, db, world, tmp
     dump = tmp_path / "peerreview.dump"
     expected = backup(db.session, dump)
     world.published_report.versions[0].pdf = b"%PDF-1.7 something else"
+    world.document.data = b"%PDF-1.7 another document"
     db.session.add(AuditEvent(action="x", object_type="y"))
     db.session.flush()
     problems = compare(expected, take_manifest(db.session))
     assert any("published report" in p for p in problems)
+    assert any(f"supporting document {world.document.id}" in p for p in problems)
     assert any("audit events" in p for p in problems)
     db.session.rollback()
 
@@ -140,8 +159,9 @@ def test_flask_restore_into_an_empty_database_checks_the_manifest(app, db, world
 
                 result = other.test_cli_runner().invoke(args=["restore", "--input", str(dump)])
                 assert result.exit_code == 0, result.output
-                assert "every published report has its SHA-256" in result.output
+                assert "every published report and supporting document has its SHA-256" in result.output
                 assert _published(other_db.session) == _published(db.session)
+                assert _documents(other_db.session) == _documents(db.session) != {}
                 again = other.test_cli_runner().invoke(args=["restore", "--input", str(dump)])
                 assert again.exit_code == 1 and "not empty" in again.output
                 other_db.session.remove()

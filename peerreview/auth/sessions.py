@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from peerreview.auth.models import User, UserSession
@@ -50,17 +51,22 @@ def start_session(user: User, user_agent: str | None = "") -> str:
     return key
 
 
+@cache
+def _session_query():
+    """The user of a session with the roles every permission asks and the organisation every page header
+    names, in one query (the organisation's networks only if asked). Built once: it runs on every
+    request, and building its options costs more than running it."""
+    return (select(UserSession.id, UserSession.last_seen_at, User)
+            .join(User, UserSession.user_id == User.id)
+            .options(joinedload(User.grants), joinedload(User.organisation).lazyload(Organisation.networks))
+            .where(UserSession.key_hash == bindparam("key_hash")))
+
+
 def load_user(key: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, None for an ended, idle or unknown one."""
     if not key or len(key) > 100:
         return None
-    # The user with the roles every permission asks and the organisation every page header names, in
-    # the same query (the organisation's networks only if asked).
-    row = db.session.execute(select(UserSession.id, UserSession.last_seen_at, User)
-                             .join(User, UserSession.user_id == User.id)
-                             .options(joinedload(User.grants),
-                                      joinedload(User.organisation).lazyload(Organisation.networks))
-                             .where(UserSession.key_hash == _digest(key))).unique().first()
+    row = db.session.execute(_session_query(), {"key_hash": _digest(key)}).unique().first()
     if row is None:
         return None
     session_id, last_seen_at, user = row

@@ -50,7 +50,9 @@ class Report(db.Model):
     # Why the last render failed (status failed).
     failure: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The bytes here, or (FILE_STORE=s3) the object's key in file_key: peerreview/files.py reads either.
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    file_key: Mapped[str | None] = mapped_column(String(200))
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column()
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -111,7 +113,9 @@ class ReportVersion(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
     report: Mapped[Report] = relationship(back_populates="versions")
     number: Mapped[int] = mapped_column()
-    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The bytes here, or (FILE_STORE=s3) the object's key in file_key: peerreview/files.py reads either.
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    file_key: Mapped[str | None] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column()
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,7 +58,8 @@ def download(report_id: int):
     report = services.get_report(current_user, report_id)
     if not report.size:
         raise NotFound(_("This report has not been rendered yet."))
-    return _pdf_response(report.pdf, "DRAFT-" + services.report_filename(report), report.sha256, immutable=False)
+    return _pdf_response(services.draft_pdf(report), "DRAFT-" + services.report_filename(report), report.sha256,
+                         immutable=False)
 
 
 @bp.route("/reports/versions/<int:version_id>/download")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from peerreview import jobs
+from peerreview import files, jobs
 from peerreview.audit.services import record
 from peerreview.cycles.models import IN_REVIEW, PHASE_LABELS, REPORTING, Cycle
 from peerreview.db_types import utcnow
@@ -117,9 +117,14 @@ def get_version(actor, version_id: int) -> ReportVersion:
     return version
 
 
+def draft_pdf(report: Report) -> bytes:
+    """The working draft's bytes, from wherever they are kept (peerreview/files.py)."""
+    return files.bytes_of(report.pdf, report.file_key) or b""
+
+
 def version_pdf(version: ReportVersion) -> bytes:
     """The stored bytes, checked against the SHA-256 recorded at publication."""
-    data = version.pdf
+    data = files.bytes_of(version.pdf, version.file_key) or b""
     if hashlib.sha256(data).hexdigest() != version.sha256:
         raise Conflict(_("The stored copy does not match its recorded SHA-256; it is not served."))
     return data
@@ -229,7 +234,7 @@ def _render_into(report: Report) -> None:
     if report.release_to:
         _keep_version(report, pdf, digest)
         return
-    report.pdf, report.sha256, report.size = pdf, digest, len(pdf)
+    (report.pdf, report.file_key), report.sha256, report.size = files.keep("report", pdf), digest, len(pdf)
     report.status, report.failure, report.rendered_at = DRAFT, None, utcnow()
     db.session.flush()
     record(report.rendered_by, "report.render", report, after={"sha256": digest, "kind": report.kind},
@@ -255,7 +260,8 @@ def _keep_version(report: Report, pdf: bytes, digest: str) -> None:
     number = max((v.number for v in report.versions), default=0) + 1
     actor_id = report.release_by_id
     now = utcnow()
-    version = ReportVersion(report=report, number=number, pdf=pdf, sha256=digest, size=len(pdf),
+    stored, key = files.keep("report-version", pdf)
+    version = ReportVersion(report=report, number=number, pdf=stored, file_key=key, sha256=digest, size=len(pdf),
                             published_at=now, published_by_id=actor_id, correction_reason=report.release_reason)
     if previous is not None:
         previous.state, previous.state_reason = VERSION_CORRECTED, report.release_reason

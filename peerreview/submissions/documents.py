@@ -15,6 +15,7 @@ from flask_babel import _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
+from peerreview import files
 from peerreview.audit.services import record
 from peerreview.cycles.models import CLOSED
 from peerreview.errors import Conflict, NotFound
@@ -82,9 +83,10 @@ def attach_document(actor, submission: Submission, upload: DocumentUpload) -> Su
     if count >= MAX_DOCUMENTS:
         raise FileRefused(_("This submission has %(n)d documents already, the most it can hold.", n=count))
     delegate = is_delegate_of(actor, submission.organisation_id, submission.cycle.network_id)
+    stored, key = files.keep("document", upload.data)
     document = SubmissionDocument(submission_id=submission.id, filename=_clean_name(upload.filename), kind=kind,
                                   size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(),
-                                  data=upload.data, channel="upload" if delegate else "secretariat",
+                                  data=stored, file_key=key, channel="upload" if delegate else "secretariat",
                                   uploaded_by_id=actor.id)
     db.session.add(document)
     db.session.flush()
@@ -108,6 +110,11 @@ def get_document(actor, document_id: int) -> SubmissionDocument:
         raise NotFound(_("No such document."))
     require(actor, Action.DOWNLOAD_DOCUMENT, document)
     return document
+
+
+def document_bytes(document: SubmissionDocument) -> bytes:
+    """The document's bytes, from wherever they are kept (peerreview/files.py)."""
+    return files.bytes_of(document.data, document.file_key) or b""
 
 
 def mimetype(document: SubmissionDocument) -> str:

@@ -119,7 +119,8 @@ class Narrative(db.Model):
 class SubmissionDocument(db.Model):
     """A supporting document a delegation attached to its submission (PDF, XLSX or DOCX).
 
-    Stored with the submission; the bytes are loaded only when someone downloads the file.
+    Stored with the submission (or in the object store, peerreview/files.py); the bytes are loaded only
+    when someone downloads the file.
     """
 
     __tablename__ = "submission_document"
@@ -131,7 +132,9 @@ class SubmissionDocument(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # pdf, xlsx, docx: as found in the content
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The bytes here, or (FILE_STORE=s3) the object's key in file_key: peerreview/files.py reads either.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    file_key: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20), default="upload")  # upload, secretariat
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

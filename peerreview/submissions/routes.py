@@ -449,4 +449,5 @@ def documents(submission_id: int):
 @login_required
 def download_document(document_id: int):
     document = document_services.get_document(current_user, document_id)
-    return _attachment(document.data, document_services.mimetype(document), document.filename)
+    return _attachment(document_services.document_bytes(document), document_services.mimetype(document),
+                       document.filename)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import _, format_datetime, ngettext
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -94,10 +94,12 @@ def visible_submissions(actor, cycle_id: int) -> list[Submission]:
     return list(db.session.scalars(query))
 
 
-def visible_submission_ids(actor, cycle_id: int) -> list[int]:
-    """The ids of the submissions `visible_submissions` lists, and nothing else (one light query)."""
-    return list(db.session.scalars(select(Submission.id).where(Submission.cycle_id == cycle_id,
-                                                               scope(actor, Action.VIEW_SUBMISSION))))
+def visible_submission_ids_column(actor, cycle_id: int):
+    """The ids of the submissions `visible_submissions` lists, and nothing else, as one column ("3,7,12" in
+    any order, or NULL for none) to add to another query: the page that keys its cache on them saves a
+    round trip."""
+    return (select(func.aggregate_strings(cast(Submission.id, String), ","))
+            .where(Submission.cycle_id == cycle_id, scope(actor, Action.VIEW_SUBMISSION)).scalar_subquery())
 
 
 def submissions_for_delegate(actor) -> list[Submission]:
