@@ -238,6 +238,8 @@ def test_a_report_is_rendered_in_its_cycles_language(world, locale):
     assert heading in text and title in text
     assert report.title == _in(locale, "Synthesis report – %(cycle)s", cycle=title)
     assert _in(locale, "Contents") in text
+    # the running footer too (CSS counters, the words from the catalogue)
+    assert _in(locale, "Page %(page)s of %(pages)s", page=2, pages=len(reader.pages)) in reader.pages[1].extract_text()
     # The indicator's own texts in the report's language; a missing one is the original, marked.
     if locale == "fr":
         assert "Transitions vers l'emploi" in text
