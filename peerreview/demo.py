@@ -71,6 +71,16 @@ AREAS = [
     ("G", "Allocation of PES resources"),
 ]
 
+# Names a secretariat gave in French and Spanish (definitions left in English: a reader of those languages
+# sees the original marked "(en)", as with any text not yet translated).
+TRANSLATED_NAMES = {
+    "1a": ("Transitions du chômage vers l'emploi", "Transiciones del desempleo al empleo"),
+    "1b": ("Sorties du registre des demandeurs d'emploi", "Salidas del registro de desempleo"),
+    "3a": ("Offres d'emploi pourvues", "Vacantes cubiertas"),
+    "4a": ("Satisfaction des demandeurs d'emploi", "Satisfacción de los demandantes de empleo"),
+    "4b": ("Satisfaction des employeurs", "Satisfacción de los empleadores"),
+}
+
 # code, name, definition, unit, direction, decimals, min, max, dimensions, area, typical value
 INDICATORS = [
     ("1a", "Transitions from unemployment into employment",
@@ -293,7 +303,9 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
                 "code": code, "name": iname, "definition": definition, "unit": unit, "direction": direction,
                 "decimals": decimals, "min_value": Decimal(low) if low is not None else None,
                 "max_value": Decimal(high) if high is not None else None, "dimensions": dims,
-                "area_id": areas[area].id, "change_threshold": CHANGE_THRESHOLDS.get(code)}))
+                "area_id": areas[area].id, "change_threshold": CHANGE_THRESHOLDS.get(code),
+                "translations": {"fr": {"name": TRANSLATED_NAMES[code][0]}, "es": {"name": TRANSLATED_NAMES[code][1]}}
+                if code in TRANSLATED_NAMES else None}))
             result.append((ind, spec))
         return framework, result
 

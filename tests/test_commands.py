@@ -160,3 +160,15 @@ def test_the_demo_shows_the_factual_check_and_the_anonymous_code_to_a_new_user(r
     wapes = db.session.scalar(select(Cycle).where(Cycle.title == "WAPES Global Peer Review"))
     login(korea, DEMO_PASSWORD)
     assert "PES 01" in client.get(f"/cycles/{wapes.id}/naming").get_data(as_text=True)
+
+
+def test_the_demo_names_some_indicators_in_french_and_spanish_and_leaves_the_rest_to_fall_back(runner, db):
+    from peerreview.framework.models import Indicator
+    from peerreview.i18n import translated
+
+    runner.invoke(args=["seed-demo"])
+    indicators = {i.code: i for i in db.session.scalars(select(Indicator))}
+    assert translated(indicators["1a"], "name", "fr") == ("Transitions du chômage vers l'emploi", False)
+    assert translated(indicators["4b"], "name", "es") == ("Satisfacción de los empleadores", False)
+    assert translated(indicators["1a"], "definition", "fr")[1] is True  # the original, marked
+    assert translated(indicators["C1"], "name", "es") == ("Registered unemployed (average stock)", True)
