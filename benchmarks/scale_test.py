@@ -280,6 +280,16 @@ def run(database_url: str, redis_url: str) -> dict:
 
         print("5. a worker killed in the middle of a render loses nothing")
         subject = org_ids[0]
+
+        def render_events() -> int:  # the demo may have rendered this organisation's report before
+            with engine.connect() as conn:
+                return conn.execute(text(
+                    "SELECT count(*) FROM audit_event e JOIN report r "
+                    "ON r.id = e.object_id AND e.object_type = 'report' WHERE e.action = 'report.render' "
+                    "AND r.cycle_id = :c AND r.kind = 'feedback' AND r.organisation_id = :o"),
+                    {"c": cycle_id, "o": subject}).scalar()
+
+        renders_before = render_events()
         token = alice.csrf("A", f"/cycles/{cycle_id}/reports")
         status, _html, _headers = alice.request("A", f"/cycles/{cycle_id}/reports",
                                                 {"csrf_token": token, "kind": "feedback", "organisation_id": subject})
@@ -295,10 +305,9 @@ def run(database_url: str, redis_url: str) -> dict:
         stack.start_worker("worker2")
         _wait(lambda: report_status("feedback", subject)[1] == "draft", "the next worker to render it again")
         figures["recovery_s"] = time.monotonic() - t0
-        with engine.connect() as conn:
-            renders = conn.execute(text("SELECT count(*) FROM audit_event WHERE action = 'report.render' AND "
-                                        "object_id = :r"), {"r": report_id}).scalar()
-        _check(renders == 1, f"the next worker rendered it once ({figures['recovery_s']:.1f} s after it started)")
+        renders = render_events() - renders_before
+        _check(renders == 1, f"the next worker rendered it once (render events: {renders}; "
+                             f"{figures['recovery_s']:.1f} s after it started)")
 
         print("6. server A restarted: sessions and rate-limit counts are not in its memory")
         stack.stop("A")
