@@ -43,3 +43,25 @@ def test_stale_edits_of_organisations_and_indicators_are_refused_and_kept(client
     assert client.post(ind_url, data=data).status_code == 302
     r = client.post(ind_url, data={**data, "name": "Renamed again"})
     assert r.status_code == 422 and "Someone else changed this" in r.get_data(as_text=True)
+
+
+def test_stale_edits_of_a_framework_and_an_area_are_refused_and_kept(client, login, world, db):
+    """Two secretariat members open the same edit page; the second to save is told, nothing is overwritten."""
+    login(world.secretariat)
+    framework_url = f"/frameworks/{world.framework.id}/edit"
+    opened = world.framework.version
+    assert client.post(framework_url, data={"version": opened, "name": "Benchmark 2026"}).status_code == 302
+    r = client.post(framework_url, data={"version": opened, "name": "Benchlearning indicators"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Someone else changed this" in html and 'value="Benchlearning indicators"' in html
+    db.session.refresh(world.framework)
+    assert world.framework.name == "Benchmark 2026"
+
+    area = world.indicator.area
+    area_url = f"/frameworks/{world.framework.id}/areas/{area.id}/edit"
+    opened = area.version
+    assert client.post(area_url, data={"version": opened, "name": "Activation"}).status_code == 302
+    r = client.post(area_url, data={"version": opened, "name": "Transitions"})
+    assert r.status_code == 422 and "Someone else changed this" in r.get_data(as_text=True)
+    db.session.refresh(area)
+    assert area.name == "Activation"

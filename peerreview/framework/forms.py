@@ -40,6 +40,7 @@ DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is bett
 
 
 class FrameworkForm(FlaskForm):
+    version = HiddenField()  # the version the edit started from (no lost update)
     name = StringField(_l("Name"), widget=GovTextInput(),
                        validators=[DataRequired(_l("Enter a name for the framework.")), Length(max=200)])
     description = TextAreaField(_l("Description"), widget=GovTextArea(), validators=[Length(max=5000)])
@@ -106,6 +107,7 @@ class IndicatorForm(FlaskForm):
 
 
 class AreaForm(FlaskForm):
+    version = HiddenField()
     name = StringField(_l("Name"), widget=GovTextInput(),
                        validators=[DataRequired(_l("Enter the excellence area's name.")), Length(max=200)])
     submit = SubmitField(_l("Save excellence area"), widget=GovSubmitInput())

@@ -35,6 +35,10 @@ class Framework(db.Model):
     indicators: Mapped[list["Indicator"]] = relationship(
         back_populates="framework", order_by="Indicator.position"
     )
+    # Optimistic lock: an edit based on an older version is refused, not applied (the edit page).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ExcellenceArea(db.Model):
@@ -48,6 +52,10 @@ class ExcellenceArea(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # {"fr": {"name": ...}, "es": {...}}: see peerreview/i18n.py.
     translations: Mapped[dict | None] = mapped_column(JSON)
+    # Optimistic lock: an edit based on an older version is refused, not applied (the edit page).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Indicator(db.Model):

@@ -67,9 +67,12 @@ def edit(framework_id: int):
     if form.validate_on_submit():
         try:
             services.update_framework(current_user, framework, name=form.name.data,
-                                      description=form.description.data, translations=translations_from_form(form))
+                                      description=form.description.data, translations=translations_from_form(form),
+                                      expected_version=to_id(form.version.data))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
         else:
             flash(_("The framework is saved."), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
@@ -87,9 +90,11 @@ def edit_area(framework_id: int, area_id: int):
     if form.validate_on_submit():
         try:
             services.update_area(current_user, framework, area, name=form.name.data,
-                                 translations=translations_from_form(form))
+                                 translations=translations_from_form(form), expected_version=to_id(form.version.data))
         except ValidationFailed as failed:
             apply_errors(form, failed.errors)
+        except Conflict as conflict:
+            form.form_errors.append(conflict.message)
         else:
             flash(_("Excellence area %(code)s is saved.", code=area.code), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id, _anchor="areas"))

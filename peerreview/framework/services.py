@@ -102,9 +102,11 @@ def create_framework(actor, network: Network, *, name: str, description: str = "
 
 
 def update_framework(actor, framework: Framework, *, name: str, description: str = "",
-                     translations: dict | None = None) -> Framework:
-    """A framework's name and description, in English and per language."""
+                     translations: dict | None = None, expected_version: int | None = None) -> Framework:
+    """A framework's name and description, in English and per language; an edit that started from an
+    older version is refused (Conflict), never applied over someone else's."""
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    refuse_stale_edit(framework, expected_version)
     name = (name or "").strip()
 
     def name_taken() -> ValidationFailed | None:
@@ -140,9 +142,10 @@ def get_area(framework: Framework, area_id: int) -> ExcellenceArea:
 
 
 def update_area(actor, framework: Framework, area: ExcellenceArea, *, name: str,
-                translations: dict | None = None) -> ExcellenceArea:
+                translations: dict | None = None, expected_version: int | None = None) -> ExcellenceArea:
     """An excellence area's name, in English and per language (its code stays: values refer to it)."""
     require(actor, Action.MANAGE_FRAMEWORK, framework.network)
+    refuse_stale_edit(area, expected_version)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("The excellence area could not be saved."),
