@@ -51,12 +51,17 @@ def get_framework(actor, framework_id: int, *, check: bool = True) -> Framework:
     return framework
 
 
+def _part_of(framework: Framework, model, part_id: int, missing: str):
+    """An indicator or area of this framework (the caller checked access to the framework); one of
+    another framework answers as a missing one."""
+    part = db.session.get(model, part_id)
+    if part is None or part.framework_id != framework.id:
+        raise NotFound(missing)
+    return part
+
+
 def get_indicator(framework: Framework, indicator_id: int) -> Indicator:
-    """An indicator of this framework (the caller checked access to the framework)."""
-    indicator = db.session.get(Indicator, indicator_id)
-    if indicator is None or indicator.framework_id != framework.id:
-        raise NotFound(_("No such indicator."))
-    return indicator
+    return _part_of(framework, Indicator, indicator_id, _("No such indicator."))
 
 
 def framework_indicators(framework_id: int) -> list[Indicator]:
@@ -134,11 +139,7 @@ def update_framework(actor, framework: Framework, *, name: str, description: str
 
 
 def get_area(framework: Framework, area_id: int) -> ExcellenceArea:
-    """An excellence area of this framework (the caller checked access to the framework)."""
-    area = db.session.get(ExcellenceArea, area_id)
-    if area is None or area.framework_id != framework.id:
-        raise NotFound(_("No such excellence area."))
-    return area
+    return _part_of(framework, ExcellenceArea, area_id, _("No such excellence area."))
 
 
 def update_area(actor, framework: Framework, area: ExcellenceArea, *, name: str,
