@@ -24,9 +24,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from peerreview.i18n import TRANSLATION_LOCALES
+
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 #: The languages besides English (the source language) that every message must exist in.
-TRANSLATED_LOCALES = ("fr", "es")
+TRANSLATED_LOCALES = TRANSLATION_LOCALES
 #: printf-style placeholders as Flask-Babel formats them: %(name)s, %(count)d, %s, and a literal %%.
 _PLACEHOLDER = re.compile(r"%(?:\(([A-Za-z_][A-Za-z0-9_]*)\))?[#0 +-]*\d*(?:\.\d+)?[sdifr%]")
 
