@@ -54,6 +54,7 @@ def test_stale_edits_of_a_framework_and_an_area_are_refused_and_kept(client, log
     r = client.post(framework_url, data={"version": opened, "name": "Benchlearning indicators"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Someone else changed this" in html and 'value="Benchlearning indicators"' in html
+    assert html.count("Someone else changed this") == 1  # said once in the summary, not twice
     db.session.refresh(world.framework)
     assert world.framework.name == "Benchmark 2026"
 
