@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -80,18 +81,31 @@ class Person:
         self.page.get_by_role("textbox", name="E-mail address").fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        assert "/login" not in self.page.url, "sign-in failed"
+        # the click returns once the POST is sent; wait for the page it redirects to
+        self.page.wait_for_url(lambda url: "/login" not in url)
         self.check()
 
     def check(self):
         """axe-core on the current page: no serious or critical violation; no console error (CSP)."""
-        self.page.evaluate(AXE)  # evaluated over DevTools, so the page's CSP stays strict
-        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        # A click that navigates may return before the new document exists (CI once ran axe on a
+        # document still null): check the page that has finished loading, not one in between.
+        self.page.wait_for_load_state("load")
+        try:
+            result = self._axe()
+        except PlaywrightError as error:  # a navigation replaced the document under axe: once more
+            if "documentElement" not in str(error) and "context was destroyed" not in str(error):
+                raise
+            self.page.wait_for_load_state("load")
+            result = self._axe()
         bad = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
                for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert not bad, f"{self.page.url}: " + "; ".join(bad)
         assert not self.console_errors, f"{self.page.url}: {self.console_errors}"
         self.checked.append(self.page.url)
+
+    def _axe(self):
+        self.page.evaluate(AXE)  # evaluated over DevTools, so the page's CSP stays strict
+        return self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
 
     def close(self):
         self.context.close()
