@@ -155,7 +155,7 @@ def _user_id() -> int | None:
     """The signed-in user's id, if a user was loaded for this request (never loads one just to log it)."""
     user = g.get("_login_user")
     state = inspect(user, raiseerr=False) if user is not None else None
-    if state is None or not state.identity:  # anonymous
-        return None
+    if state is None or not state.identity:  # anonymous, or a page replayed without loading the user
+        return g.get("replay_user_id")
     # From the identity map: the request's commit expired the user, and reading `id` would load it again.
     return state.identity[0]

@@ -62,6 +62,14 @@ def network_scope(network_id: int) -> str:
     return f"network:{network_id}"
 
 
+def user_scope(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def organisation_scope(organisation_id: int) -> str:
+    return f"organisation:{organisation_id}"
+
+
 def data_versions(cycle_id: int, network_id: int) -> tuple[int, int]:
     """The versions of a cycle's data and of its network's, in one query (0 before the first change)."""
     scopes = (cycle_scope(cycle_id), network_scope(network_id))
@@ -86,33 +94,62 @@ def digest(ids: Iterable) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()[:16]
 
 
-def cached_part(key: tuple, render: Callable[[], str]) -> Markup:
-    """The rendered part for `key`, from the cache or rendered now (and kept); with the reader's CSRF token."""
-    full_key = "part:" + hashlib.sha256(repr((str(get_locale() or "en"),) + key).encode()).hexdigest()
+def hashed_key(kind: str, key: tuple) -> str:
+    return f"{kind}:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def read(full_key: str) -> str | None:
+    """A kept render (with the CSRF placeholder), None when there is none or the cache is down."""
     try:
-        html = cache.get(full_key)
+        return cache.get(full_key)
     except (RedisError, OSError):  # the cache is only a shortcut: without it the page is rendered
         logger.warning("page cache unavailable", exc_info=True)
-        html, full_key = None, None
+        return None
+
+
+def keep(full_key: str, html: str) -> None:
+    try:
+        cache.set(full_key, html)
+    except (RedisError, OSError):
+        logger.warning("page cache unavailable", exc_info=True)
+
+
+def with_token(html: str) -> Markup:
+    """A kept render with the reader's own CSRF token where the placeholder stands."""
+    return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped templates)
+
+
+def _kept_html(key: tuple, render: Callable[[], str]) -> str:
+    full_key = hashed_key("part", (str(get_locale() or "en"),) + key)
+    html = read(full_key)
     if html is None:
         html = render_without_token(render)
-        try:
-            if full_key:
-                cache.set(full_key, html)
-        except (RedisError, OSError):
-            logger.warning("page cache unavailable", exc_info=True)
-    return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped templates)
+        keep(full_key, html)
+    return html
+
+
+def cached_part(key: tuple, render: Callable[[], str]) -> Markup:
+    """The rendered part for `key`, from the cache or rendered now (and kept); with the reader's CSRF token."""
+    return with_token(_kept_html(key, render))
 
 
 def cached_page(reader_id: int, key: tuple, render: Callable[[], str]) -> Markup:
     """The whole page (layout, navigation, the reader's name) for this reader, or rendered now.
 
     The layout names the reader and shows the navigation of their roles, so the key holds the reader's
-    id and the endpoint; a page with a message waiting to be flashed is rendered, never cached.
+    id and the endpoint; a page with a message waiting to be flashed is rendered, never cached. When
+    the request may be replayed (`peerreview.auth.replay`), the page is kept under its replay key.
     """
     if session.get("_flashes"):
         return Markup(render())  # noqa: S704 (an autoescaped template)
-    return cached_part(("page", reader_id, request.endpoint) + key, render)
+    replay_key = g.pop("page_replay_key", None)
+    if replay_key is None:
+        return cached_part(("page", reader_id, request.endpoint) + key, render)
+    # The replay key holds all this key does and more (the versions of the reader and their
+    # organisation), and was looked up already: render and keep the page under it.
+    html = render_without_token(render)
+    keep(replay_key, html)
+    return with_token(html)
 
 
 def render_without_token(render: Callable[[], str]) -> str:
@@ -138,10 +175,21 @@ def _touched(session: Session, flush_context) -> None:
     cycles: set = session.info.setdefault("cache_cycles", set())
     networks: set = session.info.setdefault("cache_networks", set())
     submissions: set = session.info.setdefault("cache_submissions", set())
+    others: set = session.info.setdefault("cache_others", set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         table_name = getattr(obj, "__tablename__", None)
         if table_name == "cache_version" or (table_name == "audit_event" and obj.action in UNSEEN_EVENTS):
             continue
+        # A person's own rows (account, roles) and their organisation: what every permission of theirs
+        # is decided from, and what a replayed page's key holds (peerreview.auth.replay).
+        if table_name == "user_account" and obj.id is not None:
+            others.add(user_scope(obj.id))
+        elif table_name == "role_grant" and obj.user_id is not None:
+            others.add(user_scope(obj.user_id))
+        elif table_name == "organisation" and obj.id is not None:
+            others.add(organisation_scope(obj.id))
+        elif table_name == "network" and obj.id is not None:  # its settings (time zone, names)
+            networks.add(obj.id)
         if getattr(obj, "__tablename__", None) == "cycle":
             cycles.add(obj.id)
         cycle_id = getattr(obj, "cycle_id", None)
@@ -158,10 +206,12 @@ def _bump(session: Session) -> None:
     cycles = session.info.pop("cache_cycles", set())
     networks = session.info.pop("cache_networks", set())
     submissions = session.info.pop("cache_submissions", set())
+    others = session.info.pop("cache_others", set())
     if submissions:
         cycles |= set(session.execute(select(_SUBMISSION.c.cycle_id)
                                       .where(_SUBMISSION.c.id.in_(sorted(submissions)))).scalars())
-    scopes = sorted([cycle_scope(c) for c in cycles if c is not None] + [network_scope(n) for n in networks])
+    scopes = sorted([cycle_scope(c) for c in cycles if c is not None] + [network_scope(n) for n in networks]
+                    + list(others))
     if not scopes:
         return
     dialect = session.get_bind().dialect.name
@@ -175,7 +225,7 @@ def _bump(session: Session) -> None:
 
 
 def _forget(session: Session, *args) -> None:
-    for name in ("cache_cycles", "cache_networks", "cache_submissions"):
+    for name in ("cache_cycles", "cache_networks", "cache_submissions", "cache_others"):
         session.info.pop(name, None)
 
 

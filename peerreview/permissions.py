@@ -12,6 +12,12 @@ network the object belongs to* (RoleGrant), never through a role held elsewhere.
 
 Every endpoint of the app is listed in docs/access-matrix.md and exercised by
 tests/test_access_matrix.py, so a new route cannot ship without a decision.
+
+Every rule here is decided from rows whose changes move a data version (peerreview/page_cache.py):
+the person's account and roles, their organisation, the object's cycle and network. That is what lets
+peerreview/auth/replay.py show a reader a page these rules allowed for that same reader at the same
+versions without asking again; a rule that reads anything else (the clock beyond the quarter hour,
+a row outside those scopes) must move a version when it changes, or the replayed pages must not use it.
 """
 from __future__ import annotations
 

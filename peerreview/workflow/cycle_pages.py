@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from peerreview.auth.replay import cycle_of_cycle, replayable
 from peerreview.charts import Bar, StripRow, bar_chart, strip_chart
 from peerreview.cycles.forms import ExtensionForm, InviteForm, RevertForm, TransitionForm
 from peerreview.cycles.models import PHASE_LABELS, Cycle
@@ -60,6 +61,7 @@ def _cycle_versions(cycle_id: int) -> tuple[Cycle | None, tuple[int, int]]:
 
 
 @cycles_bp.route("/<int:cycle_id>")
+@replayable(cycle_of_cycle())
 @login_required
 def detail(cycle_id: int):
     # The cycle, its data versions and the ids of the submissions the reader may open, in one query.
@@ -262,6 +264,7 @@ def extend_deadline(cycle_id: int):
 
 
 @cycles_bp.route("/<int:cycle_id>/compare")
+@replayable(cycle_of_cycle())
 @login_required
 def compare(cycle_id: int):
     _loaded, versions = _cycle_versions(cycle_id)

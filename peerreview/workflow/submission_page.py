@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from peerreview.audit.services import submission_history
+from peerreview.auth.replay import cycle_of_submission, replayable
 from peerreview.cycles.models import Cycle
 from peerreview.errors import ValidationFailed
 from peerreview.extensions import db
@@ -57,6 +58,7 @@ from peerreview.submissions.services import (
 
 
 @submissions_bp.route("/<int:submission_id>")
+@replayable(cycle_of_submission())
 @login_required
 def detail(submission_id: int):
     # The submission, its cycle and organisation, and the data versions in one query; the service

@@ -1,0 +1,141 @@
+"""Pages read by many, shown again to the same reader while nothing they were decided from has changed.
+
+The cycle page, the comparison and the submission page are read again and again by the same people
+(at a deadline, every few seconds), and between two changes of the cycle each read is the same page.
+`page_cache` keeps their rendered HTML, but finding it still costs the whole request: the signed-in
+user with their roles as ORM objects, the page's object, the permission checks, the key. A replay
+finds it with one query instead:
+
+1. The request carries a server-side session (the cookie's key, `auth.sessions`) bound to this browser
+   (Flask-Login's strong session protection) and no message waiting to be flashed.
+2. One statement, built once per page kind, reads the session and its user (active? idle?) together
+   with the *data versions* (`page_cache`) of everything a permission decision or the page itself is
+   made from: the page's cycle and its network, the reader (their account and roles) and the reader's
+   organisation. Every commit that changes one of those rows moves its version in the same transaction.
+3. The replay key holds the page (endpoint, URL arguments, query string), the reader's id, those
+   versions, what chooses the language, and the quarter of an hour (so a day that ends in the
+   reader's time zone, which is never in the middle of a quarter, starts a new key).
+4. A page kept under that key is served, with the reader's own CSRF token. Otherwise the view runs as
+   always: Flask-Login loads the user, `permissions.py` decides, the page is rendered, and only a page
+   it allowed (status 200, rendered by `page_cache.cached_page`) is kept under the replay key.
+
+So a replay never decides anything itself: it shows a reader a page that `permissions.py` allowed
+for this very reader, at these very versions of every row the decision was made from. A change to any
+of them (a role revoked, a reviewer unassigned, a cycle moved on, the account deactivated) makes a
+new key, and the next request is decided afresh. Signing out deletes the session row, so the query
+finds nothing and the request goes the usual way (to the sign-in page).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache, wraps
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import String, bindparam, cast, column, func, literal, select, table
+from sqlalchemy.sql.elements import ColumnElement
+
+from peerreview.auth.models import User, UserSession
+from peerreview.auth.sessions import SEEN_RESOLUTION, _digest
+from peerreview.db_types import utcnow
+from peerreview.extensions import db, login_manager
+from peerreview.page_cache import CacheVersion, hashed_key, read, with_token
+
+# The page's cycle, found from the URL argument named: the tables by name, as page_cache does (auth
+# sits below the cycles and submissions features and does not import them).
+_CYCLE = table("cycle", column("id"), column("network_id"))
+_SUBMISSION = table("submission", column("id"), column("cycle_id"))
+QUARTER_HOUR = 15 * 60
+
+
+def cycle_of_cycle(argument: str = "cycle_id") -> tuple[str, Callable[[], ColumnElement]]:
+    return argument, lambda: bindparam("object_id")
+
+
+def cycle_of_submission(argument: str = "submission_id") -> tuple[str, Callable[[], ColumnElement]]:
+    return argument, lambda: (select(_SUBMISSION.c.cycle_id).where(_SUBMISSION.c.id == bindparam("object_id"))
+                              .scalar_subquery())
+
+
+def _version(scope: ColumnElement) -> ColumnElement:
+    return func.coalesce(select(CacheVersion.version).where(CacheVersion.scope == scope).scalar_subquery(), 0)
+
+
+@cache
+def _statement(endpoint: str, find_cycle: Callable[[], ColumnElement]):
+    """The session, its user and the data versions a page of this kind is decided from, in one query.
+    Built once per page kind and process: building it costs more than running it."""
+    cycle_id = find_cycle().label("cycle_id")
+    page = select(cycle_id).subquery()
+    network_id = select(_CYCLE.c.network_id).where(_CYCLE.c.id == page.c.cycle_id).scalar_subquery()
+    return (select(UserSession.last_seen_at, User.id, User.active, page.c.cycle_id,
+                   _version(literal("cycle:") + cast(page.c.cycle_id, String)),
+                   _version(literal("network:") + cast(network_id, String)),
+                   _version(literal("user:") + cast(User.id, String)),
+                   _version(literal("organisation:") + cast(User.organisation_id, String)))
+            .join(User, UserSession.user_id == User.id)
+            .join(page, literal(True))
+            .where(UserSession.key_hash == bindparam("key_hash")))
+
+
+def _first(statement, parameters: dict):
+    """The statement's first row, read with Core (it loads no objects, and the ORM's bookkeeping would
+    cost as much as the query). On PostgreSQL outside a transaction, on a connection in autocommit: a
+    replayed page then ends without a COMMIT round trip (one statement sees one snapshot either way)."""
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return connection.execute(statement, parameters).first()
+    return db.session.connection().execute(statement, parameters).first()
+
+
+def replay_key(find: tuple[str, Callable[[], ColumnElement]], view_args: dict) -> str | None:
+    """The key this request's page is kept under for its reader, or None when it may not be replayed."""
+    key = session.get("_user_id")
+    if (not key or not isinstance(key, str) or len(key) > 100 or session.get("_flashes")
+            or session.get("_id") != login_manager._session_identifier_generator()):
+        return None  # no server-side session, a message to show, or another browser: the usual way
+    argument, find_cycle = find
+    object_id = view_args.get(argument)
+    row = _first(_statement(request.endpoint, find_cycle), {"key_hash": _digest(key), "object_id": object_id})
+    if row is None:
+        return None
+    last_seen_at, user_id, active, cycle_id, *versions = row
+    now = utcnow()
+    idle = timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
+    # An inactive account, an idle session, or one whose last sighting is due to be written: the usual
+    # way, which refuses or records it. A page without its cycle: the usual way, which answers 404.
+    if not active or cycle_id is None or now - last_seen_at > min(idle, SEEN_RESOLUTION):
+        return None
+    g.replay_user_id = user_id
+    return hashed_key("replay", (
+        request.endpoint, sorted(view_args.items()), request.query_string, user_id, tuple(versions),
+        session.get("locale"), request.headers.get("Accept-Language", ""),
+        int(now.timestamp()) // QUARTER_HOUR))
+
+
+def replayable(find: tuple[str, Callable[[], ColumnElement]]):
+    """Serve the page kept for this reader and these data versions, else run the view (which keeps it).
+
+    Put it above @login_required: a replay is served without loading the user.
+    """
+    def decorate(view):
+        @wraps(view)
+        def wrapper(**view_args):
+            g.pop("page_replay_key", None)  # `g` outlives a request where tests keep one app context
+            g.pop("replay_user_id", None)
+            if request.method == "GET" and not current_user_loaded():
+                full_key = replay_key(find, view_args)
+                if full_key:
+                    html = read(full_key)
+                    if html is not None:
+                        return with_token(html)
+                    g.page_replay_key = full_key
+            return view(**view_args)
+        return wrapper
+    return decorate
+
+
+def current_user_loaded() -> bool:
+    """The user was loaded already in this request (a test's or a hook's): decide the usual way."""
+    return g.get("_login_user") is not None and not current_user.is_anonymous
