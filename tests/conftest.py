@@ -15,8 +15,8 @@ from sqlalchemy.pool import StaticPool
 
 from config import TestingConfig
 from peerreview import create_app
-from peerreview.extensions import cache
 from peerreview.extensions import db as _db
+from peerreview.page_cache import forget_all
 from tests.scratch_db import scratch_database
 
 DEMO_PASSWORD = "correct horse battery"
@@ -79,7 +79,7 @@ def db(app):
     ctx = app.app_context()
     ctx.push()
     # Ids come back after the rows are deleted: no page part of an earlier test may answer for them.
-    cache.clear()
+    forget_all()
     yield _db
     _db.session.rollback()
     for table in reversed(_db.metadata.sorted_tables):

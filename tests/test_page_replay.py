@@ -278,3 +278,23 @@ def test_a_change_to_the_reader_or_the_network_is_on_the_next_page(client, world
     change(world)
     db.session.commit()
     assert after in _get(client, url).get_data(as_text=True)
+
+
+def test_the_memo_of_recent_pages_is_bounded_and_forgets_after_the_cache_time(app, monkeypatch):
+    from peerreview import page_cache
+
+    memo = page_cache.RecentPages()
+    now = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    with app.app_context():
+        monkeypatch.setitem(app.config, "PAGE_REPLAY_MEMORY", 2)
+        monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+        memo.put("a", "A")
+        memo.put("b", "B")
+        assert memo.get("a") == "A"  # read: now the most recent
+        memo.put("c", "C")  # one too many: the least recently used goes
+        assert (memo.get("a"), memo.get("b"), memo.get("c")) == ("A", None, "C")
+        now[0] += 59
+        assert memo.get("c") == "C"
+        now[0] += 2
+        assert memo.get("c") is None and memo.get("a") is None

@@ -4,14 +4,14 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from peerreview.extensions import cache
+from peerreview.page_cache import forget_all
 from tests.factories import CommentFactory
 
 
 @contextmanager
 def counted(db):
     """The queries of what runs inside, with the page cache empty: the full rendering is counted."""
-    cache.clear()
+    forget_all()
     calls = []
 
     def count(*_args, **_kwargs):

@@ -40,7 +40,7 @@ from peerreview.auth.models import User, UserSession
 from peerreview.auth.sessions import SEEN_RESOLUTION, _digest
 from peerreview.db_types import utcnow
 from peerreview.extensions import db, login_manager
-from peerreview.page_cache import CacheVersion, hashed_key, read, with_token
+from peerreview.page_cache import CacheVersion, hashed_key, read_replay, with_token
 
 # The page's cycle, found from the URL argument named: the tables by name, as page_cache does (auth
 # sits below the cycles and submissions features and does not import them).
@@ -127,7 +127,7 @@ def replayable(find: tuple[str, Callable[[], ColumnElement]]):
             if request.method == "GET" and not current_user_loaded():
                 full_key = replay_key(find, view_args)
                 if full_key:
-                    html = read(full_key)
+                    html = read_replay(full_key)
                     if html is not None:
                         return with_token(html)
                     g.page_replay_key = full_key
