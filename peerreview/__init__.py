@@ -164,6 +164,8 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response):
+        if g.pop("page_replayed", False) and not db.session().in_transaction():
+            return response  # a page replayed without touching the session (peerreview.auth.replay)
         if response.status_code >= 400 and not g.pop("keep_writes_despite_error", False):
             db.session.rollback()
             return response

@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 from config import TestingConfig
 from peerreview import create_app
+from peerreview.auth.replay import dispose_lookup_engine
 from peerreview.extensions import db as _db
 from peerreview.page_cache import forget_all
 from tests.scratch_db import scratch_database
@@ -52,6 +53,7 @@ def _serve(url: str, options: dict):
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+    dispose_lookup_engine(application)
 
 
 @pytest.fixture(scope="session", autouse=True)

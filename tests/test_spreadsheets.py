@@ -95,6 +95,22 @@ def test_template_holds_every_cell_current_values_definitions_and_identity(w):
     assert f"submission {w.own_submission.id}, cycle {w.cycle.id}" in sheet["A2"].value
 
 
+def test_a_template_names_indicators_in_the_readers_language_and_keeps_english_headers(w, app):
+    from peerreview.i18n import in_locale
+
+    w.indicator.translations = {"fr": {"name": "Transitions vers l'emploi", "definition": "Part des sorties."}}
+    db.session.commit()
+    with app.test_request_context(), in_locale("fr"):
+        data = xlsx_of(w)
+    workbook, sheet = sheet_rows(data)
+    assert tuple(c.value for c in sheet[spreadsheets.HEADER_ROW]) == spreadsheets.XLSX_HEADERS
+    assert sheet.cell(row_of(sheet, "1a", "_T", 2024), 2).value == "Transitions vers l'emploi"
+    definitions = [c.value for c in workbook[spreadsheets.DEFINITIONS_SHEET][2]]
+    assert definitions[1] == "Transitions vers l'emploi" and definitions[6] == "Part des sorties."
+    assert sheet.cell(row_of(sheet, "3a", "_T", 2024), 2).value == "Vacancies filled"  # no translation: original
+    upload_xlsx(w, data)  # read back as any template: by codes, not names
+
+
 def test_reviewers_and_other_delegations_get_no_file(w):
     for person in (w.reviewer, w.other_delegate, w.other_secretariat):
         with pytest.raises(PermissionDenied):

@@ -27,13 +27,15 @@ finds nothing and the request goes the usual way (to the sign-in page).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
 
 from flask import current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import String, bindparam, cast, column, func, literal, select, table
+from sqlalchemy import String, bindparam, cast, column, create_engine, func, literal, select, table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from peerreview.auth.models import User, UserSession
@@ -47,6 +49,7 @@ from peerreview.page_cache import CacheVersion, hashed_key, read_replay, with_to
 _CYCLE = table("cycle", column("id"), column("network_id"))
 _SUBMISSION = table("submission", column("id"), column("cycle_id"))
 QUARTER_HOUR = 15 * 60
+logger = logging.getLogger(__name__)
 
 
 def cycle_of_cycle(argument: str = "cycle_id") -> tuple[str, Callable[[], ColumnElement]]:
@@ -79,14 +82,42 @@ def _statement(endpoint: str, find_cycle: Callable[[], ColumnElement]):
             .where(UserSession.key_hash == bindparam("key_hash")))
 
 
+def _lookup_engine():
+    """On PostgreSQL, an engine of the app's own for the one query of a replay: its connections are in
+    autocommit (a replayed page ends without a COMMIT round trip; one statement sees one snapshot
+    either way) and are not pinged before each use, which is a tenth of a replayed request. A
+    connection the server dropped fails that query instead, and the request then goes the usual way,
+    whose engine pings (see `_first`). None on other databases: the query runs in the request's session."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    engine = current_app.extensions.get("peerreview_replay_engine")
+    if engine is None:
+        options = {**current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False,
+                   "isolation_level": "AUTOCOMMIT"}
+        engine = create_engine(db.engine.url, **options)
+        current_app.extensions["peerreview_replay_engine"] = engine
+    return engine
+
+
+def dispose_lookup_engine(app) -> None:
+    """Close the replay lookups' connections (an app being shut down, e.g. at the end of a test run)."""
+    engine = app.extensions.pop("peerreview_replay_engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _first(statement, parameters: dict):
-    """The statement's first row, read with Core (it loads no objects, and the ORM's bookkeeping would
-    cost as much as the query). On PostgreSQL outside a transaction, on a connection in autocommit: a
-    replayed page then ends without a COMMIT round trip (one statement sees one snapshot either way)."""
-    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    """The statement's first row (None when the lookup fails), read with Core: it loads no objects, and
+    the ORM's bookkeeping would cost as much as the query."""
+    engine = _lookup_engine()
+    if engine is None:
+        return db.session.connection().execute(statement, parameters).first()
+    try:
+        with engine.connect() as connection:
             return connection.execute(statement, parameters).first()
-    return db.session.connection().execute(statement, parameters).first()
+    except DBAPIError as error:  # a dropped connection (invalidated, not reused) or a database away
+        logger.info("page replay lookup failed (%s): the page is served the usual way", type(error).__name__)
+        return None
 
 
 def replay_key(find: tuple[str, Callable[[], ColumnElement]], view_args: dict) -> str | None:
@@ -124,11 +155,13 @@ def replayable(find: tuple[str, Callable[[], ColumnElement]]):
         def wrapper(**view_args):
             g.pop("page_replay_key", None)  # `g` outlives a request where tests keep one app context
             g.pop("replay_user_id", None)
+            g.pop("page_replayed", None)
             if request.method == "GET" and not current_user_loaded():
                 full_key = replay_key(find, view_args)
                 if full_key:
                     html = read_replay(full_key)
                     if html is not None:
+                        g.page_replayed = True
                         return with_token(html)
                     g.page_replay_key = full_key
             return view(**view_args)

@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from peerreview.exports import spreadsheet_safe
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
+from peerreview.i18n import translated_text
 from peerreview.numbers import MAX_ABS, ValueProblem, format_plain, parse_decimal, parse_indicator_value
 from peerreview.submissions.flags import DROPDOWN_LABELS, FLAGS, cell_problem, flag_code
 from peerreview.submissions.uploads import FileRefused, check_name, check_size, open_office_zip
@@ -144,12 +145,14 @@ def template_xlsx(identity: Identity, indicators: list[Indicator], years: list[i
     sheet.add_data_validation(flag_list)
     validations: dict[int, DataValidation] = {}
     row = HEADER_ROW
+    # Headers stay English (files travel between countries); names are in the reader's language.
+    names = {i.id: translated_text(i, "name") for i in indicators}
     for indicator, breakdown, year in _rows(indicators, years):
         row += 1
         stored = values.get((indicator.id, breakdown.code, year))
         baseline = format_plain(stored.value) if stored is not None else ""
-        text_cells = (indicator.code, indicator.name, indicator.unit, range_in_words(indicator), str(breakdown.label),
-                      breakdown.code)
+        text_cells = (indicator.code, names[indicator.id], indicator.unit, range_in_words(indicator),
+                      str(breakdown.label), breakdown.code)
         for column, text in enumerate(text_cells, start=1):
             cell = sheet.cell(row=row, column=column, value=spreadsheet_safe(text))
             cell.data_type = "s"
@@ -202,9 +205,9 @@ def _definitions_sheet(workbook: Workbook, indicators: list[Indicator]) -> None:
     for column, header in enumerate(headers, start=1):
         sheet.cell(row=1, column=column, value=header).font = Font(bold=True)
     for row, indicator in enumerate(indicators, start=2):
-        area = f"{indicator.area.code} {indicator.area.name}" if indicator.area else ""
-        texts = (indicator.code, indicator.name, area, indicator.unit, range_in_words(indicator),
-                 ", ".join(str(b.label) for b in indicator.breakdowns), indicator.definition)
+        area = f"{indicator.area.code} {translated_text(indicator.area, 'name')}" if indicator.area else ""
+        texts = (indicator.code, translated_text(indicator, "name"), area, indicator.unit, range_in_words(indicator),
+                 ", ".join(str(b.label) for b in indicator.breakdowns), translated_text(indicator, "definition"))
         for column, text in enumerate(texts, start=1):
             cell = sheet.cell(row=row, column=column, value=spreadsheet_safe(text))
             cell.data_type = "s"

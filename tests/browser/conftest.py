@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from peerreview import create_app
+from peerreview.auth.replay import dispose_lookup_engine
 from peerreview.demo import seed_demo
 from peerreview.extensions import db
 from tests.scratch_db import scratch_database
@@ -48,6 +49,7 @@ def live_server():
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        dispose_lookup_engine(app)
 
 
 @pytest.fixture(scope="module")
