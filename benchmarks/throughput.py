@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 CLIENTS = int(os.environ.get("THROUGHPUT_CLIENTS", 8))
-SECONDS = float(os.environ.get("THROUGHPUT_SECONDS", 8))
+SECONDS = float(os.environ.get("THROUGHPUT_SECONDS", 16))
 ROUNDS = int(os.environ.get("THROUGHPUT_ROUNDS", 8))
 PASSWORD = "demo-peer-review-2026"  # noqa: S105 (the published demo password)
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
