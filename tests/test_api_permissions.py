@@ -184,3 +184,18 @@ def test_pages_follow_next_links_to_the_whole_list_once(client, world):
     for bad in ("limit=0", "limit=201", "cursor=-1", "cursor=abc", "limit=²"):
         answer = client.get(f"/api/v1/cycles?{bad}", headers=token)
         assert answer.status_code == 422 and answer.content_type == "application/problem+json", bad
+
+
+def test_indicators_and_frameworks_carry_the_translations_the_secretariat_entered(client, world):
+    world.indicator.translations = {"fr": {"name": "Transitions vers l'emploi", "definition": " "},
+                                    "de": {"name": "not a language of the app"}}
+    world.framework.translations = {"es": {"name": "Referencia"}}
+    db.session.commit()
+    token = bearer(make_token(world.delegate))
+    items = client.get(f"/api/v1/frameworks/{world.framework.id}/indicators", headers=token).get_json()["items"]
+    by_code = {item["code"]: item for item in items}
+    assert by_code["1a"]["translations"] == {"fr": {"name": "Transitions vers l'emploi"}}  # empty and unknown left out
+    assert by_code["1a"]["name"] == "Transitions into employment"  # the original stays where it was
+    assert by_code["3a"]["translations"] == {}
+    framework = client.get(f"/api/v1/frameworks/{world.framework.id}", headers=token).get_json()
+    assert framework["translations"] == {"es": {"name": "Referencia"}}

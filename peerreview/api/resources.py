@@ -5,6 +5,7 @@ from flask import url_for
 
 from peerreview.cycles.models import Cycle
 from peerreview.framework.models import Framework, Indicator
+from peerreview.i18n import clean_translations
 from peerreview.numbers import format_plain
 from peerreview.reports.models import VERSION_WITHDRAWN, ReportVersion
 from peerreview.submissions.flags import CONFIDENTIAL
@@ -24,13 +25,17 @@ def organisation(org) -> dict:
 
 def framework(framework: Framework) -> dict:
     return {"id": framework.id, "name": framework.name, "description": framework.description or "",
+            "translations": clean_translations(framework.translations, ("name", "description")),
             "network": network(framework.network),
-            "areas": [{"code": a.code, "name": a.name} for a in framework.areas]}
+            "areas": [{"code": a.code, "name": a.name, "translations": clean_translations(a.translations, ("name",))}
+                      for a in framework.areas]}
 
 
 def indicator(indicator: Indicator) -> dict:
     return {"id": indicator.id, "code": indicator.code, "name": indicator.name,
-            "definition": indicator.definition or "", "unit": indicator.unit, "direction": indicator.direction,
+            "definition": indicator.definition or "",
+            "translations": clean_translations(indicator.translations, ("name", "definition")),
+            "unit": indicator.unit, "direction": indicator.direction,
             "decimals": indicator.decimals,
             "min_value": format_plain(indicator.min_value) if indicator.min_value is not None else None,
             "max_value": format_plain(indicator.max_value) if indicator.max_value is not None else None,

@@ -12,6 +12,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from peerreview.i18n import TRANSLATION_LOCALES
+
 API_PREFIX = "/api/v1"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -55,12 +57,19 @@ SCHEMAS: dict[str, dict] = {
     "NetworkRef": _object({"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"}}),
     "OrganisationRef": _object({"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"},
                                 "country": {"type": "string"}}),
-    "Area": _object({"code": {"type": "string"}, "name": {"type": "string"}}),
+    "Translations": {
+        "type": "object", "propertyNames": {"enum": list(TRANSLATION_LOCALES)},
+        "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+        "description": "Texts the secretariat entered per language ({locale: {field: text}}); a language "
+                       "or field missing here reads the original (name, definition, description)."},
+    "Area": _object({"code": {"type": "string"}, "name": {"type": "string"}, "translations": _ref("Translations")}),
     "Framework": _object({"id": ID, "name": {"type": "string"}, "description": {"type": "string"},
+                          "translations": _ref("Translations"),
                           "network": _ref("NetworkRef"), "areas": {"type": "array", "items": _ref("Area")}}),
     "Breakdown": _object({"code": {"type": "string"}, "dimension": {"type": "string"}, "label": {"type": "string"}}),
     "Indicator": _object({
         "id": ID, "code": {"type": "string"}, "name": {"type": "string"}, "definition": {"type": "string"},
+        "translations": _ref("Translations"),
         "unit": {"type": "string"}, "direction": {"enum": ["higher", "lower", "neutral"]},
         "decimals": {"type": "integer"}, "min_value": _nullable("string"), "max_value": _nullable("string"),
         "area": _nullable("string"), "breakdowns": {"type": "array", "items": _ref("Breakdown")}}),
