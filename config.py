@@ -110,8 +110,9 @@ class Config:
     # evict: maxmemory with allkeys-lru), else in each process; a part lives this many seconds at most.
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
-    # Replayed pages each process keeps in front of the cache (peerreview/page_cache.py, RecentPages).
-    PAGE_REPLAY_MEMORY = int(os.environ.get("PAGE_REPLAY_MEMORY", 200))
+    # How much of the replayed pages each process keeps in front of the cache, in MB of text
+    # (peerreview/page_cache.py, RecentPages).
+    PAGE_REPLAY_MEMORY_MB = int(os.environ.get("PAGE_REPLAY_MEMORY_MB", 16))
     # Where file bytes live (peerreview/files.py, docs/deploy.md): "database" (default) or "s3", an
     # S3-compatible bucket; its credentials come from the environment as boto3 reads them (AWS_*).
     FILE_STORE = os.environ.get("FILE_STORE", "database")

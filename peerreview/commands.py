@@ -137,6 +137,9 @@ def register(app: Flask) -> None:
             click.echo(problem, err=True)
         if problems:
             raise SystemExit(1)
+        from peerreview.page_cache import forget_all
+
+        forget_all()  # the restored data versions start again from older numbers: no page kept before holds
         click.echo(_("Restored; every published report and supporting document has its SHA-256 and every "
                      "audit event is there."))
 

@@ -23,11 +23,14 @@ place, put back with the reader's own token when the page is served.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import cache as once
+from pathlib import Path
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
@@ -42,7 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from peerreview.extensions import cache, db
 
 logger = logging.getLogger(__name__)
-CSRF_PLACEHOLDER = "__peerreview_csrf_token__"
+_ROOT = Path(__file__).resolve().parent.parent
 _SUBMISSION = table("submission", column("id"), column("cycle_id"))
 # Audit events that change nothing a cached page shows: a sign-in must not empty a network's cache.
 UNSEEN_EVENTS = frozenset({"user.login", "user.login_failed", "user.password_reset_requested", "user.password_set"})
@@ -97,8 +100,38 @@ def digest(ids: Iterable) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()[:16]
 
 
+@once
+def build_id() -> str:
+    """A fingerprint of the code and templates this process runs: a deploy that changes a rule or a
+    template never serves a page the old code rendered (servers running the same release agree)."""
+    digest_ = hashlib.sha256()
+    for folder, pattern in ((_ROOT / "peerreview", "**/*.py"), (_ROOT / "templates", "**/*.html"),
+                            (_ROOT / "translations", "**/*.po")):
+        for path in sorted(folder.glob(pattern)):
+            digest_.update(str(path.relative_to(_ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest_.hexdigest()[:16]
+
+
+def _install_tag(purpose: str) -> str:
+    """A value only this installation knows (from its SECRET_KEY): two installations sharing one Redis
+    never read each other's pages, and nobody can type it into a text."""
+    return _tag(str(current_app.config.get("SECRET_KEY") or ""), purpose)
+
+
+@once
+def _tag(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def csrf_placeholder() -> str:
+    """What stands for the reader's CSRF token in a kept render. Secret, so that no user text can hold
+    it (a text holding it would get each reader's token put into it)."""
+    return f"__csrf_{_install_tag('csrf placeholder')}__"
+
+
 def hashed_key(kind: str, key: tuple) -> str:
-    return f"{kind}:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    scope = (_install_tag("page cache"), build_id())
+    return f"{kind}:" + hashlib.sha256(repr(scope + key).encode()).hexdigest()
 
 
 def read(full_key: str) -> str | None:
@@ -121,14 +154,15 @@ class RecentPages:
     """The replayed pages this process served last, by replay key: a bounded memo in front of Redis.
 
     A replay key holds the data versions of everything its page was decided from, read from the
-    database on every request, so a page kept under it is the same for every process and never goes
-    stale; keeping the last few here saves the Redis round trip, a tenth of a replayed request. It is
-    a memo, not state: each entry lives PAGE_CACHE_SECONDS at most (as in Redis), at most
-    PAGE_REPLAY_MEMORY entries are kept, and a process without it serves the same bytes.
+    database on every request, so a page kept under it is the same for every process; keeping the
+    last few here saves the Redis round trip, a tenth of a replayed request. It is a memo, not state:
+    an entry lives no longer than it does in Redis (the time it expires there is stored with it), the
+    pages kept take PAGE_REPLAY_MEMORY_MB at most, and a process without it serves the same bytes.
     """
 
     def __init__(self) -> None:
         self._pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
@@ -136,31 +170,39 @@ class RecentPages:
             found = self._pages.get(key)
             if found is None:
                 return None
-            if found[0] < time.monotonic():
-                del self._pages[key]
+            if found[0] < time.time():
+                self._drop(key)
                 return None
             self._pages.move_to_end(key)
             return found[1]
 
-    def put(self, key: str, html: str) -> None:
-        limit = current_app.config.get("PAGE_REPLAY_MEMORY", 200)
-        expires = time.monotonic() + current_app.config.get("PAGE_CACHE_SECONDS", 300)
+    def put(self, key: str, html: str, expires: float) -> None:
+        budget = current_app.config.get("PAGE_REPLAY_MEMORY_MB", 16) * 1024 * 1024
+        if len(html) > budget:
+            return
         with self._lock:
+            if key in self._pages:
+                self._drop(key)
             self._pages[key] = (expires, html)
-            self._pages.move_to_end(key)
-            while len(self._pages) > limit:
-                self._pages.popitem(last=False)
+            self._size += len(html)
+            while self._size > budget:
+                self._drop(next(iter(self._pages)))
+
+    def _drop(self, key: str) -> None:
+        self._size -= len(self._pages.pop(key)[1])
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._size = 0
 
 
 recent_pages = RecentPages()
 
 
 def forget_all() -> None:
-    """Empty the cache and this process's memo (tests, whose ids come back after rows are deleted)."""
+    """Empty the cache and this process's memo (tests, whose ids come back after rows are deleted; a
+    restored database, whose versions start again from older numbers)."""
     cache.clear()
     recent_pages.clear()
 
@@ -168,16 +210,25 @@ def forget_all() -> None:
 def read_replay(full_key: str) -> str | None:
     """A page kept under a replay key: from this process's memo, else from the cache (then memoised)."""
     html = recent_pages.get(full_key)
-    if html is None:
-        html = read(full_key)
-        if html is not None:
-            recent_pages.put(full_key, html)
-    return html
+    if html is not None:
+        return html
+    kept = read(full_key)
+    if not (isinstance(kept, tuple) and len(kept) == 2) or kept[0] < time.time():
+        return None
+    recent_pages.put(full_key, kept[1], kept[0])
+    return kept[1]
+
+
+def keep_replay(full_key: str, html: str) -> None:
+    """Keep a page under its replay key, with the time it expires (for the memos of every process)."""
+    expires = time.time() + current_app.config.get("CACHE_DEFAULT_TIMEOUT", 300)
+    keep(full_key, (expires, html))
+    recent_pages.put(full_key, html, expires)
 
 
 def with_token(html: str) -> Markup:
     """A kept render with the reader's own CSRF token where the placeholder stands."""
-    return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))  # noqa: S704 (autoescaped templates)
+    return Markup(html.replace(csrf_placeholder(), generate_csrf()))  # noqa: S704 (autoescaped templates)
 
 
 def _kept_html(key: tuple, render: Callable[[], str]) -> str:
@@ -199,29 +250,28 @@ def cached_page(reader_id: int, key: tuple, render: Callable[[], str]) -> Markup
 
     The layout names the reader and shows the navigation of their roles, so the key holds the reader's
     id and the endpoint; a page with a message waiting to be flashed is rendered, never cached. When
-    the request may be replayed (`peerreview.auth.replay`), the page is kept under its replay key.
+    the request may be replayed (`peerreview.auth.replay`), the replay keeps the page under its key.
     """
     if session.get("_flashes"):
         return Markup(render())  # noqa: S704 (an autoescaped template)
-    replay_key = g.pop("page_replay_key", None)
-    if replay_key is None:
+    if not g.get("page_replay_key"):
         return cached_part(("page", reader_id, request.endpoint) + key, render)
     # The replay key holds all this key does and more (the versions of the reader and their
-    # organisation), and was looked up already: render and keep the page under it.
+    # organisation), and was looked up already: render; the replay keeps the page if its view answers 200.
     html = render_without_token(render)
-    keep(replay_key, html)
-    recent_pages.put(replay_key, html)
+    g.page_replay_html = html
     return with_token(html)
 
 
 def render_without_token(render: Callable[[], str]) -> str:
     """Run `render` with the CSRF placeholder standing in for the reader's token (forms built inside it)."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if g.get(field) == CSRF_PLACEHOLDER:  # a part inside a part being rendered: the outer one puts it back
+    placeholder = csrf_placeholder()
+    if g.get(field) == placeholder:  # a part inside a part being rendered: the outer one puts it back
         return str(render())
     real = generate_csrf()
     g.pop(field, None)
-    setattr(g, field, CSRF_PLACEHOLDER)
+    setattr(g, field, placeholder)
     try:
         html = str(render())
     finally:

@@ -282,24 +282,26 @@ def test_a_change_to_the_reader_or_the_network_is_on_the_next_page(client, world
     assert after in _get(client, url).get_data(as_text=True)
 
 
-def test_the_memo_of_recent_pages_is_bounded_and_forgets_after_the_cache_time(app, monkeypatch):
+def test_the_memo_of_recent_pages_is_bounded_and_forgets_when_redis_does(app, monkeypatch):
     from peerreview import page_cache
 
     memo = page_cache.RecentPages()
     now = [1000.0]
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(page_cache.time, "time", lambda: now[0])
     with app.app_context():
-        monkeypatch.setitem(app.config, "PAGE_REPLAY_MEMORY", 2)
-        monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
-        memo.put("a", "A")
-        memo.put("b", "B")
-        assert memo.get("a") == "A"  # read: now the most recent
-        memo.put("c", "C")  # one too many: the least recently used goes
-        assert (memo.get("a"), memo.get("b"), memo.get("c")) == ("A", None, "C")
-        now[0] += 59
-        assert memo.get("c") == "C"
-        now[0] += 2
-        assert memo.get("c") is None and memo.get("a") is None
+        monkeypatch.setitem(app.config, "PAGE_REPLAY_MEMORY_MB", 1)
+        half = "x" * (512 * 1024 - 10)
+        memo.put("a", "A" + half, 1060)
+        memo.put("b", "B" + half, 1060)
+        assert memo.get("a").startswith("A")  # read: now the most recent
+        memo.put("c", "C" + half, 1030)  # over the budget: the least recently used goes
+        assert [memo.get(k) and memo.get(k)[0] for k in "abc"] == ["A", None, "C"]
+        memo.put("huge", "H" * (2 * 1024 * 1024), 1060)  # bigger than the budget: not kept at all
+        assert memo.get("huge") is None and memo.get("a") is not None
+        now[0] = 1031
+        assert memo.get("c") is None and memo.get("a") is not None  # each lives until it expires in Redis
+        now[0] = 1061
+        assert memo.get("a") is None
 
 
 def test_a_failed_lookup_serves_the_page_the_usual_way(client, world, db, monkeypatch):
@@ -317,3 +319,38 @@ def test_a_failed_lookup_serves_the_page_the_usual_way(client, world, db, monkey
         response = _get(client, url)
     assert response.status_code == 200 and "Hello Work" in response.get_data(as_text=True)
     assert len(statements.sent) > 1  # decided the usual way: the user, the cycle, the permission
+
+
+
+def test_a_new_release_never_replays_a_page_the_old_code_rendered(client, world, db, monkeypatch):
+    from peerreview import page_cache
+
+    _signed_in(client, world.secretariat)
+    url = f"/cycles/{world.cycle.id}"
+    _read_twice(client, url)
+    monkeypatch.setattr(page_cache, "build_id", lambda: "another-release")
+    with Statements(db) as statements:
+        assert _get(client, url).status_code == 200
+    assert len(statements.sent) > 1  # rendered again by the new code, its permission decided again
+
+
+def test_a_text_holding_a_placeholder_like_string_is_shown_as_typed(client, world, db):
+    """The CSRF placeholder of kept pages is secret (from SECRET_KEY): a text cannot make the page put
+    the reader's token into a link."""
+    from peerreview.page_cache import csrf_placeholder
+
+    world.shared_comment.body = "See `https://evil.example/?t=__peerreview_csrf_token__` and `__csrf_guess__`"
+    db.session.commit()
+    _signed_in(client, world.reviewer)
+    html = _read_twice(client, f"/submissions/{world.own_submission.id}")
+    assert "https://evil.example/?t=__peerreview_csrf_token__" in html and "__csrf_guess__" in html
+    assert csrf_placeholder() not in html and len(csrf_placeholder()) > 30
+
+
+def test_two_installations_sharing_one_redis_never_read_each_others_pages(app, monkeypatch):
+    from peerreview.page_cache import csrf_placeholder, hashed_key
+
+    with app.app_context():
+        key, placeholder = hashed_key("replay", ("same", 1)), csrf_placeholder()
+        monkeypatch.setitem(app.config, "SECRET_KEY", "another installation's secret key, 32+ chars")
+        assert hashed_key("replay", ("same", 1)) != key and csrf_placeholder() != placeholder

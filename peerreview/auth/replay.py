@@ -28,21 +28,23 @@ finds nothing and the request goes the usual way (to the sign-in page).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
 
-from flask import current_app, g, request, session
+from flask import current_app, g, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import String, bindparam, cast, column, create_engine, func, literal, select, table
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.sql.elements import ColumnElement
 
 from peerreview.auth.models import User, UserSession
 from peerreview.auth.sessions import SEEN_RESOLUTION, _digest
 from peerreview.db_types import utcnow
 from peerreview.extensions import db, login_manager
-from peerreview.page_cache import CacheVersion, hashed_key, read_replay, with_token
+from peerreview.page_cache import CacheVersion, hashed_key, keep_replay, read_replay, with_token
 
 # The page's cycle, found from the URL argument named: the tables by name, as page_cache does (auth
 # sits below the cycles and submissions features and does not import them).
@@ -50,10 +52,12 @@ _CYCLE = table("cycle", column("id"), column("network_id"))
 _SUBMISSION = table("submission", column("id"), column("cycle_id"))
 QUARTER_HOUR = 15 * 60
 logger = logging.getLogger(__name__)
+_ENGINE_LOCK = threading.Lock()
 
 
 def cycle_of_cycle(argument: str = "cycle_id") -> tuple[str, Callable[[], ColumnElement]]:
-    return argument, lambda: bindparam("object_id")
+    return argument, lambda: (select(_CYCLE.c.id).where(_CYCLE.c.id == bindparam("object_id"))
+                              .scalar_subquery())
 
 
 def cycle_of_submission(argument: str = "submission_id") -> tuple[str, Callable[[], ColumnElement]]:
@@ -92,10 +96,13 @@ def _lookup_engine():
         return None
     engine = current_app.extensions.get("peerreview_replay_engine")
     if engine is None:
-        options = {**current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False,
-                   "isolation_level": "AUTOCOMMIT"}
-        engine = create_engine(db.engine.url, **options)
-        current_app.extensions["peerreview_replay_engine"] = engine
+        with _ENGINE_LOCK:  # threaded workers: one engine (and pool) per app
+            engine = current_app.extensions.get("peerreview_replay_engine")
+            if engine is None:
+                options = {**current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False,
+                           "isolation_level": "AUTOCOMMIT"}
+                engine = create_engine(db.engine.url, **options)
+                current_app.extensions["peerreview_replay_engine"] = engine
     return engine
 
 
@@ -115,13 +122,14 @@ def _first(statement, parameters: dict):
     try:
         with engine.connect() as connection:
             return connection.execute(statement, parameters).first()
-    except DBAPIError as error:  # a dropped connection (invalidated, not reused) or a database away
+    except (DBAPIError, PoolTimeout) as error:  # a dropped connection (invalidated), a database away, a full pool
         logger.info("page replay lookup failed (%s): the page is served the usual way", type(error).__name__)
         return None
 
 
-def replay_key(find: tuple[str, Callable[[], ColumnElement]], view_args: dict) -> str | None:
-    """The key this request's page is kept under for its reader, or None when it may not be replayed."""
+def replay_key(find: tuple[str, Callable[[], ColumnElement]], view_args: dict) -> tuple[str, int] | None:
+    """The key this request's page is kept under for its reader, and the reader's id; None when the
+    request may not be replayed."""
     key = session.get("_user_id")
     if (not key or not isinstance(key, str) or len(key) > 100 or session.get("_flashes")
             or session.get("_id") != login_manager._session_identifier_generator()):
@@ -138,11 +146,10 @@ def replay_key(find: tuple[str, Callable[[], ColumnElement]], view_args: dict) -
     # way, which refuses or records it. A page without its cycle: the usual way, which answers 404.
     if not active or cycle_id is None or now - last_seen_at > min(idle, SEEN_RESOLUTION):
         return None
-    g.replay_user_id = user_id
     return hashed_key("replay", (
         request.endpoint, sorted(view_args.items()), request.query_string, user_id, tuple(versions),
         session.get("locale"), request.headers.get("Accept-Language", ""),
-        int(now.timestamp()) // QUARTER_HOUR))
+        int(now.timestamp()) // QUARTER_HOUR)), user_id
 
 
 def replayable(find: tuple[str, Callable[[], ColumnElement]]):
@@ -153,18 +160,23 @@ def replayable(find: tuple[str, Callable[[], ColumnElement]]):
     def decorate(view):
         @wraps(view)
         def wrapper(**view_args):
-            g.pop("page_replay_key", None)  # `g` outlives a request where tests keep one app context
-            g.pop("replay_user_id", None)
-            g.pop("page_replayed", None)
-            if request.method == "GET" and not current_user_loaded():
-                full_key = replay_key(find, view_args)
-                if full_key:
-                    html = read_replay(full_key)
-                    if html is not None:
-                        g.page_replayed = True
-                        return with_token(html)
-                    g.page_replay_key = full_key
-            return view(**view_args)
+            for name in ("page_replay_key", "page_replay_html", "replay_user_id", "page_replayed"):
+                g.pop(name, None)  # `g` outlives a request where tests keep one app context
+            found = replay_key(find, view_args) if request.method == "GET" and not current_user_loaded() else None
+            if found is None:
+                return view(**view_args)
+            full_key, user_id = found
+            html = read_replay(full_key)
+            if html is not None:
+                g.page_replayed, g.replay_user_id = True, user_id
+                return with_token(html)
+            g.page_replay_key = full_key
+            response = make_response(view(**view_args))
+            rendered = g.pop("page_replay_html", None)
+            # Kept only when the view allowed the page and answered it in full (rendered by cached_page).
+            if response.status_code == 200 and rendered is not None:
+                keep_replay(full_key, rendered)
+            return response
         return wrapper
     return decorate
 
