@@ -157,6 +157,17 @@ def test_cycle_export_holds_submitted_values_only_one_row_each(client, login, w)
     assert client.get(f"/submissions/cycles/{w.cycle.id}/values.csv").status_code == 403
 
 
+def test_cycle_export_names_indicators_in_the_readers_language(client, login, w, db):
+    w.indicator.translations = {"fr": {"name": "Transitions vers l'emploi"}}
+    w.secretariat.locale = "fr"
+    db.session.commit()
+    login(w.secretariat)
+    rows = list(csv.reader(io.StringIO(client.get(f"/submissions/cycles/{w.cycle.id}/values.csv")
+                                       .data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["organisation", "country", "indicator", "indicator_name"]  # headers stay
+    assert rows[1][2:4] == ["1a", "Transitions vers l'emploi"]
+
+
 # --- documents ---------------------------------------------------------------------------------------------
 
 def _docx() -> bytes:

@@ -29,6 +29,7 @@ from peerreview.extensions import db
 from peerreview.framework.breakdowns import BY_CODE
 from peerreview.framework.models import Indicator
 from peerreview.framework.services import framework_indicators
+from peerreview.i18n import translated_text
 from peerreview.numbers import format_plain
 from peerreview.organisations.models import Organisation
 from peerreview.permissions import Action, is_delegate_of, require
@@ -180,11 +181,14 @@ def cycle_rows(actor, cycle: Cycle) -> list[tuple]:
                        IndicatorValue.year))
     found = db.session.execute(query).all()
     notes = comparability_notes({row[11] for row in found})
+    # Names in the reader's language where the secretariat entered them (codes and headers stay as they are).
+    names = {i.id: translated_text(i, "name")
+             for i in db.session.scalars(select(Indicator).where(Indicator.framework_id == cycle.framework_id))}
     rows = []
     for (org, country, code, name, unit, breakdown, year, value, flag, note, explanation, submission_id,
          indicator_id) in found:
         label = BY_CODE[breakdown].label if breakdown in BY_CODE else breakdown
-        rows.append((org, country, code, name, unit, breakdown, str(label), year,
+        rows.append((org, country, code, names.get(indicator_id, name), unit, breakdown, str(label), year,
                      format_plain(Decimal(value)) if value is not None else "", flag or "", note or "",
                      explanation or "", notes.get((submission_id, indicator_id), "")))
     return rows
