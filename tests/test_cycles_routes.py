@@ -66,3 +66,21 @@ def test_stale_edits_of_a_framework_and_an_area_are_refused_and_kept(client, log
     assert r.status_code == 422 and "Someone else changed this" in r.get_data(as_text=True)
     db.session.refresh(area)
     assert area.name == "Activation"
+
+
+def test_a_new_cycle_offers_the_report_language_of_the_networks_latest_cycle(client, login, world, db):
+    import re
+
+    def offered() -> str:
+        html = client.get("/cycles/new").get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="report_locale".*?</select>', html, re.S).group(0)
+        return re.search(r'<option[^>]*value="(\w+)"[^>]*selected|<option[^>]*selected[^>]*value="(\w+)"',
+                         select).group(0)
+
+    login(world.secretariat)
+    assert 'value="en"' in offered()  # a network without a French or Spanish cycle yet: English
+    world.cycle.report_locale = "fr"
+    db.session.commit()
+    assert 'value="fr"' in offered()  # the network keeps to the language of its latest cycle
+    login(world.other_secretariat)
+    assert 'value="en"' in offered()  # another network's choice is not this one's

@@ -27,6 +27,8 @@ def _cycle_form(cycle=None) -> CycleForm:
     form = CycleForm(obj=cycle)
     if cycle is not None and not form.is_submitted():
         form.version.data = cycle.version
+    if cycle is None and not form.is_submitted():
+        form.report_locale.data = services.usual_report_locale(network.id)
     fill_translations(form, cycle.translations if cycle else None)
     form.framework_id.choices = choices([(0, _("Choose a framework"))] + [
         (f.id, f.name) for f in frameworks_of(network.id)])

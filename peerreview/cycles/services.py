@@ -157,3 +157,11 @@ def save_cycle(actor, network: Network, data: CycleData, cycle_id: int | None = 
                cycle_id=cycle.id)
         db.session.flush()
     return cycle
+
+
+def usual_report_locale(network_id: int) -> str:
+    """The language a new cycle's reports are offered in: that of the network's latest cycle (a network
+    keeps to its working language), else the default."""
+    latest = db.session.scalar(select(Cycle.report_locale).where(Cycle.network_id == network_id)
+                               .order_by(Cycle.id.desc()).limit(1))
+    return latest if latest in LOCALES else SOURCE_LOCALE
