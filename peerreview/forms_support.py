@@ -1,6 +1,8 @@
 """Small helpers shared by the feature forms."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +12,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from peerreview.errors import Conflict, ValidationFailed
 from peerreview.i18n import LANGUAGE_LABELS, TRANSLATION_LOCALES, translation_field_name
 
 
@@ -21,6 +24,19 @@ def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
             field.errors = list(field.errors) + [message]
         else:
             form.form_errors.append(message)
+
+
+@contextmanager
+def refusals_shown_on(form: FlaskForm) -> Iterator[None]:
+    """Run a service's save for a validated form; a refusal is shown on the form, nothing typed is lost:
+    a ValidationFailed's reasons beside their fields, a Conflict (someone saved first, or the object's
+    state no longer allows it) above the form. Saved when `form.errors` is empty afterwards."""
+    try:
+        yield
+    except ValidationFailed as failed:
+        apply_errors(form, failed.errors)
+    except Conflict as conflict:
+        form.form_errors.append(conflict.message)
 
 
 MAX_ID = 2**31 - 1  # the largest primary key both databases store in an INTEGER

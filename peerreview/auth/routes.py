@@ -7,7 +7,7 @@ from peerreview.auth.forms import ForgotPasswordForm, LanguageForm, LoginForm, S
 from peerreview.auth.models import ROLE_LABELS
 from peerreview.errors import ValidationFailed, keep_writes_despite_error
 from peerreview.extensions import limiter
-from peerreview.forms_support import apply_errors, choices, safe_next
+from peerreview.forms_support import choices, refusals_shown_on, safe_next
 from peerreview.i18n import supported
 from peerreview.organisations.forms import chosen_network_id, offer_networks
 from peerreview.organisations.services import acting_network, list_organisations, secretariat_networks
@@ -70,11 +70,9 @@ def account_language():
     form = LanguageForm(data={"locale": current_user.locale or ""})
     form.offer(current_app.config["LANGUAGES"])
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.set_locale(current_user, form.locale.data or None)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             session.pop("locale", None)  # the account's choice (or the browser) decides from now on
             flash(_("Your language is saved."), "success")
             return redirect(url_for("auth.account_language"))
@@ -102,11 +100,9 @@ def set_password(token: str):
         return render_template("auth/token_invalid.html", message=failed.message), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.set_password_with_token(token, form.password.data)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("Your password is saved. Sign in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user), 422 if form.errors else 200
@@ -130,13 +126,11 @@ def new_user():
     offer_networks(form, secretariat_networks(current_user))
     if form.validate_on_submit():
         chosen = chosen_network_id(form)
-        try:
+        with refusals_shown_on(form):
             services.create_user(current_user, services.NewUser(
                 email=form.email.data, name=form.name.data, role=form.role.data,
                 organisation_id=form.organisation_id.data, network_id=acting_network(current_user, chosen).id))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             # The same words whether the account is new or already existed elsewhere.
             flash(_("%(email)s was given the role and told by e-mail.", email=form.email.data), "success")
             return redirect(url_for("auth.users"))

@@ -6,8 +6,7 @@ from flask_login import current_user, login_required
 
 from peerreview.cycles import services
 from peerreview.cycles.forms import CycleForm
-from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, choices, fill_translations, to_id
+from peerreview.forms_support import apply_errors, choices, fill_translations, refusals_shown_on, to_id
 from peerreview.framework.services import frameworks_of
 from peerreview.i18n import translated_text
 from peerreview.organisations.services import acting_network, network_organisations
@@ -39,14 +38,10 @@ def _cycle_form(cycle=None) -> CycleForm:
 
 def _save(form: CycleForm, network, cycle_id: int | None):
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             cycle = services.save_cycle(current_user, network, form.service_data(), cycle_id,
                                         to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("The cycle %(title)s is saved.", title=translated_text(cycle, "title")), "success")
             return redirect(url_for("cycles.detail", cycle_id=cycle.id))
     elif form.is_submitted():

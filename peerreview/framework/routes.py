@@ -2,8 +2,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, choices, fill_translations, to_id, translations_from_form
+from peerreview.forms_support import (
+    choices,
+    fill_translations,
+    refusals_shown_on,
+    to_id,
+    translations_from_form,
+)
 from peerreview.framework import services
 from peerreview.framework.forms import DIRECTION_LABELS, AreaForm, FrameworkForm, IndicatorForm
 from peerreview.framework.models import Indicator
@@ -35,13 +40,11 @@ def new():
     network = _own_network()
     form = FrameworkForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             framework = services.create_framework(current_user, network, name=form.name.data,
                                                   description=form.description.data,
                                                   translations=translations_from_form(form))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("The framework is created. Add its indicators now."), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
     return render_template("framework/form.html", form=form, framework=None), 422 if form.errors else 200
@@ -65,15 +68,11 @@ def edit(framework_id: int):
     form = FrameworkForm(obj=framework)
     fill_translations(form, framework.translations)
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.update_framework(current_user, framework, name=form.name.data,
                                       description=form.description.data, translations=translations_from_form(form),
                                       expected_version=to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("The framework is saved."), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
     return render_template("framework/form.html", form=form, framework=framework), 422 if form.errors else 200
@@ -88,14 +87,10 @@ def edit_area(framework_id: int, area_id: int):
     form = AreaForm(obj=area)
     fill_translations(form, area.translations)
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.update_area(current_user, framework, area, name=form.name.data,
                                  translations=translations_from_form(form), expected_version=to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("Excellence area %(code)s is saved.", code=area.code), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id, _anchor="areas"))
     return render_template("framework/area_form.html", form=form, framework=framework, area=area), \
@@ -118,14 +113,10 @@ def _indicator_form(framework, indicator: Indicator | None) -> IndicatorForm:
 def _save_indicator(framework, indicator: Indicator | None):
     form = _indicator_form(framework, indicator)
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.save_indicator(current_user, framework, form.service_data(),
                                     indicator.id if indicator else None, to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("Indicator %(code)s is saved.", code=form.code.data), "success")
             return redirect(url_for("framework.detail", framework_id=framework.id))
     return render_template("framework/indicator_form.html", form=form, framework=framework,

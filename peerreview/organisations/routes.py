@@ -2,8 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 
-from peerreview.errors import Conflict, ValidationFailed
-from peerreview.forms_support import apply_errors, to_id
+from peerreview.forms_support import refusals_shown_on, to_id
 from peerreview.organisations import services
 from peerreview.organisations.forms import KIND_LABELS, OrganisationForm, chosen_network_id, offer_networks
 from peerreview.permissions import Action, require
@@ -36,12 +35,10 @@ def new():
     form = OrganisationForm()
     offer_networks(form, services.secretariat_networks(current_user))
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             organisation = services.create_organisation(
                 current_user, services.acting_network(current_user, chosen_network_id(form)), _data(form))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("%(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("organisations.index"))
     return _page(form)
@@ -55,14 +52,10 @@ def edit(organisation_id: int):
     form = OrganisationForm(obj=organisation)
     del form.network_id  # membership does not change here
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.update_organisation(current_user, organisation.id, _data(form),
                                          expected_version=to_id(form.version.data))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("%(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("organisations.index"))
     return _page(form, organisation)

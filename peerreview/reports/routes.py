@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from peerreview.cycles.services import get_cycle
 from peerreview.errors import Conflict, NotFound, ValidationFailed
 from peerreview.extensions import db
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import choices, refusals_shown_on, to_id
 from peerreview.permissions import Action, can, require
 from peerreview.reports import release, services, texts
 from peerreview.reports.forms import (
@@ -137,11 +137,9 @@ def flag(report_id: int):
     require(current_user, Action.FLAG_FACTUAL_ERROR, report)
     form = FactualFlagForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.flag_factual_error(current_user, report, form.body.data)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("Sent. The secretariat answers on this page."), "success")
             return redirect(url_for("reports.detail", report_id=report.id))
     return _detail_page(report, form, {}, 422)
@@ -153,13 +151,9 @@ def answer_flag(flag_id: int):
     form = AnswerForm()
     flag = services.get_factual_flag(current_user, flag_id)
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.answer_factual_flag(current_user, flag_id, form.answer.data, to_id(form.version.data) or None)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             flash(_("The answer is saved; the delegation reads it on this page."), "success")
             return redirect(url_for("reports.detail", report_id=flag.report_id))
     report = services.get_report(current_user, flag.report_id)
@@ -175,11 +169,9 @@ def publish_confirm(report_id: int):
     form = PublishForm() if request.method == "POST" else PublishForm(
         tier=request.args.get("tier", report.tier if report.is_published else TIER_NETWORK))
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.publish_report(current_user, report, tier=form.tier.data, reason=form.reason.data or "")
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             db.session.flush()
             flash(_("%(title)s is being published: the copy without the draft mark is being rendered, and this "
                     "page shows the new version when it is ready.", title=report.title), "success")
@@ -199,11 +191,9 @@ def withdraw(version_id: int):
     version = services.version_to_manage(current_user, version_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             services.withdraw_version(current_user, version, form.reason.data)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("Version %(n)s of %(title)s is withdrawn; it stays listed with your reason.",
                     n=version.number, title=version.report.title), "success")
             return redirect(url_for("reports.manage", cycle_id=version.report.cycle_id))
@@ -226,15 +216,11 @@ def report_texts(cycle_id: int, subject_key: int):
         if form.preview.data:
             preview = {"summary": form.summary.data or "", "conclusions": form.conclusions.data or ""}
         else:
-            try:
+            with refusals_shown_on(form):
                 texts.save_report_text(current_user, cycle, subject_key, summary=form.summary.data or "",
                                        conclusions=form.conclusions.data or "",
                                        version=to_id(form.version.data) or None)
-            except ValidationFailed as failed:
-                apply_errors(form, failed.errors)
-            except Conflict as conflict:
-                form.form_errors.append(conflict.message)
-            else:
+            if not form.errors:
                 flash(_("The texts are saved; they are printed in the next render of the report."), "success")
                 return redirect(url_for("reports.manage", cycle_id=cycle.id))
     return render_template("reports/texts.html", cycle=cycle, subject=subject, form=form, preview=preview,
@@ -260,12 +246,10 @@ def choose_naming(cycle_id: int, submission_id: int):
     submission = texts.naming_submission(current_user, cycle, submission_id)
     form = NamingForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             texts.choose_naming(current_user, submission, anonymous=form.naming.data == "anonymous",
                                 version=to_id(form.version.data) or None)
-        except Conflict as conflict:
-            form.form_errors.append(conflict.message)
-        else:
+        if not form.errors:
             if form.naming.data == "anonymous":
                 flash(_("Saved: %(org)s appears under an anonymous code in the next render of the reports.",
                         org=submission.organisation.name), "success")

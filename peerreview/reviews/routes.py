@@ -3,7 +3,7 @@ from flask_babel import _, ngettext
 from flask_login import current_user, login_required
 
 from peerreview.errors import ValidationFailed
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, choices, refusals_shown_on, to_id
 from peerreview.framework.services import framework_areas
 from peerreview.markdown import render_markdown
 from peerreview.organisations.services import acting_network, network_organisations
@@ -201,12 +201,10 @@ def edit_profile(user_id: int):
         abort(404)
     form = ProfileForm(data={"languages": row.languages, "expertise": row.expertise})
     if form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             save_profile(current_user, network, user_id, ProfileInput(form.languages.data or "",
                                                                       form.expertise.data or ""))
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("The profile of %(name)s is saved.", name=row.reviewer.name), "success")
             return redirect(url_for("reviews.pool", network=network.id))
     return render_template("reviews/profile.html", form=form, reviewer=row.reviewer,
@@ -276,11 +274,9 @@ def edit_comment(comment_id: int):
     if request.form.get("preview"):  # the Preview button without JavaScript: the form again, nothing saved
         preview = render_markdown(form.body.data or "")
     elif form.validate_on_submit():
-        try:
+        with refusals_shown_on(form):
             threads.edit_comment(current_user, comment_id, form.body.data or "")
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("Your comment is changed; the earlier text stays visible."), "success")
             return _back(comment.submission_id, f"comment-{comment.id}")
     return render_template("reviews/edit_comment.html", form=form, comment=comment,

@@ -23,7 +23,7 @@ from peerreview.cycles.services import get_cycle
 from peerreview.errors import NotFound, ValidationFailed
 from peerreview.exports import spreadsheet_safe
 from peerreview.extensions import db
-from peerreview.forms_support import apply_errors, choices, to_id
+from peerreview.forms_support import apply_errors, choices, refusals_shown_on, to_id
 from peerreview.framework.breakdowns import TOTAL, breakdowns_for
 from peerreview.framework.services import framework_indicators
 from peerreview.page_cache import cached_page, cached_part, digest, with_versions
@@ -224,12 +224,10 @@ def revert(cycle_id: int):
     if not form.is_submitted():
         form.expected_status.data = cycle.status
     elif form.validate():
-        try:
+        with refusals_shown_on(form):
             phases.revert_cycle(current_user, cycle, reason=form.reason.data or "",
                                 expected_status=form.expected_status.data or None)
-        except ValidationFailed as failed:
-            apply_errors(form, failed.errors)
-        else:
+        if not form.errors:
             flash(_("The move is reverted; the cycle is now: %(phase)s.", phase=PHASE_LABELS[cycle.status]),
                   "success")
             return redirect(url_for("cycles.detail", cycle_id=cycle.id))
