@@ -393,3 +393,16 @@ def test_the_cache_key_of_a_part_holds_the_locale(app, db):
             with force_locale(locale):
                 assert str(cached_part(("test-part", 1), render)) == _in(locale, "Sign in")
     assert len(renders) == 3  # each language rendered once; French the second time from the cache
+
+
+def test_the_language_page_marks_only_language_as_the_current_menu_item(client, login, world):
+    import re
+
+    def current(url: str) -> list[str]:
+        html = client.get(url).get_data(as_text=True)
+        active = r'<li class="govuk-service-navigation__item govuk-service-navigation__item--active">(.*?)</li>'
+        return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(active, html, re.S)]
+
+    login(world.secretariat)
+    assert current("/account/language") == ["Language"]
+    assert current("/users") == ["Users"]
